@@ -1,0 +1,326 @@
+//! Every failure the program can report, with the words the user reads.
+//!
+//! Each variant's message says what went wrong and what to do about it; `title`
+//! is the short heading of the `::error` annotation. No variant carries a key, a
+//! JWT or a token, so no message can print one.
+
+use thiserror::Error;
+
+/// Why a private key was refused.
+#[derive(Debug, Error, PartialEq, Eq)]
+pub enum KeyError {
+    /// Nothing was given.
+    #[error(
+        "The private key is empty. Pass the app's private key from a secret, e.g. `private-key: ${{{{ secrets.APP_PRIVATE_KEY }}}}`; if it is set, check that the secret exists and is available to this workflow (secrets are not passed to workflows run from forks)."
+    )]
+    Empty,
+    /// A public key, not the private one.
+    #[error(
+        "The private key is a public key ({label}). GitHub signs nothing with it: pass the private key (.pem) that you generated on the app's settings page under \"Private keys\"."
+    )]
+    Public { label: String },
+    /// An OpenSSH-format key.
+    #[error(
+        "The private key is an OpenSSH key (BEGIN OPENSSH PRIVATE KEY), not a GitHub App key. GitHub Apps use the RSA .pem file generated on the app's settings page under \"Private keys\"."
+    )]
+    OpenSsh,
+    /// An elliptic-curve key.
+    #[error(
+        "The private key is an EC key; GitHub Apps sign with RSA (RS256). Pass the .pem generated on the app's settings page under \"Private keys\"."
+    )]
+    Ec,
+    /// An Ed25519/Ed448 key.
+    #[error(
+        "The private key is an Ed25519 key; GitHub Apps sign with RSA (RS256). Pass the .pem generated on the app's settings page under \"Private keys\"."
+    )]
+    Ed25519,
+    /// A passphrase-protected key.
+    #[error(
+        "The private key is encrypted with a passphrase, which the action cannot use. Store the unencrypted key GitHub generated, or decrypt it first: `openssl pkey -in key.pem -out plain.pem`."
+    )]
+    Encrypted,
+    /// An RSA key below GitHub's size.
+    #[error(
+        "The private key is a {bits}-bit RSA key; GitHub App keys are 2048-bit RSA and RS256 needs at least 2048 bits. Pass the .pem generated on the app's settings page."
+    )]
+    TooSmall { bits: usize },
+    /// A PEM block of some other kind.
+    #[error(
+        "The private key is a PEM block labelled \"{label}\", not an RSA private key. Pass the .pem generated on the app's settings page under \"Private keys\" (it starts with -----BEGIN RSA PRIVATE KEY-----)."
+    )]
+    Unsupported { label: String },
+    /// Not PEM, nor base64 of PEM.
+    #[error(
+        "The private key is not in PEM form (no -----BEGIN ... PRIVATE KEY----- line found, also not after base64-decoding it). Pass the whole .pem file generated on the app's settings page, including its BEGIN and END lines."
+    )]
+    NotPem,
+    /// PEM armour around bytes that are not a valid RSA key.
+    #[error(
+        "The private key's PEM block is damaged ({reason}): it is not a valid RSA key. Copy the whole .pem file again, without changing its lines, or generate a new key on the app's settings page."
+    )]
+    Corrupt { reason: &'static str },
+}
+
+/// Everything that can fail, as the user is told it.
+#[derive(Debug, Error)]
+pub enum Error {
+    /// Neither `client-id` nor `app-id`.
+    #[error(
+        "Set the `client-id` input (recommended; CLI: --client-id) or `app-id` to your GitHub App's client ID (Iv...) or numeric app ID, both shown on the app's settings page."
+    )]
+    MissingAppId,
+    /// Two spellings of one input disagree.
+    #[error(
+        "`{first}` and `{second}` are the same input spelled two ways (in input names - and _ are the same), and they have different values. Set only one of them."
+    )]
+    ConflictingSpellings { first: String, second: String },
+    /// Not a YAML 1.2 core boolean.
+    #[error(
+        "`{input}` must be true or false (YAML 1.2: true, True, TRUE, false, False, FALSE), not \"{value}\"."
+    )]
+    InvalidBoolean { input: &'static str, value: String },
+    /// `installation-id` is not a number.
+    #[error("`installation-id` must be a positive number (the id in the installation's settings URL), not \"{value}\".")]
+    InvalidInstallationId { value: String },
+    /// `enterprise` combined with an account or repositories.
+    #[error(
+        "`enterprise` selects an enterprise installation and cannot be combined with `{other}`. Remove one of them."
+    )]
+    EnterpriseConflict { other: &'static str },
+    /// A repository name GitHub would not accept.
+    #[error(
+        "`repositories` entry \"{entry}\" is not a repository name. Give bare names (`repo-a`) or `owner/name`, separated by commas or newlines."
+    )]
+    InvalidRepository { entry: String },
+    /// `owner/name` whose owner is not the installation's account.
+    #[error(
+        "Repository \"{entry}\" belongs to `{given}`, but the token is for `{owner}`{why}. A token covers one account's repositories: set `owner: {given}`, or make one token per account."
+    )]
+    RepositoryOwnerMismatch {
+        entry: String,
+        given: String,
+        owner: String,
+        why: &'static str,
+    },
+    /// More than GitHub accepts in one token.
+    #[error(
+        "`repositories` lists {count} repositories; GitHub scopes a token to at most 500. Split them over several tokens, or leave `repositories` empty for all of the installation's repositories."
+    )]
+    TooManyRepositories { count: usize },
+    /// A permission level the name does not take.
+    #[error("`permission-{input}` is \"{level}\", but {name} accepts only {accepted}.")]
+    PermissionLevel {
+        input: String,
+        name: String,
+        level: String,
+        accepted: String,
+    },
+    /// A near miss of a known permission name.
+    #[error(
+        "There is no permission named \"{given}\". Did you mean `{suggestion}` (input `permission-{hyphenated}`)?"
+    )]
+    PermissionTypo {
+        given: String,
+        suggestion: &'static str,
+        hyphenated: String,
+    },
+    /// A malformed `--permission` argument.
+    #[error("--permission takes NAME=LEVEL, e.g. --permission contents=read, not \"{value}\".")]
+    PermissionSyntax { value: String },
+    /// An environment variable the runner normally sets is missing.
+    #[error("{var} is not set, and it is needed to {why}. {hint}")]
+    MissingEnv {
+        var: &'static str,
+        why: &'static str,
+        hint: &'static str,
+    },
+    /// `github-api-url` is not an http(s) URL.
+    #[error(
+        "`github-api-url` \"{url}\" is not an http(s) URL. Use https://api.github.com, or https://HOST/api/v3 for GitHub Enterprise Server."
+    )]
+    InvalidApiUrl { url: String },
+    /// Plain http to anything but this machine.
+    #[error(
+        "`github-api-url` \"{url}\" uses plain http. The JWT and the token would cross the network unencrypted, so http is allowed only for a loopback host (localhost, 127.0.0.1, ::1). Use https."
+    )]
+    InsecureApiUrl { url: String },
+    /// The key was refused.
+    #[error(transparent)]
+    Key(#[from] KeyError),
+    /// Extra CA certificates could not be used.
+    #[error(
+        "The CA certificates from {origin} could not be used: {reason}. Give PEM text with one or more -----BEGIN CERTIFICATE----- blocks."
+    )]
+    CaCertificates { origin: String, reason: String },
+    /// A command-line mistake.
+    #[error("{0} Run `app-token-action --help` for usage.")]
+    Usage(String),
+    /// Reading a file named on the command line.
+    #[error("Could not read {what} from {path}: {source}.")]
+    ReadFile {
+        what: &'static str,
+        path: String,
+        source: std::io::Error,
+    },
+
+    /// 404 on the installation lookup.
+    #[error(
+        "The app is not installed on {target}, or cannot see it (GitHub answered 404 to {path}). Install the app there, or give its installation access to the repository: {settings}. Check too that `client-id`/`app-id` names the app you installed."
+    )]
+    InstallationNotFound {
+        target: String,
+        path: String,
+        settings: String,
+    },
+    /// 404 for an installation id.
+    #[error(
+        "Installation {id} was not found for this app (GitHub answered 404). Check `installation-id`: it must be an installation of the app named by `client-id`/`app-id`."
+    )]
+    InstallationIdNotFound { id: u64 },
+    /// The JWT's signature does not verify with the app's public key.
+    #[error(
+        "GitHub could not verify the app's JWT (\"A JSON web token could not be decoded\"): the private key does not belong to the app named by `client-id`/`app-id`. Use a private key generated on that same app's settings page, and check that the id names the app the key came from."
+    )]
+    KeyMismatch,
+    /// `iss` names no app with a key.
+    #[error(
+        "GitHub knows no app with a key for the given `client-id`/`app-id` (\"Integration must generate a public key\"). Give the app's client ID (Iv...) or numeric app ID from its settings page, not a client secret, an installation id or an OAuth app's id; if the id is right, generate a private key on the app's settings page."
+    )]
+    NoPublicKey,
+    /// The JWT's times were refused even after correcting for skew.
+    #[error(
+        "GitHub refused the JWT's times: \"{message}\", even after correcting for this machine's clock. Make sure the runner's clock is synchronised (NTP)."
+    )]
+    ClockSkew { message: String },
+    /// Some other 401.
+    #[error("GitHub refused the credentials for {action} (401: \"{message}\").{hint}")]
+    Unauthorized {
+        action: String,
+        message: String,
+        hint: &'static str,
+    },
+    /// 422 on minting.
+    #[error(
+        "GitHub refused the token request: \"{message}\" (422). Requested {requested}. The permissions must be granted to the app (its settings page, \"Permissions\") and accepted on the installation, and each repository must exist and be accessible to the installation."
+    )]
+    Unprocessable { message: String, requested: String },
+    /// The primary or secondary rate limit, with a wait over our cap.
+    #[error(
+        "GitHub's rate limit stops {action}: {message}. Retry after {retry_at} ({wait_secs} s from now); the action waits at most {cap_secs} s by itself."
+    )]
+    RateLimited {
+        action: String,
+        message: String,
+        retry_at: String,
+        wait_secs: u64,
+        cap_secs: u64,
+    },
+    /// Any other answer we cannot use.
+    #[error("GitHub answered {status} to {action}: \"{message}\"{attempts}.{hint}")]
+    Api {
+        action: String,
+        status: u16,
+        message: String,
+        attempts: String,
+        hint: &'static str,
+    },
+    /// An answer that is not the JSON GitHub sends.
+    #[error(
+        "GitHub's answer to {action} could not be read: {reason}. If github-api-url points at a proxy or a mirror, check that it forwards the REST API unchanged."
+    )]
+    BadResponse { action: String, reason: String },
+    /// Could not reach the server at all.
+    #[error("Could not reach {host}{via} for {action}: {reason}{attempts}. {hint}")]
+    Network {
+        action: String,
+        host: String,
+        via: String,
+        reason: String,
+        attempts: String,
+        hint: &'static str,
+    },
+    /// TLS handshake or certificate failure.
+    #[error(
+        "TLS to {host}{via} failed for {action}: {reason}. If {host} uses a private certificate authority (GitHub Enterprise Server often does), pass its CA certificate as the `ca-certificates` input (PEM text, e.g. from a secret or variable), or set SSL_CERT_FILE / SSL_CERT_DIR to a file or directory the program can read."
+    )]
+    Tls {
+        action: String,
+        host: String,
+        via: String,
+        reason: String,
+    },
+    /// The whole retry budget ran out.
+    #[error("Gave up on {action} after {elapsed_secs} s and {attempts} attempts: {last}.")]
+    Exhausted {
+        action: String,
+        elapsed_secs: u64,
+        attempts: u32,
+        last: String,
+    },
+    /// A workflow file command could not be written.
+    #[error("Could not write to {var} ({path}): {source}.")]
+    FileCommand {
+        var: &'static str,
+        path: String,
+        source: std::io::Error,
+    },
+    /// A value that would break the file-command format.
+    #[error(
+        "Refusing to write output `{name}`: its value contains a line break or the heredoc delimiter, which could inject other outputs."
+    )]
+    UnsafeValue { name: String },
+}
+
+impl Error {
+    /// The heading of the `::error` annotation.
+    pub fn title(&self) -> &'static str {
+        use Error::*;
+        match self {
+            MissingAppId
+            | ConflictingSpellings { .. }
+            | InvalidBoolean { .. }
+            | InvalidInstallationId { .. }
+            | EnterpriseConflict { .. }
+            | InvalidRepository { .. }
+            | RepositoryOwnerMismatch { .. }
+            | TooManyRepositories { .. }
+            | MissingEnv { .. }
+            | InvalidApiUrl { .. }
+            | InsecureApiUrl { .. }
+            | Usage(_)
+            | ReadFile { .. } => "Invalid input",
+            PermissionLevel { .. } | PermissionTypo { .. } | PermissionSyntax { .. } => {
+                "Invalid permission"
+            }
+            Key(_) => "Invalid private key",
+            CaCertificates { .. } => "Invalid CA certificates",
+            InstallationNotFound { .. } | InstallationIdNotFound { .. } => {
+                "App installation not found"
+            }
+            KeyMismatch => "Private key does not match the app",
+            NoPublicKey => "Unknown app id",
+            ClockSkew { .. } => "Clock skew",
+            Unauthorized { .. } => "Authentication failed",
+            Unprocessable { .. } => "Token request refused",
+            RateLimited { .. } => "Rate limited",
+            Api { .. } | BadResponse { .. } | Exhausted { .. } => "GitHub API error",
+            Network { .. } => "Network error",
+            Tls { .. } => "TLS error",
+            FileCommand { .. } | UnsafeValue { .. } => "Cannot write outputs",
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn messages_render_braces_and_fields() {
+        let e = Error::Key(KeyError::Empty);
+        assert!(e.to_string().contains("${{ secrets.APP_PRIVATE_KEY }}"));
+        assert_eq!(e.title(), "Invalid private key");
+        let e = Error::TooManyRepositories { count: 501 };
+        assert!(e.to_string().contains("501"));
+    }
+}

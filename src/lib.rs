@@ -1,0 +1,103 @@
+//! app-token-action: a GitHub App installation token from the app's id and
+//! private key, as a Docker action's main and post stages or as a CLI.
+//!
+//! The modules, in the order a request travels them: `inputs`/`cli` → `config`
+//! → `key` → `jwt` → `installation` → `token` → `outputs`; `flow` strings them
+//! together, `action` is the two stages, `http`/`net` the network, `error` the
+//! words the user reads.
+
+pub mod action;
+pub mod cli;
+pub mod config;
+pub mod error;
+pub mod flow;
+pub mod github;
+pub mod http;
+pub mod inputs;
+pub mod installation;
+pub mod jwt;
+pub mod key;
+pub mod net;
+pub mod outputs;
+pub mod permissions;
+pub mod report;
+pub mod time;
+pub mod token;
+
+use std::path::Path;
+use std::process::ExitCode;
+
+use crate::report::Mode;
+
+fn fail(e: &error::Error) -> ExitCode {
+    report::error(e.title(), &e.to_string());
+    ExitCode::FAILURE
+}
+
+/// Runs the program as its arguments and environment ask; the process's exit code.
+pub fn run() -> ExitCode {
+    let mut args = std::env::args();
+    let argv0 = args.next().unwrap_or_default();
+    let args: Vec<String> = args.collect();
+    let in_actions = std::env::var("GITHUB_ACTIONS").is_ok_and(|v| v == "true");
+    let verbose = args.iter().any(|a| a == "--verbose" || a == "-v")
+        || std::env::var("RUNNER_DEBUG").is_ok_and(|v| v == "1");
+
+    // The runner gives main and post the same args and env; only the entrypoint
+    // path differs, so the post stage is recognised by argv[0]'s file name.
+    let invoked_as_post = Path::new(&argv0).file_name().is_some_and(|n| n == "post");
+    let command = if invoked_as_post {
+        Some("post")
+    } else {
+        args.first().map(String::as_str)
+    };
+
+    match command {
+        Some("post") => {
+            report::init(if in_actions { Mode::Actions } else { Mode::Cli { verbose } });
+            action::post_stage();
+            ExitCode::SUCCESS
+        }
+        None if in_actions => {
+            report::init(Mode::Actions);
+            match action::main_stage() {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(e) => fail(&e),
+            }
+        }
+        Some("token") | Some("revoke") => {
+            report::init(Mode::Cli { verbose });
+            let rest = args[1..].to_vec();
+            let result = if command == Some("token") {
+                cli::token(rest)
+            } else {
+                cli::revoke(rest)
+            };
+            match result {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(e @ error::Error::Usage(_)) => {
+                    fail(&e);
+                    ExitCode::from(2)
+                }
+                Err(e) => fail(&e),
+            }
+        }
+        Some("-h" | "--help" | "help") => {
+            print!("{}", cli::USAGE);
+            ExitCode::SUCCESS
+        }
+        Some("-V" | "--version") => {
+            println!("app-token-action {}", env!("CARGO_PKG_VERSION"));
+            ExitCode::SUCCESS
+        }
+        None => {
+            eprint!("{}", cli::USAGE);
+            ExitCode::from(2)
+        }
+        Some(other) => {
+            eprintln!("error: unknown command `{other}`.\n");
+            eprint!("{}", cli::USAGE);
+            ExitCode::from(2)
+        }
+    }
+}

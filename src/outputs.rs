@@ -1,0 +1,86 @@
+//! Step outputs and saved state, written as the runner's file commands.
+//!
+//! The runner parses `$GITHUB_OUTPUT` and `$GITHUB_STATE` after the process exits:
+//! LF-separated entries, `key<<DELIM` heredocs. Every value goes in a heredoc with
+//! a fresh random delimiter, and a value that contains the delimiter or a line
+//! break is refused, so no value can smuggle in another entry.
+
+use std::fs::OpenOptions;
+use std::io::Write;
+
+use ring::rand::{SecureRandom, SystemRandom};
+
+use crate::error::Error;
+
+/// A random heredoc delimiter, `ghadelimiter_` + 32 hex digits (as the toolkit does).
+fn delimiter() -> String {
+    let mut bytes = [0u8; 16];
+    // SystemRandom reads the kernel's getrandom; if that ever fails, a fixed
+    // delimiter is still refused in values below, so safety holds.
+    let _ = SystemRandom::new().fill(&mut bytes);
+    let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    format!("ghadelimiter_{hex}")
+}
+
+/// Renders `pairs` as heredoc entries.
+pub fn render(pairs: &[(&str, &str)]) -> Result<String, Error> {
+    let mut out = String::new();
+    for (name, value) in pairs {
+        let delim = delimiter();
+        if value.contains('\n') || value.contains('\r') || value.contains(&delim) {
+            return Err(Error::UnsafeValue {
+                name: (*name).to_string(),
+            });
+        }
+        out.push_str(&format!("{name}<<{delim}\n{value}\n{delim}\n"));
+    }
+    Ok(out)
+}
+
+/// Appends `pairs` to the file named by the environment variable `var`
+/// (`GITHUB_OUTPUT` or `GITHUB_STATE`) in one write.
+pub fn append(var: &'static str, pairs: &[(&str, &str)]) -> Result<(), Error> {
+    let path = std::env::var(var).unwrap_or_default();
+    if path.is_empty() {
+        return Err(Error::MissingEnv {
+            var,
+            why: "hand values to later steps",
+            hint: "The runner sets it for every step: run this as a GitHub Actions step, or use `app-token-action token` outside Actions.",
+        });
+    }
+    let text = render(pairs)?;
+    let io = |source| Error::FileCommand {
+        var,
+        path: path.clone(),
+        source,
+    };
+    let mut file = OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(&path)
+        .map_err(io)?;
+    file.write_all(text.as_bytes()).map_err(io)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn heredoc_with_distinct_delimiters() {
+        let text = render(&[("a", "1"), ("b", "x=y")]).unwrap();
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines.len(), 6);
+        let (k1, d1) = lines[0].split_once("<<").unwrap();
+        assert_eq!((k1, lines[1], lines[2]), ("a", "1", d1));
+        let (_, d2) = lines[3].split_once("<<").unwrap();
+        assert_ne!(d1, d2);
+        assert_eq!(d1.len(), "ghadelimiter_".len() + 32);
+    }
+
+    #[test]
+    fn line_breaks_are_refused() {
+        assert!(render(&[("token", "abc\ninjected=1")]).is_err());
+        assert!(render(&[("token", "abc\r")]).is_err());
+    }
+}

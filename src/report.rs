@@ -1,0 +1,119 @@
+//! What the user sees while the program runs: workflow commands on stdout under
+//! GitHub Actions (`::error`, `::add-mask::`, ...), plain diagnostics on stderr
+//! for the CLI, where stdout carries only the token.
+
+use std::io::Write;
+use std::sync::OnceLock;
+
+/// Where and how diagnostics are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// A GitHub Actions step: workflow commands on stdout.
+    Actions,
+    /// A terminal or another CI system: plain text on stderr.
+    Cli {
+        /// Show debug lines.
+        verbose: bool,
+    },
+}
+
+static MODE: OnceLock<Mode> = OnceLock::new();
+
+/// Chooses the mode once, at start-up.
+pub fn init(mode: Mode) {
+    let _ = MODE.set(mode);
+}
+
+fn mode() -> Mode {
+    *MODE.get().unwrap_or(&Mode::Cli { verbose: false })
+}
+
+/// Escapes a workflow command's data (`%` first, then CR and LF).
+pub fn escape_data(s: &str) -> String {
+    s.replace('%', "%25")
+        .replace('\r', "%0D")
+        .replace('\n', "%0A")
+}
+
+/// Escapes a workflow command's property value.
+pub fn escape_property(s: &str) -> String {
+    escape_data(s).replace(':', "%3A").replace(',', "%2C")
+}
+
+fn line(text: &str) {
+    // One write per line so that concurrent writers cannot split it; a closed
+    // pipe must not panic (there is nobody left to tell).
+    match mode() {
+        Mode::Actions => {
+            let _ = writeln!(std::io::stdout().lock(), "{text}");
+        }
+        Mode::Cli { .. } => {
+            let _ = writeln!(std::io::stderr().lock(), "{text}");
+        }
+    }
+}
+
+/// Tells the runner to mask `value` in every later log line. Must precede any
+/// line that could contain it.
+pub fn add_mask(value: &str) {
+    if mode() == Mode::Actions && !value.is_empty() {
+        line(&format!("::add-mask::{}", escape_data(value)));
+    }
+}
+
+/// A plain log line.
+pub fn info(msg: &str) {
+    line(msg);
+}
+
+/// A line visible only with step debug logging (or `--verbose`).
+pub fn debug(msg: &str) {
+    match mode() {
+        Mode::Actions => line(&format!("::debug::{}", escape_data(msg))),
+        Mode::Cli { verbose: true } => line(&format!("debug: {msg}")),
+        Mode::Cli { verbose: false } => {}
+    }
+}
+
+/// A notice annotation.
+pub fn notice(msg: &str) {
+    match mode() {
+        Mode::Actions => line(&format!("::notice::{}", escape_data(msg))),
+        Mode::Cli { .. } => line(&format!("note: {msg}")),
+    }
+}
+
+/// A warning annotation with a title.
+pub fn warning(title: &str, msg: &str) {
+    match mode() {
+        Mode::Actions => line(&format!(
+            "::warning title={}::{}",
+            escape_property(title),
+            escape_data(msg)
+        )),
+        Mode::Cli { .. } => line(&format!("warning: {title}: {msg}")),
+    }
+}
+
+/// An error annotation with a title.
+pub fn error(title: &str, msg: &str) {
+    match mode() {
+        Mode::Actions => line(&format!(
+            "::error title={}::{}",
+            escape_property(title),
+            escape_data(msg)
+        )),
+        Mode::Cli { .. } => line(&format!("error: {title}: {msg}")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escaping_follows_the_runner() {
+        assert_eq!(escape_data("a%b\r\nc"), "a%25b%0D%0Ac");
+        assert_eq!(escape_property("a:b,c%"), "a%3Ab%2Cc%25");
+    }
+}
