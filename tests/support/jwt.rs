@@ -36,8 +36,8 @@ impl JwtError {
     }
 }
 
-/// A JWT split and decoded but not yet verified.
-#[derive(Clone, Debug)]
+/// A JWT split and decoded but not yet verified. (No Debug: it would print the JWT.)
+#[derive(Clone)]
 pub struct Parsed {
     pub header: Value,
     pub claims: Value,
