@@ -1,9 +1,10 @@
 //! Runs the mock GitHub API with the standard scenario, for manual runs and for tests
 //! that drive the built binary (or a container) against it.
 //!
-//! Usage: `cargo run --example mock_github -- [--port N] [--prefix /api/v3] [--log]
-//!         [--until-stdin-eof]`
-//! Prints `MOCK_URL=<url>` on stdout once listening.
+//! Usage: `cargo run --example mock_github -- [--port N] [--prefix /api/v3]
+//!         [--clock-offset SECS] [--tls --ca-file PATH] [--log] [--until-stdin-eof]`
+//! Prints `MOCK_URL=<url>` on stdout once listening (with `--tls`, after writing the CA
+//! certificate PEM to the `--ca-file` path).
 
 #[path = "../tests/support/mod.rs"]
 mod support;
@@ -14,7 +15,7 @@ use support::{MockGithub, Scenario};
 
 fn usage() -> ! {
     eprintln!(
-        "usage: mock_github [--port N] [--prefix /api/v3] [--clock-offset SECS] [--log] [--until-stdin-eof]"
+        "usage: mock_github [--port N] [--prefix /api/v3] [--clock-offset SECS] [--tls --ca-file PATH] [--log] [--until-stdin-eof]"
     );
     std::process::exit(2);
 }
@@ -22,6 +23,8 @@ fn usage() -> ! {
 fn main() {
     let mut builder = MockGithub::builder(Scenario::standard());
     let mut until_eof = false;
+    let mut ca_file: Option<String> = None;
+    let mut tls = false;
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
         match a.as_str() {
@@ -40,12 +43,26 @@ fn main() {
                     .unwrap_or_else(|| usage());
                 builder = builder.clock_offset_secs(s);
             }
+            "--tls" => tls = true,
+            "--ca-file" => ca_file = Some(args.next().unwrap_or_else(|| usage())),
             "--log" => builder = builder.log(true),
             "--until-stdin-eof" => until_eof = true,
             _ => usage(),
         }
     }
+    if tls != ca_file.is_some() {
+        usage();
+    }
+    if tls {
+        builder = builder.tls();
+    }
     let mock = builder.start();
+    if let (Some(path), Some(pem)) = (&ca_file, mock.ca_pem()) {
+        std::fs::write(path, pem).unwrap_or_else(|e| {
+            eprintln!("mock_github: cannot write {path}: {e}");
+            std::process::exit(1);
+        });
+    }
     let mut out = std::io::stdout().lock();
     let _ = writeln!(out, "MOCK_URL={}", mock.url());
     let _ = out.flush();
