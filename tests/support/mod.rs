@@ -1,0 +1,18 @@
+//! Test support: a mock GitHub API server (plain, GHES-prefixed or TLS), a forward proxy,
+//! and JWT helpers. Included by integration tests (`mod support;`) and by
+//! `examples/mock_github.rs` (`#[path = "../tests/support/mod.rs"] mod support;`).
+#![allow(dead_code, unused_imports)] // each test crate uses a different subset
+
+pub mod http;
+pub mod jwt;
+pub mod mock;
+pub mod proxy;
+pub mod tls;
+
+pub use mock::{
+    APP_ID, APP_KEY_PEM, APP_PUBLIC_KEY_PEM, APP_SLUG, App, Auth, BOT_USER_ID, CLIENT_ID, Fault,
+    FaultKind, Installation, Minted, MockBuilder, MockGithub, NO_KEY_APP_ID, NO_KEY_CLIENT_ID,
+    OTHER_KEY_PEM, OTHER_PUBLIC_KEY_PEM, Recorded, Scenario, StatusFault,
+};
+pub use proxy::{Proxy, ProxyLogEntry};
+pub use tls::install_crypto_provider;
