@@ -88,7 +88,10 @@ pub fn post_stage() {
     };
     let inputs = Inputs::from_env().ok();
     let get = |name: &str| inputs.as_ref().and_then(|i| i.get(name));
-    if matches!(config::boolean("skip-token-revoke", &get("skip-token-revoke")), Ok(true)) {
+    if matches!(
+        config::boolean("skip-token-revoke", &get("skip-token-revoke")),
+        Ok(true)
+    ) {
         report::info("Token revocation skipped (skip-token-revoke is true).");
         return;
     }

@@ -190,7 +190,9 @@ pub fn revoke(args: Vec<String>) -> Result<(), Error> {
     let token = read_path("the token", "-")?;
     let token = token.trim();
     if token.is_empty() {
-        return Err(Error::Usage("revoke reads the token from stdin, and it was empty.".into()));
+        return Err(Error::Usage(
+            "revoke reads the token from stdin, and it was empty.".into(),
+        ));
     }
     let url = crate::config::api_url(api_url.as_deref(), &Context::from_env())?;
     let client = Client::new(&url, None)?;
@@ -232,7 +234,10 @@ mod tests {
 
     #[test]
     fn mistakes() {
-        assert!(matches!(parse_token(args(&["--bogus"])), Err(Error::Usage(_))));
+        assert!(matches!(
+            parse_token(args(&["--bogus"])),
+            Err(Error::Usage(_))
+        ));
         assert!(matches!(
             parse_token(args(&["--client-id"])),
             Err(Error::Usage(_))
@@ -241,6 +246,9 @@ mod tests {
             parse_token(args(&["--permission", "contents"])),
             Err(Error::PermissionSyntax { .. })
         ));
-        assert!(matches!(parse_token(args(&["--client-id", "x"])), Err(Error::Usage(_))));
+        assert!(matches!(
+            parse_token(args(&["--client-id", "x"])),
+            Err(Error::Usage(_))
+        ));
     }
 }

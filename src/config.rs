@@ -281,7 +281,10 @@ impl Config {
         // Which account the repositories belong to, and why we think so.
         let (owner, why) = match (&owner_input, &ctx.repository_owner) {
             (Some(o), _) => (Some(o.clone()), " (the `owner` input)"),
-            (None, Some(o)) => (Some(o.clone()), " (the owner of this workflow's repository)"),
+            (None, Some(o)) => (
+                Some(o.clone()),
+                " (the owner of this workflow's repository)",
+            ),
             (None, None) => (
                 ctx.repository
                     .as_deref()

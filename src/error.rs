@@ -80,7 +80,9 @@ pub enum Error {
     )]
     InvalidBoolean { input: &'static str, value: String },
     /// `installation-id` is not a number.
-    #[error("`installation-id` must be a positive number (the id in the installation's settings URL), not \"{value}\".")]
+    #[error(
+        "`installation-id` must be a positive number (the id in the installation's settings URL), not \"{value}\"."
+    )]
     InvalidInstallationId { value: String },
     /// `enterprise` combined with an account or repositories.
     #[error(

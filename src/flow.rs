@@ -77,7 +77,9 @@ pub fn create(cfg: &Config) -> Result<Created, Error> {
                 Ok(id) => bot.user_id = Some(id),
                 Err(e) => report::warning(
                     "Bot identity not found",
-                    &format!("The token was created, but the bot user's id could not be read, so bot-user-id and bot-email are empty: {e}"),
+                    &format!(
+                        "The token was created, but the bot user's id could not be read, so bot-user-id and bot-email are empty: {e}"
+                    ),
                 ),
             }
             Some(bot)
@@ -100,7 +102,10 @@ pub fn create(cfg: &Config) -> Result<Created, Error> {
 
 /// One line saying what was created.
 pub fn summary(c: &Created, now: i64) -> String {
-    let scope = match (&c.token.repository_selection, c.token.repositories.is_empty()) {
+    let scope = match (
+        &c.token.repository_selection,
+        c.token.repositories.is_empty(),
+    ) {
         (_, false) => format!(
             "repositories {}",
             c.token
@@ -145,7 +150,9 @@ pub fn check(cfg: &Config) -> Result<Checked, Error> {
         Target::Id(id) => installation::by_id(&client, &jwt, id)?,
         ref target => installation::find(&client, &jwt, target, &cfg.server_url)?,
     };
-    installation.app_slug.get_or_insert_with(|| app.slug.clone());
+    installation
+        .app_slug
+        .get_or_insert_with(|| app.slug.clone());
     Ok(Checked { app, installation })
 }
 
@@ -162,6 +169,9 @@ pub fn check_summary(c: &Checked) -> String {
         c.app.id,
         c.installation.describe(),
         c.installation.id,
-        c.installation.repository_selection.as_deref().unwrap_or("unknown"),
+        c.installation
+            .repository_selection
+            .as_deref()
+            .unwrap_or("unknown"),
     )
 }

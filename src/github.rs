@@ -30,7 +30,9 @@ pub fn api_error(resp: &Response, action: &str) -> Error {
     match resp.status {
         401 if message.contains(DECODE_FAILED) => Error::KeyMismatch,
         401 if message.contains(NO_PUBLIC_KEY) => Error::NoPublicKey,
-        401 if message.contains("'Issued at' claim") || message.contains("'Expiration time' claim") => {
+        401 if message.contains("'Issued at' claim")
+            || message.contains("'Expiration time' claim") =>
+        {
             Error::ClockSkew { message }
         }
         401 => Error::Unauthorized {
@@ -44,8 +46,12 @@ pub fn api_error(resp: &Response, action: &str) -> Error {
             message,
             attempts: resp.attempts_note(),
             hint: match status {
-                403 => " The app may lack a permission this call needs, or an IP allow list may block the runner.",
-                s if s >= 500 => " GitHub had a problem; retry the job later, or check https://www.githubstatus.com (or your GitHub Enterprise Server's health) and the host in `github-api-url`.",
+                403 => {
+                    " The app may lack a permission this call needs, or an IP allow list may block the runner."
+                }
+                s if s >= 500 => {
+                    " GitHub had a problem; retry the job later, or check https://www.githubstatus.com (or your GitHub Enterprise Server's health) and the host in `github-api-url`."
+                }
                 _ => "",
             },
         },

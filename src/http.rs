@@ -427,7 +427,9 @@ fn status_line(resp: &Response) -> String {
 }
 
 fn is_secondary(resp: &Response) -> bool {
-    resp.message().to_ascii_lowercase().contains("secondary rate limit")
+    resp.message()
+        .to_ascii_lowercase()
+        .contains("secondary rate limit")
 }
 
 fn is_primary(resp: &Response) -> bool {
@@ -436,8 +438,8 @@ fn is_primary(resp: &Response) -> bool {
 
 /// Whether to retry, and after how long (`true`: the server set the wait).
 fn retry_decision(resp: &Response, attempt: u32) -> Option<(Duration, bool)> {
-    let limited = resp.status == 429
-        || (resp.status == 403 && (is_primary(resp) || is_secondary(resp)));
+    let limited =
+        resp.status == 429 || (resp.status == 403 && (is_primary(resp) || is_secondary(resp)));
     if limited {
         if let Some(wait) = retry_after(resp) {
             return Some((wait, true));
@@ -449,7 +451,10 @@ fn retry_decision(resp: &Response, attempt: u32) -> Option<(Duration, bool)> {
         }
         if is_secondary(resp) {
             // GitHub: without Retry-After, wait at least a minute.
-            return Some((Duration::from_secs(60) + jitter(Duration::from_secs(5)), true));
+            return Some((
+                Duration::from_secs(60) + jitter(Duration::from_secs(5)),
+                true,
+            ));
         }
         return Some((backoff(attempt), false));
     }
@@ -469,7 +474,9 @@ fn retry_after(resp: &Response) -> Option<Duration> {
 fn until_reset(resp: &Response) -> Option<Duration> {
     let reset: i64 = resp.header("x-ratelimit-reset")?.trim().parse().ok()?;
     // One second past the reset, measured on GitHub's clock.
-    Some(Duration::from_secs((reset - server_now(resp)).max(0) as u64 + 1))
+    Some(Duration::from_secs(
+        (reset - server_now(resp)).max(0) as u64 + 1,
+    ))
 }
 
 fn server_now(resp: &Response) -> i64 {
@@ -495,8 +502,7 @@ fn skew_offset(resp: &Response) -> Option<i64> {
         return None;
     }
     let msg = resp.message();
-    let about_time =
-        msg.contains("'Issued at' claim") || msg.contains("'Expiration time' claim");
+    let about_time = msg.contains("'Issued at' claim") || msg.contains("'Expiration time' claim");
     if !about_time {
         return None;
     }
@@ -566,12 +572,19 @@ mod tests {
         let reset = (now + 20).to_string();
         let r = resp(
             403,
-            &[("x-ratelimit-remaining", "0"), ("x-ratelimit-reset", &reset)],
+            &[
+                ("x-ratelimit-remaining", "0"),
+                ("x-ratelimit-reset", &reset),
+            ],
             "",
         );
         let (w, mandated) = retry_decision(&r, 1).unwrap();
         assert!(mandated && (19..=22).contains(&w.as_secs()));
-        let r = resp(403, &[], r#"{"message":"You have exceeded a secondary rate limit."}"#);
+        let r = resp(
+            403,
+            &[],
+            r#"{"message":"You have exceeded a secondary rate limit."}"#,
+        );
         let (w, _) = retry_decision(&r, 1).unwrap();
         assert!(w >= Duration::from_secs(60));
     }

@@ -113,8 +113,7 @@ impl AppJwt {
         };
         // The key was checked by key::parse and the claims always serialise,
         // so encoding cannot fail; an empty token would just be refused by GitHub.
-        jsonwebtoken::encode(&Header::new(Algorithm::RS256), &claims, &self.key)
-            .unwrap_or_default()
+        jsonwebtoken::encode(&Header::new(Algorithm::RS256), &claims, &self.key).unwrap_or_default()
     }
 }
 
@@ -145,17 +144,30 @@ mod tests {
         let mut it = jwt.split('.');
         let (h, c, s) = (it.next().unwrap(), it.next().unwrap(), it.next().unwrap());
         let json = |p: &str| serde_json::from_slice(&URL_SAFE_NO_PAD.decode(p).unwrap()).unwrap();
-        (json(h), json(c), URL_SAFE_NO_PAD.decode(s).unwrap(), format!("{h}.{c}"))
+        (
+            json(h),
+            json(c),
+            URL_SAFE_NO_PAD.decode(s).unwrap(),
+            format!("{h}.{c}"),
+        )
     }
 
     fn verify(pub_pem: &str, message: &str, sig: &[u8]) -> bool {
-        let b64: String = pub_pem.lines().filter(|l| !l.starts_with("-----")).collect();
-        let spki = base64::engine::general_purpose::STANDARD.decode(b64).unwrap();
+        let b64: String = pub_pem
+            .lines()
+            .filter(|l| !l.starts_with("-----"))
+            .collect();
+        let spki = base64::engine::general_purpose::STANDARD
+            .decode(b64)
+            .unwrap();
         // SubjectPublicKeyInfo: skip to the BIT STRING holding RSAPublicKey.
         let rsa_pub = &spki[spki.len() - 270..];
-        ring::signature::UnparsedPublicKey::new(&ring::signature::RSA_PKCS1_2048_8192_SHA256, rsa_pub)
-            .verify(message.as_bytes(), sig)
-            .is_ok()
+        ring::signature::UnparsedPublicKey::new(
+            &ring::signature::RSA_PKCS1_2048_8192_SHA256,
+            rsa_pub,
+        )
+        .verify(message.as_bytes(), sig)
+        .is_ok()
     }
 
     #[test]
@@ -168,7 +180,10 @@ mod tests {
             assert_eq!(header["typ"], "JWT");
             assert_eq!(claims["iss"], "Iv23liExample");
             let now = crate::time::now();
-            let (iat, exp) = (claims["iat"].as_i64().unwrap(), claims["exp"].as_i64().unwrap());
+            let (iat, exp) = (
+                claims["iat"].as_i64().unwrap(),
+                claims["exp"].as_i64().unwrap(),
+            );
             assert!((now - 62..=now - 58).contains(&iat));
             assert_eq!(exp - iat, 600);
             assert!(exp - now < 600);

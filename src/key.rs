@@ -136,9 +136,11 @@ fn block(label: String, body: &str, closed: bool) -> Block {
             reason: "the END line is missing",
         })
     } else {
-        STANDARD.decode(b64.as_bytes()).map_err(|_| KeyError::Corrupt {
-            reason: "its body is not valid base64",
-        })
+        STANDARD
+            .decode(b64.as_bytes())
+            .map_err(|_| KeyError::Corrupt {
+                reason: "its body is not valid base64",
+            })
     };
     Block {
         label,
@@ -219,7 +221,9 @@ fn tlv(der: &[u8]) -> Option<(u8, &[u8], &[u8])> {
         if n == 0 || n > 4 || rest.len() < n {
             return None;
         }
-        let len = rest[..n].iter().fold(0usize, |a, &b| (a << 8) | usize::from(b));
+        let len = rest[..n]
+            .iter()
+            .fold(0usize, |a, &b| (a << 8) | usize::from(b));
         (len, &rest[n..])
     };
     (rest.len() >= len).then(|| (tag, &rest[..len], &rest[len..]))
@@ -278,7 +282,15 @@ mod tests {
             .chunks(76)
             .map(|c| format!("{}\n", std::str::from_utf8(c).unwrap()))
             .collect();
-        for form in [escaped, crlf, quoted, spaced, b64, b64_wrapped, format!("  {pem}  ")] {
+        for form in [
+            escaped,
+            crlf,
+            quoted,
+            spaced,
+            b64,
+            b64_wrapped,
+            format!("  {pem}  "),
+        ] {
             assert!(parse(&form).is_ok());
         }
     }
@@ -311,7 +323,11 @@ mod tests {
         assert_eq!(parse("not a key").unwrap_err(), KeyError::NotPem);
         let cert = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----";
         assert!(matches!(parse(cert), Err(KeyError::Unsupported { .. })));
-        let truncated: String = fixture("app.pem").lines().take(10).collect::<Vec<_>>().join("\n");
+        let truncated: String = fixture("app.pem")
+            .lines()
+            .take(10)
+            .collect::<Vec<_>>()
+            .join("\n");
         assert!(matches!(parse(&truncated), Err(KeyError::Corrupt { .. })));
         let damaged = fixture("app.pem").replacen("MII", "MIJ", 1);
         assert!(matches!(parse(&damaged), Err(KeyError::Corrupt { .. })));

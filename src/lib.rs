@@ -54,7 +54,11 @@ pub fn run() -> ExitCode {
 
     match command {
         Some("post") => {
-            report::init(if in_actions { Mode::Actions } else { Mode::Cli { verbose } });
+            report::init(if in_actions {
+                Mode::Actions
+            } else {
+                Mode::Cli { verbose }
+            });
             action::post_stage();
             ExitCode::SUCCESS
         }

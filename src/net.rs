@@ -41,8 +41,14 @@ fn proxy_from(
         .rsplit_once(':')
         .filter(|(h, _)| !h.ends_with(']') || authority.starts_with('['))
         .and_then(|(_, p)| p.parse::<u16>().ok())
-        .unwrap_or(if scheme.eq_ignore_ascii_case("http") { 80 } else { 443 });
-    let no_proxy = env("no_proxy").or_else(|| env("NO_PROXY")).unwrap_or_default();
+        .unwrap_or(if scheme.eq_ignore_ascii_case("http") {
+            80
+        } else {
+            443
+        });
+    let no_proxy = env("no_proxy")
+        .or_else(|| env("NO_PROXY"))
+        .unwrap_or_default();
     if bypassed(&no_proxy, &host, port) {
         return Ok(None);
     }
@@ -151,7 +157,10 @@ fn dir_certs(dir: &Path) -> Vec<Certificate<'static>> {
     let Ok(entries) = std::fs::read_dir(dir) else {
         report::warning(
             "CA directory not read",
-            &format!("SSL_CERT_DIR entry {} could not be read; continuing without it.", dir.display()),
+            &format!(
+                "SSL_CERT_DIR entry {} could not be read; continuing without it.",
+                dir.display()
+            ),
         );
         return Vec::new();
     };
@@ -182,10 +191,18 @@ mod tests {
             ("http_proxy", "http://p:3128"),
             ("ALL_PROXY", "http://a:1"),
         ];
-        assert_eq!(choose("https://api.github.com", &vars).unwrap().url, "http://s:3128");
-        assert_eq!(choose("http://127.0.0.1:9", &vars).unwrap().url, "http://p:3128");
         assert_eq!(
-            choose("https://x", &[("ALL_PROXY", "proxy:8080")]).unwrap().url,
+            choose("https://api.github.com", &vars).unwrap().url,
+            "http://s:3128"
+        );
+        assert_eq!(
+            choose("http://127.0.0.1:9", &vars).unwrap().url,
+            "http://p:3128"
+        );
+        assert_eq!(
+            choose("https://x", &[("ALL_PROXY", "proxy:8080")])
+                .unwrap()
+                .url,
             "http://proxy:8080"
         );
         assert!(choose("https://x", &[]).is_none());
@@ -193,7 +210,11 @@ mod tests {
 
     #[test]
     fn credentials_are_not_shown() {
-        let c = choose("https://x", &[("HTTPS_PROXY", "http://user:s3cret@proxy:3128")]).unwrap();
+        let c = choose(
+            "https://x",
+            &[("HTTPS_PROXY", "http://user:s3cret@proxy:3128")],
+        )
+        .unwrap();
         assert_eq!(c.shown, "http://proxy:3128");
         let err = proxy_from("https://x", |k| {
             (k == "HTTPS_PROXY").then(|| "ftp://user:s3cret@".to_string())
@@ -214,7 +235,10 @@ mod tests {
         assert!(bypassed("[::1]:8080", "::1", 8080));
         assert!(!bypassed("hub.com", "github.com", 443));
         assert!(!bypassed("", "github.com", 443));
-        let vars = [("HTTPS_PROXY", "http://p:1"), ("NO_PROXY", "localhost,example.com")];
+        let vars = [
+            ("HTTPS_PROXY", "http://p:1"),
+            ("NO_PROXY", "localhost,example.com"),
+        ];
         assert!(choose("https://api.example.com", &vars).is_none());
     }
 

@@ -38,14 +38,20 @@ pub const PERMISSIONS: &[(&str, &[&str])] = &[
     ("organization_administration", &["read", "write"]),
     ("organization_custom_roles", &["read", "write"]),
     ("organization_custom_org_roles", &["read", "write"]),
-    ("organization_custom_properties", &["read", "write", "admin"]),
+    (
+        "organization_custom_properties",
+        &["read", "write", "admin"],
+    ),
     ("organization_copilot_seat_management", &["read", "write"]),
     ("organization_copilot_agent_settings", &["read", "write"]),
     ("organization_announcement_banners", &["read", "write"]),
     ("organization_events", &["read"]),
     ("organization_hooks", &["read", "write"]),
     ("organization_personal_access_tokens", &["read", "write"]),
-    ("organization_personal_access_token_requests", &["read", "write"]),
+    (
+        "organization_personal_access_token_requests",
+        &["read", "write"],
+    ),
     ("organization_plan", &["read"]),
     ("organization_projects", &["read", "write", "admin"]),
     ("organization_packages", &["read", "write"]),
@@ -59,7 +65,10 @@ pub const PERMISSIONS: &[(&str, &[&str])] = &[
     ("interaction_limits", &["read", "write"]),
     ("profile", &["write"]),
     ("starring", &["read", "write"]),
-    ("enterprise_custom_properties_for_organizations", &["read", "write", "admin"]),
+    (
+        "enterprise_custom_properties_for_organizations",
+        &["read", "write", "admin"],
+    ),
 ];
 
 /// What a requested permission turned out to be.
@@ -82,7 +91,10 @@ pub enum Problem {
 
 /// Accepted levels of a known permission name.
 pub fn levels(name: &str) -> Option<&'static [&'static str]> {
-    PERMISSIONS.iter().find(|(n, _)| *n == name).map(|(_, l)| *l)
+    PERMISSIONS
+        .iter()
+        .find(|(n, _)| *n == name)
+        .map(|(_, l)| *l)
 }
 
 /// Checks one `name: level` pair against the list.
@@ -140,7 +152,9 @@ mod tests {
     fn level_not_accepted() {
         assert_eq!(
             check("workflows", "read"),
-            Err(Problem::Level { accepted: &["write"] })
+            Err(Problem::Level {
+                accepted: &["write"]
+            })
         );
         assert!(check("contents", "admin").is_err());
         assert!(check("contents", "Write").is_err());
@@ -150,11 +164,15 @@ mod tests {
     fn near_misses_suggest_the_name() {
         assert_eq!(
             check("content", "read"),
-            Err(Problem::Typo { suggestion: "contents" })
+            Err(Problem::Typo {
+                suggestion: "contents"
+            })
         );
         assert_eq!(
             check("pull-requests", "write"),
-            Err(Problem::Typo { suggestion: "pull_requests" })
+            Err(Problem::Typo {
+                suggestion: "pull_requests"
+            })
         );
     }
 

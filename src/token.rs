@@ -91,7 +91,12 @@ pub fn describe_permissions(p: &BTreeMap<String, String>) -> String {
 }
 
 /// `POST /app/installations/{id}/access_tokens`.
-pub fn mint(client: &Client, jwt: &AppJwt, installation: u64, scope: &Scope) -> Result<Token, Error> {
+pub fn mint(
+    client: &Client,
+    jwt: &AppJwt,
+    installation: u64,
+    scope: &Scope,
+) -> Result<Token, Error> {
     let path = format!("/app/installations/{installation}/access_tokens");
     let action = format!("the token request (POST {path})");
     let resp = client.send(Method::Post, &path, Auth::App(jwt), Some(&scope.body()))?;
@@ -165,6 +170,9 @@ mod tests {
             scope.body(),
             json!({"repositories": ["a"], "permissions": {"contents": "read"}})
         );
-        assert_eq!(scope.describe(), "repositories a; permissions contents:read");
+        assert_eq!(
+            scope.describe(),
+            "repositories a; permissions contents:read"
+        );
     }
 }

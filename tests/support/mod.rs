@@ -7,6 +7,7 @@ pub mod http;
 pub mod jwt;
 pub mod mock;
 pub mod proxy;
+pub mod runner;
 pub mod tls;
 
 pub use mock::{
