@@ -223,7 +223,10 @@ fn action_text() -> String {
 fn runs_as_a_docker_action_with_a_post_entrypoint() {
     let yml = action_yml();
     assert_eq!(yml.runs.get("using").map(String::as_str), Some("docker"));
-    assert_eq!(yml.runs.get("image").map(String::as_str), Some("Dockerfile"));
+    assert_eq!(
+        yml.runs.get("image").map(String::as_str),
+        Some("Dockerfile")
+    );
     let post = yml
         .runs
         .get("post-entrypoint")
