@@ -100,13 +100,13 @@ pub fn post_stage() {
         return;
     };
     report::add_mask(&token);
-    if let Some(expiry) = state(STATE_EXPIRES_AT) {
-        if crate::time::parse_iso8601(&expiry).is_some_and(|t| t <= crate::time::now()) {
-            report::info(&format!(
-                "The token already expired at {expiry}; nothing to revoke."
-            ));
-            return;
-        }
+    if let Some(expiry) = state(STATE_EXPIRES_AT)
+        && crate::time::parse_iso8601(&expiry).is_some_and(|t| t <= crate::time::now())
+    {
+        report::info(&format!(
+            "The token already expired at {expiry}; nothing to revoke."
+        ));
+        return;
     }
     let result = config::api_url(get("github-api-url").as_deref(), &Context::from_env())
         .and_then(|url| Client::new(&url, get("ca-certificates").as_deref()))

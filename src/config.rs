@@ -294,15 +294,15 @@ impl Config {
             ),
         };
         for (given, name) in &repos {
-            if let (Some(given), Some(owner)) = (given, &owner) {
-                if !given.eq_ignore_ascii_case(owner) {
-                    return Err(Error::RepositoryOwnerMismatch {
-                        entry: format!("{given}/{name}"),
-                        given: given.clone(),
-                        owner: owner.clone(),
-                        why,
-                    });
-                }
+            if let (Some(given), Some(owner)) = (given, &owner)
+                && !given.eq_ignore_ascii_case(owner)
+            {
+                return Err(Error::RepositoryOwnerMismatch {
+                    entry: format!("{given}/{name}"),
+                    given: given.clone(),
+                    owner: owner.clone(),
+                    why,
+                });
             }
         }
         // `owner/name` entries name the owner themselves when nothing else does.

@@ -186,17 +186,17 @@ impl Client {
             let (wait, reason, mandated) = match outcome {
                 Ok(mut resp) => {
                     resp.attempts = attempt;
-                    if let (Auth::App(jwt), false) = (auth, skew_fixed) {
-                        if let Some(offset) = skew_offset(&resp) {
-                            skew_fixed = true;
-                            let before = jwt.offset();
-                            jwt.set_offset(offset);
-                            report::info(&format!(
-                                "GitHub refused the JWT's times: this machine's clock is {} GitHub's. Signing with GitHub's time from now on and retrying.",
-                                describe_skew(offset - before)
-                            ));
-                            continue;
-                        }
+                    if let (Auth::App(jwt), false) = (auth, skew_fixed)
+                        && let Some(offset) = skew_offset(&resp)
+                    {
+                        skew_fixed = true;
+                        let before = jwt.offset();
+                        jwt.set_offset(offset);
+                        report::info(&format!(
+                            "GitHub refused the JWT's times: this machine's clock is {} GitHub's. Signing with GitHub's time from now on and retrying.",
+                            describe_skew(offset - before)
+                        ));
+                        continue;
                     }
                     if let (Auth::FreshToken(_), false, 401 | 403 | 404) =
                         (auth, lag_waited, resp.status)
@@ -444,10 +444,10 @@ fn retry_decision(resp: &Response, attempt: u32) -> Option<(Duration, bool)> {
         if let Some(wait) = retry_after(resp) {
             return Some((wait, true));
         }
-        if is_primary(resp) {
-            if let Some(wait) = until_reset(resp) {
-                return Some((wait, true));
-            }
+        if is_primary(resp)
+            && let Some(wait) = until_reset(resp)
+        {
+            return Some((wait, true));
         }
         if is_secondary(resp) {
             // GitHub: without Retry-After, wait at least a minute.

@@ -6,6 +6,9 @@
 //! together, `action` is the two stages, `http`/`net` the network, `error` the
 //! words the user reads.
 
+// Errors are built once, on the way out: their size costs nothing that matters.
+#![allow(clippy::result_large_err)]
+
 pub mod action;
 pub mod cli;
 pub mod config;
