@@ -3,18 +3,45 @@
 
 mod support;
 
-use support::runner::{Step, assert_masked_first};
-use support::{MockGithub, Scenario};
+use std::collections::BTreeMap;
+
+use base64::Engine;
+use support::runner::{Run, Step, assert_masked_first};
+use support::{Auth, BOT_USER_ID, Fault, MockGithub, NO_KEY_CLIENT_ID, Scenario};
 
 fn mock() -> MockGithub {
     MockGithub::start(Scenario::standard())
 }
 
+fn fixture(name: &str) -> String {
+    std::fs::read_to_string(format!(
+        "{}/tests/fixtures/{name}",
+        env!("CARGO_MANIFEST_DIR")
+    ))
+    .expect("fixture")
+}
+
+/// A failed main: exit 1, exactly one `::error`, whose text is returned.
+fn failed(run: &Run) -> String {
+    assert_eq!(run.code, 1, "expected failure:\n{}", run.log());
+    let errors = run.errors();
+    assert_eq!(errors.len(), 1, "one ::error line:\n{}", run.log());
+    assert!(run.outputs.is_empty(), "no outputs on failure");
+    errors[0].to_string()
+}
+
+fn ok(run: &Run) {
+    assert_eq!(run.code, 0, "expected success:\n{}", run.log());
+    assert_masked_first(&run.log(), run.output("token"));
+}
+
+// ---- choosing the installation (one test per row of the table) ----
+
 #[test]
 fn default_scope_is_the_workflow_repository() {
     let gh = mock();
     let main = Step::new(&gh.url()).main();
-    assert_eq!(main.code, 0, "{}", main.log());
+    ok(&main);
     let minted = gh.minted();
     assert_eq!(minted.len(), 1);
     assert_eq!(main.output("token"), minted[0].token);
@@ -27,6 +54,571 @@ fn default_scope_is_the_workflow_repository() {
         serde_json::json!({"repositories": ["repo-a"]})
     );
     assert_eq!(gh.count("GET", "/repos/acme/repo-a/installation"), 1);
-    assert_eq!(gh.requests().len(), 2, "default flow is two requests");
-    assert_masked_first(&main.log(), main.output("token"));
+    assert_eq!(gh.requests().len(), 2, "the default flow is two requests");
+}
+
+#[test]
+fn owner_alone_covers_the_whole_installation() {
+    let gh = mock();
+    let main = Step::new(&gh.url()).input("owner", "octocat").main();
+    ok(&main);
+    assert_eq!(gh.count("GET", "/users/octocat/installation"), 1);
+    assert_eq!(main.output("installation-id"), "1002");
+    assert_eq!(gh.minted()[0].body, serde_json::json!({}));
+}
+
+#[test]
+fn repositories_with_owner_look_up_the_first() {
+    let gh = mock();
+    let main = Step::new(&gh.url())
+        .input("owner", "acme")
+        .input("repositories", "repo-b,\nwebsite")
+        .main();
+    ok(&main);
+    assert_eq!(gh.count("GET", "/repos/acme/repo-b/installation"), 1);
+    assert_eq!(
+        gh.minted()[0].body,
+        serde_json::json!({"repositories": ["repo-b", "website"]})
+    );
+}
+
+#[test]
+fn repositories_as_owner_slash_name_use_the_repository_owner() {
+    let gh = mock();
+    let main = Step::new(&gh.url())
+        .input("repositories", "acme/website, acme/repo-a")
+        .main();
+    ok(&main);
+    assert_eq!(gh.count("GET", "/repos/acme/website/installation"), 1);
+    assert_eq!(
+        gh.minted()[0].body,
+        serde_json::json!({"repositories": ["website", "repo-a"]})
+    );
+}
+
+#[test]
+fn repository_of_another_owner_fails_before_any_request() {
+    let gh = mock();
+    let main = Step::new(&gh.url())
+        .input("repositories", "other-org/tool")
+        .main();
+    let e = failed(&main);
+    assert!(
+        e.contains("other-org/tool") && e.contains("set `owner: other-org`"),
+        "{e}"
+    );
+    assert!(gh.requests().is_empty());
+}
+
+#[test]
+fn enterprise_installation() {
+    let gh = mock();
+    let main = Step::new(&gh.url()).input("enterprise", "big-corp").main();
+    ok(&main);
+    assert_eq!(gh.count("GET", "/enterprises/big-corp/installation"), 1);
+    assert_eq!(main.output("installation-id"), "1003");
+}
+
+#[test]
+fn enterprise_with_owner_or_repositories_is_refused() {
+    let gh = mock();
+    for (k, v) in [("owner", "acme"), ("repositories", "repo-a")] {
+        let main = Step::new(&gh.url())
+            .input("enterprise", "big-corp")
+            .input(k, v)
+            .main();
+        let e = failed(&main);
+        assert!(e.contains(&format!("cannot be combined with `{k}`")), "{e}");
+    }
+    assert!(gh.requests().is_empty());
+}
+
+#[test]
+fn installation_id_skips_the_lookup() {
+    let gh = mock();
+    let main = Step::new(&gh.url())
+        .input("installation-id", "1001")
+        .input("repositories", "website")
+        .main();
+    ok(&main);
+    assert_eq!(gh.requests().len(), 1, "mint only");
+    assert_eq!(gh.minted()[0].installation_id, 1001);
+    assert_eq!(main.output("installation-id"), "1001");
+    assert_eq!(
+        gh.minted()[0].body,
+        serde_json::json!({"repositories": ["website"]})
+    );
+}
+
+#[test]
+fn missing_repository_context_is_named() {
+    let gh = mock();
+    let main = Step::new(&gh.url()).unset("GITHUB_REPOSITORY").main();
+    let e = failed(&main);
+    assert!(e.contains("GITHUB_REPOSITORY is not set"), "{e}");
+    let main = Step::new(&gh.url())
+        .unset("GITHUB_REPOSITORY")
+        .unset("GITHUB_REPOSITORY_OWNER")
+        .input("repositories", "repo-a")
+        .main();
+    let e = failed(&main);
+    assert!(e.contains("GITHUB_REPOSITORY_OWNER is not set"), "{e}");
+    assert!(gh.requests().is_empty());
+}
+
+#[test]
+fn more_than_500_repositories_is_refused() {
+    let gh = mock();
+    let list: Vec<String> = (0..501).map(|i| format!("r{i}")).collect();
+    let main = Step::new(&gh.url())
+        .input("repositories", &list.join(","))
+        .main();
+    assert!(failed(&main).contains("at most 500"));
+    assert!(gh.requests().is_empty());
+}
+
+// ---- the app id ----
+
+#[test]
+fn numeric_app_id_in_either_spelling() {
+    let gh = mock();
+    for var in ["INPUT_APP-ID", "INPUT_APP_ID"] {
+        let main = Step::new(&gh.url())
+            .input("client-id", "")
+            .var(var, "12345")
+            .main();
+        ok(&main);
+    }
+    let issuers: Vec<String> = gh
+        .requests()
+        .iter()
+        .filter_map(|r| match &r.auth {
+            Auth::Jwt { iss } => Some(iss.clone()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(issuers, ["12345"; 4]);
+}
+
+#[test]
+fn client_id_wins_over_app_id() {
+    let gh = mock();
+    let main = Step::new(&gh.url()).input("app-id", "999").main();
+    ok(&main);
+    assert!(
+        gh.requests()
+            .iter()
+            .all(|r| matches!(&r.auth, Auth::Jwt { iss } if iss == support::CLIENT_ID))
+    );
+}
+
+#[test]
+fn two_spellings_with_different_values_are_refused() {
+    let gh = mock();
+    let main = Step::new(&gh.url())
+        .input("client-id", "")
+        .var("INPUT_APP-ID", "12345")
+        .var("INPUT_APP_ID", "54321")
+        .main();
+    assert!(failed(&main).contains("INPUT_APP-ID"));
+    assert!(gh.requests().is_empty());
+}
+
+#[test]
+fn missing_id_and_missing_key() {
+    let gh = mock();
+    let e = failed(&Step::new(&gh.url()).input("client-id", "").main());
+    assert!(e.contains("client-id") && e.contains("app-id"), "{e}");
+    let e = failed(&Step::new(&gh.url()).input("private-key", "").main());
+    assert!(e.contains("private key is empty"), "{e}");
+    assert!(gh.requests().is_empty());
+}
+
+// ---- the private key ----
+
+#[test]
+fn key_formats_that_are_tolerated() {
+    let gh = mock();
+    let pem = fixture("app.pem");
+    let forms = [
+        fixture("app-pkcs8.pem"),
+        pem.trim().replace('\n', "\\n"),
+        pem.replace('\n', "\r\n"),
+        format!("'{}'", pem.trim()),
+        base64::engine::general_purpose::STANDARD.encode(pem.as_bytes()),
+    ];
+    for form in &forms {
+        ok(&Step::new(&gh.url()).input("private-key", form).main());
+    }
+    assert_eq!(gh.minted().len(), forms.len());
+}
+
+#[test]
+fn each_wrong_key_gets_its_own_message_before_any_request() {
+    let gh = mock();
+    let cases = [
+        ("app.pub.pem", "is a public key"),
+        ("openssh.key", "is an OpenSSH key"),
+        ("ec.pem", "is an EC key"),
+        ("ed25519.pem", "is an Ed25519 key"),
+        ("encrypted-pkcs8.pem", "encrypted with a passphrase"),
+        ("rsa1024.pem", "1024-bit RSA key"),
+    ];
+    for (file, says) in cases {
+        let key = fixture(file);
+        let main = Step::new(&gh.url()).input("private-key", &key).main();
+        let e = failed(&main);
+        assert!(e.starts_with("::error title=Invalid private key::"), "{e}");
+        assert!(e.contains(says), "{file}: {e}");
+        let body = key.lines().nth(2).unwrap_or("-");
+        assert!(
+            !main.log().contains(body),
+            "{file}: key material in the log"
+        );
+    }
+    let e = failed(&Step::new(&gh.url()).input("private-key", "hunter2").main());
+    assert!(e.contains("not in PEM form"), "{e}");
+    assert!(!e.contains("hunter2"));
+    assert!(gh.requests().is_empty());
+}
+
+// ---- GitHub's refusals ----
+
+#[test]
+fn a_key_of_another_app() {
+    let gh = mock();
+    let main = Step::new(&gh.url())
+        .input("private-key", &fixture("other.pem"))
+        .main();
+    let e = failed(&main);
+    assert!(e.contains("does not belong to the app"), "{e}");
+    assert!(e.contains("A JSON web token could not be decoded"), "{e}");
+    assert_eq!(gh.requests().len(), 1, "no retry for a wrong key");
+}
+
+#[test]
+fn an_id_that_names_no_app_with_a_key() {
+    let gh = mock();
+    let main = Step::new(&gh.url())
+        .input("client-id", NO_KEY_CLIENT_ID)
+        .main();
+    let e = failed(&main);
+    assert!(e.contains("Integration must generate a public key"), "{e}");
+    assert!(e.contains("not a client secret"), "{e}");
+    assert!(
+        !e.contains(NO_KEY_CLIENT_ID),
+        "the id is not echoed: it may be a secret"
+    );
+}
+
+#[test]
+fn app_not_installed_names_the_account_and_the_settings() {
+    let gh = mock();
+    let main = Step::new(&gh.url())
+        .input("owner", "nobody")
+        .var("GITHUB_SERVER_URL", "https://ghe.example.com")
+        .main();
+    let e = failed(&main);
+    assert!(e.contains("not installed on the account nobody"), "{e}");
+    assert!(
+        e.contains("https://ghe.example.com/organizations/nobody/settings/installations"),
+        "{e}"
+    );
+    assert_eq!(gh.requests().len(), 1);
+}
+
+#[test]
+fn permissions_narrow_the_token() {
+    let gh = mock();
+    let main = Step::new(&gh.url())
+        .input("permission-contents", "read")
+        .input("permission-pull-requests", "write")
+        .main();
+    ok(&main);
+    assert_eq!(
+        gh.minted()[0].body["permissions"],
+        serde_json::json!({"contents": "read", "pull_requests": "write"})
+    );
+    assert!(main.stdout.contains("contents:read, pull_requests:write"));
+}
+
+#[test]
+fn permission_typo_suggests_the_name() {
+    let gh = mock();
+    let main = Step::new(&gh.url())
+        .var("INPUT_PERMISSION-CONTENT", "read")
+        .main();
+    let e = failed(&main);
+    assert!(
+        e.contains("Did you mean `contents` (input `permission-contents`)"),
+        "{e}"
+    );
+    assert!(gh.requests().is_empty());
+}
+
+#[test]
+fn permission_level_is_checked() {
+    let gh = mock();
+    let main = Step::new(&gh.url())
+        .input("permission-workflows", "read")
+        .main();
+    let e = failed(&main);
+    assert!(e.contains("workflows accepts only write"), "{e}");
+    assert!(gh.requests().is_empty());
+}
+
+#[test]
+fn unknown_permission_is_sent_with_a_warning() {
+    let gh = mock();
+    let main = Step::new(&gh.url())
+        .var("INPUT_PERMISSION-COPILOT-SPACES", "read")
+        .main();
+    assert!(main.stdout.contains("::warning title=Unknown permission::"));
+    // The mock, like GitHub today, refuses the name: GitHub's words are passed on.
+    let e = failed(&main);
+    assert!(e.contains("copilot_spaces"), "{e}");
+    assert_eq!(
+        gh.requests().last().map(|r| r.method.clone()).as_deref(),
+        Some("POST")
+    );
+}
+
+#[test]
+fn permission_not_granted_is_explained() {
+    let gh = mock();
+    let main = Step::new(&gh.url())
+        .input("permission-administration", "write")
+        .main();
+    let e = failed(&main);
+    assert!(e.contains("The permissions requested are not granted to this installation."));
+    assert!(
+        e.contains("Requested repositories repo-a; permissions administration:write"),
+        "{e}"
+    );
+}
+
+#[test]
+fn inaccessible_repository_is_explained() {
+    let gh = mock();
+    let main = Step::new(&gh.url())
+        .input("repositories", "repo-a,secret-repo")
+        .main();
+    let e = failed(&main);
+    assert!(
+        e.contains("There is at least one repository that does not exist"),
+        "{e}"
+    );
+    assert!(e.contains("repositories repo-a, secret-repo"), "{e}");
+}
+
+// ---- inputs of the request itself ----
+
+#[test]
+fn api_url_with_path_prefix_and_trailing_slash() {
+    let gh = MockGithub::builder(Scenario::standard())
+        .path_prefix("/api/v3")
+        .start();
+    let url = format!("{}/", gh.url());
+    let main = Step::new(&url).main();
+    ok(&main);
+    assert_eq!(gh.minted().len(), 1);
+}
+
+#[test]
+fn plain_http_is_only_for_loopback() {
+    let main = Step::new("http://ghe.example.com/api/v3").main();
+    let e = failed(&main);
+    assert!(e.contains("plain http"), "{e}");
+}
+
+#[test]
+fn requests_carry_githubs_headers() {
+    let gh = mock();
+    ok(&Step::new(&gh.url()).main());
+    let ua = format!("app-token-action/{}", env!("CARGO_PKG_VERSION"));
+    for r in gh.requests() {
+        assert_eq!(r.header("user-agent"), Some(ua.as_str()));
+        assert_eq!(r.header("accept"), Some("application/vnd.github+json"));
+        assert_eq!(r.header("x-github-api-version"), Some("2022-11-28"));
+    }
+}
+
+#[test]
+fn outputs_are_heredocs_with_random_delimiters() {
+    let gh = mock();
+    let main = Step::new(&gh.url()).main();
+    ok(&main);
+    let delimiters: Vec<&str> = main
+        .output_file
+        .lines()
+        .filter_map(|l| l.split_once("<<").map(|(_, d)| d))
+        .collect();
+    assert_eq!(delimiters.len(), 7);
+    let unique: std::collections::BTreeSet<_> = delimiters.iter().collect();
+    assert_eq!(unique.len(), 7, "one delimiter per value");
+}
+
+#[test]
+fn bot_identity() {
+    let gh = mock();
+    let main = Step::new(&gh.url()).input("bot-identity", "true").main();
+    ok(&main);
+    assert_eq!(main.output("bot-user-id"), BOT_USER_ID.to_string());
+    assert_eq!(
+        main.output("bot-email"),
+        format!("{BOT_USER_ID}+mock-app[bot]@users.noreply.github.com")
+    );
+    assert_eq!(gh.count("GET", "/users/mock-app"), 1);
+}
+
+#[test]
+fn bot_identity_lookup_failure_only_warns() {
+    let gh = MockGithub::builder(Scenario::standard())
+        .fault(Fault::on("GET", "/users/mock-app").status(403))
+        .start();
+    let main = Step::new(&gh.url()).input("bot-identity", "true").main();
+    ok(&main);
+    assert!(
+        main.stdout
+            .contains("::warning title=Bot identity not found::")
+    );
+    assert_eq!(main.output("bot-user-id"), "");
+    assert_eq!(main.output("bot-name"), "mock-app[bot]");
+}
+
+#[test]
+fn check_mode_validates_without_minting() {
+    let gh = mock();
+    let main = Step::new(&gh.url()).input("check", "true").main();
+    assert_eq!(main.code, 0, "{}", main.log());
+    assert!(gh.minted().is_empty());
+    assert_eq!(gh.count("GET", "/app"), 1);
+    assert_eq!(gh.count("GET", "/repos/acme/repo-a/installation"), 1);
+    assert_eq!(
+        gh.requests().len(),
+        2,
+        "GET /app and the installation lookup only"
+    );
+    assert_eq!(main.output("installation-id"), "1001");
+    assert!(main.stdout.contains("Check passed"));
+}
+
+#[test]
+fn booleans_are_strict() {
+    let gh = mock();
+    let e = failed(
+        &Step::new(&gh.url())
+            .input("skip-token-revoke", "yes")
+            .main(),
+    );
+    assert!(
+        e.contains("`skip-token-revoke` must be true or false"),
+        "{e}"
+    );
+    assert!(gh.requests().is_empty());
+}
+
+// ---- post ----
+
+#[test]
+fn post_revokes_the_token_of_main() {
+    let gh = mock();
+    let step = Step::new(&gh.url());
+    let main = step.main();
+    ok(&main);
+    assert_eq!(main.state["token"], main.output("token"));
+    let post = step.post(&main);
+    assert_eq!(post.code, 0, "{}", post.log());
+    assert!(post.stdout.contains("Token revoked"));
+    assert_eq!(gh.revoked(), [main.output("token").to_string()]);
+    assert!(
+        !post
+            .log()
+            .lines()
+            .any(|l| l.contains(main.output("token")) && !l.starts_with("::add-mask::"))
+    );
+}
+
+#[test]
+fn skip_token_revoke_saves_no_state_and_post_skips() {
+    let gh = mock();
+    let mut step = Step::new(&gh.url());
+    step.input("skip-token-revoke", "True");
+    let main = step.main();
+    ok(&main);
+    assert!(main.state.is_empty());
+    let post = step.post(&main);
+    assert_eq!(post.code, 0);
+    assert!(post.stdout.contains("Token revocation skipped"));
+    assert!(gh.revoked().is_empty());
+}
+
+#[test]
+fn post_without_state_makes_no_request() {
+    let gh = mock();
+    let step = Step::new(&gh.url());
+    let post = step.post_with_state(&BTreeMap::new());
+    assert_eq!(post.code, 0);
+    assert!(post.stdout.contains("No token to revoke"));
+    assert!(gh.requests().is_empty());
+}
+
+#[test]
+fn post_skips_an_expired_token() {
+    let gh = mock();
+    let state = BTreeMap::from([
+        ("token".to_string(), "ghs_expired".to_string()),
+        ("expires_at".to_string(), "2020-01-01T00:00:00Z".to_string()),
+    ]);
+    let post = Step::new(&gh.url()).post_with_state(&state);
+    assert_eq!(post.code, 0);
+    assert!(post.stdout.contains("already expired"));
+    assert!(gh.requests().is_empty());
+}
+
+#[test]
+fn post_on_an_already_invalid_token_is_a_notice() {
+    let gh = mock();
+    let step = Step::new(&gh.url());
+    let main = step.main();
+    ok(&main);
+    step.post(&main);
+    let again = step.post(&main);
+    assert_eq!(again.code, 0);
+    assert!(
+        again
+            .stdout
+            .contains("::notice::The token was already invalid"),
+        "{}",
+        again.log()
+    );
+}
+
+#[test]
+fn post_failure_is_a_warning_and_never_fails_the_job() {
+    let gh = MockGithub::builder(Scenario::standard())
+        .fault(Fault::on("DELETE", "/installation/token").status(403))
+        .start();
+    let step = Step::new(&gh.url());
+    let main = step.main();
+    ok(&main);
+    let post = step.post(&main);
+    assert_eq!(post.code, 0);
+    let warning = post
+        .stdout
+        .lines()
+        .find(|l| l.starts_with("::warning title=Token not revoked::"))
+        .expect("a warning");
+    assert!(warning.len() > "::warning title=Token not revoked::".len() + 20);
+}
+
+#[test]
+fn no_arguments_outside_actions_prints_usage() {
+    let out = std::process::Command::new(support::runner::bin())
+        .env_clear()
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("USAGE"));
+    assert!(out.stdout.is_empty());
 }
