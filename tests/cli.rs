@@ -1,0 +1,217 @@
+//! The command line: token on stdout, diagnostics on stderr, same path as the action.
+
+mod support;
+
+use std::io::Write;
+use std::process::{Command, Output, Stdio};
+
+use support::{CLIENT_ID, MockGithub, Scenario, runner::bin};
+
+fn key_path() -> String {
+    format!("{}/tests/fixtures/app.pem", env!("CARGO_MANIFEST_DIR"))
+}
+
+fn cli(args: &[&str], stdin: &str) -> Output {
+    let mut child = Command::new(bin())
+        .args(args)
+        .env_clear()
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(stdin.as_bytes())
+        .expect("write stdin");
+    child.wait_with_output().expect("wait")
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+#[test]
+fn token_goes_to_stdout_alone() {
+    let gh = MockGithub::start(Scenario::standard());
+    let url = gh.url();
+    let out = cli(
+        &[
+            "token",
+            "--client-id",
+            CLIENT_ID,
+            "--private-key-file",
+            &key_path(),
+            "--owner",
+            "acme",
+            "--api-url",
+            &url,
+        ],
+        "",
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let token = gh.minted()[0].token.clone();
+    assert_eq!(text(&out.stdout), format!("{token}\n"));
+    assert!(!text(&out.stderr).contains(&token));
+    assert!(text(&out.stderr).contains("Created an installation token for acme"));
+}
+
+#[test]
+fn json_output_and_key_from_stdin() {
+    let gh = MockGithub::start(Scenario::standard());
+    let url = gh.url();
+    let key = std::fs::read_to_string(key_path()).expect("key");
+    let out = cli(
+        &[
+            "token",
+            "--app-id=12345",
+            "--private-key-file",
+            "-",
+            "--repositories",
+            "acme/repo-b",
+            "--permission",
+            "contents=read",
+            "--api-url",
+            &url,
+            "--json",
+        ],
+        &key,
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON on stdout");
+    assert_eq!(v["token"], gh.minted()[0].token.as_str());
+    assert_eq!(v["installation_id"], 1001);
+    assert_eq!(v["app_slug"], "mock-app");
+    assert_eq!(v["permissions"], serde_json::json!({"contents": "read"}));
+    assert!(v["expires_at"].as_str().is_some_and(|s| s.ends_with('Z')));
+    assert_eq!(
+        gh.minted()[0].body,
+        serde_json::json!({"repositories": ["repo-b"], "permissions": {"contents": "read"}})
+    );
+}
+
+#[test]
+fn revoke_reads_the_token_from_stdin() {
+    let gh = MockGithub::start(Scenario::standard());
+    let url = gh.url();
+    let minted = cli(
+        &[
+            "token",
+            "--client-id",
+            CLIENT_ID,
+            "--private-key-file",
+            &key_path(),
+            "--owner",
+            "acme",
+            "--api-url",
+            &url,
+        ],
+        "",
+    );
+    let token = text(&minted.stdout);
+    let out = cli(&["revoke", "--api-url", &url], &token);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(text(&out.stderr).contains("Token revoked"));
+    assert_eq!(gh.revoked(), [token.trim().to_string()]);
+}
+
+#[test]
+fn cli_permission_names_are_the_apis() {
+    let out = cli(
+        &[
+            "token",
+            "--client-id",
+            CLIENT_ID,
+            "--private-key-file",
+            &key_path(),
+            "--owner",
+            "acme",
+            "--permission",
+            "pull-requests=write",
+            "--api-url",
+            "http://127.0.0.1:9",
+        ],
+        "",
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stderr).contains("Did you mean `pull_requests`"),
+        "{}",
+        text(&out.stderr)
+    );
+    assert!(out.stdout.is_empty());
+}
+
+#[test]
+fn failures_print_nothing_on_stdout() {
+    let gh = MockGithub::start(Scenario::standard());
+    let url = gh.url();
+    let out = cli(
+        &[
+            "token",
+            "--client-id",
+            CLIENT_ID,
+            "--private-key-file",
+            &key_path(),
+            "--owner",
+            "nobody",
+            "--api-url",
+            &url,
+        ],
+        "",
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(out.stdout.is_empty());
+    assert!(text(&out.stderr).starts_with("error: App installation not found: "));
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    let out = cli(&["token", "--frobnicate"], "");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("Unknown option --frobnicate"));
+    let out = cli(&["token", "--client-id", "x"], "");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("--private-key-file is required"));
+    let out = cli(&["mint"], "");
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn help_and_version() {
+    let out = cli(&["--help"], "");
+    assert_eq!(out.status.code(), Some(0));
+    assert!(text(&out.stdout).contains("--private-key-file"));
+    let out = cli(&["--version"], "");
+    assert_eq!(
+        text(&out.stdout),
+        format!("app-token-action {}\n", env!("CARGO_PKG_VERSION"))
+    );
+}
+
+#[test]
+fn check_flag_mints_nothing() {
+    let gh = MockGithub::start(Scenario::standard());
+    let url = gh.url();
+    let out = cli(
+        &[
+            "token",
+            "--client-id",
+            CLIENT_ID,
+            "--private-key-file",
+            &key_path(),
+            "--owner",
+            "acme",
+            "--api-url",
+            &url,
+            "--check",
+        ],
+        "",
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(text(&out.stderr).contains("Check passed"));
+    assert!(gh.minted().is_empty());
+    assert!(out.stdout.is_empty());
+}
