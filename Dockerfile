@@ -38,6 +38,8 @@
 FROM --platform=$BUILDPLATFORM rust:1.95.0-alpine3.23 AS build
 
 ARG TARGETARCH
+# Fixed by the release workflow (the commit time) so that two builds give the same bytes.
+ARG SOURCE_DATE_EPOCH=0
 
 # busybox ash: fail a pipeline when any command in it fails.
 SHELL ["/bin/ash", "-eo", "pipefail", "-c"]
@@ -69,7 +71,8 @@ RUN --mount=type=cache,target=/usr/local/cargo/registry,sharing=locked \
     triple_env="$(echo "$target" | tr 'a-z-' 'A-Z_')"; \
     triple_cc="$(echo "$target" | tr '-' '_')"; \
     export "CC_${triple_cc}=clang" "AR_${triple_cc}=llvm-ar"; \
-    export "CARGO_TARGET_${triple_env}_RUSTFLAGS=-Clink-self-contained=yes -Clinker=rust-lld"; \
+    # Path remapping keeps build paths out of the binary (see scripts/repro-check).
+    export "CARGO_TARGET_${triple_env}_RUSTFLAGS=-Clink-self-contained=yes -Clinker=rust-lld --remap-path-prefix=/src=/build --remap-path-prefix=/usr/local/cargo=/cargo --remap-path-prefix=/src/target=/target"; \
     cargo build --locked --release --target "$target"; \
     mkdir -p /out; \
     cp "target/$target/release/app-token-action" /out/app-token-action; \

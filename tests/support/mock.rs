@@ -415,6 +415,8 @@ struct TokenInfo {
     expires: i64,
     revoked: bool,
     lag_uses: usize,
+    /// Indexes into the installation's repositories when the token was scoped.
+    scope: Option<Vec<usize>>,
 }
 
 struct State {
@@ -947,7 +949,10 @@ impl Shared {
     }
 
     fn installation_repos(&self, token: &str) -> Response {
-        let id = self.lock().tokens.get(token).map(|t| t.installation_id);
+        let (id, scope) = match self.lock().tokens.get(token) {
+            Some(t) => (Some(t.installation_id), t.scope.clone()),
+            None => (None, None),
+        };
         let Some(inst) = self
             .scenario
             .installations
@@ -957,7 +962,10 @@ impl Shared {
         else {
             return not_found();
         };
-        let repos: Vec<Value> = (0..inst.repositories.len())
+        // A scoped token sees only its repositories.
+        let repos: Vec<Value> = scope
+            .unwrap_or_else(|| (0..inst.repositories.len()).collect())
+            .into_iter()
             .map(|i| self.repo_json(inst, i))
             .collect();
         json_ok(
@@ -1114,6 +1122,7 @@ impl Shared {
                 expires,
                 revoked: false,
                 lag_uses: 0,
+                scope: scoped.clone(),
             },
         );
         st.minted.push(Minted {
