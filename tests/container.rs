@@ -379,7 +379,7 @@ fn run_step(image: &Image, job: &mut Job, stage: Stage, env: &[(String, String)]
         std::fs::read_to_string(fc_host.join(f)).unwrap()
     };
     let parse = |name: &str| {
-        parse_file_command(&read(name))
+        support::runner::parse_file_commands(&read(name))
             .unwrap_or_else(|e| panic!("{name}: {e} (the runner would fail the step)"))
     };
     StepResult {
@@ -389,47 +389,6 @@ fn run_step(image: &Image, job: &mut Job, stage: Stage, env: &[(String, String)]
         outputs: parse("GITHUB_OUTPUT"),
         state: parse("GITHUB_STATE"),
     }
-}
-
-/// The runner's file-command format (FileCommandManager.cs): LF-separated lines, empty
-/// lines skipped, `key=value` when `=` comes before any `<<`, else heredoc `key<<DELIM`,
-/// value lines, a line exactly `DELIM`. Anything else is an error.
-fn parse_file_command(text: &str) -> Result<BTreeMap<String, String>, String> {
-    let mut map = BTreeMap::new();
-    let mut lines = text.split('\n');
-    while let Some(line) = lines.next() {
-        if line.is_empty() {
-            continue;
-        }
-        let eq = line.find('=');
-        let heredoc = line.find("<<");
-        match (eq, heredoc) {
-            (Some(e), h) if h.is_none_or(|h| e < h) => {
-                let (k, v) = (&line[..e], &line[e + 1..]);
-                if k.is_empty() {
-                    return Err(format!("empty key in {line:?}"));
-                }
-                map.insert(k.to_string(), v.to_string());
-            }
-            (_, Some(h)) => {
-                let (k, delim) = (&line[..h], &line[h + 2..]);
-                if k.is_empty() || delim.is_empty() {
-                    return Err(format!("empty key or delimiter in {line:?}"));
-                }
-                let mut value: Vec<&str> = Vec::new();
-                loop {
-                    match lines.next() {
-                        Some(l) if l == delim => break,
-                        Some(l) => value.push(l),
-                        None => return Err(format!("delimiter {delim:?} not found")),
-                    }
-                }
-                map.insert(k.to_string(), value.join("\n"));
-            }
-            _ => return Err(format!("invalid format {line:?}")),
-        }
-    }
-    Ok(map)
 }
 
 /// The step environment the runner would build for `uses: ./` with these `with:` values:
@@ -776,24 +735,6 @@ fn tar_entries(data: &[u8]) -> Vec<TarEntry> {
 }
 
 #[test]
-fn file_command_parser_follows_the_runner() {
-    let ok = parse_file_command("a=1\n\nb<<EOF\nx\n\ny\nEOF\nc=d<<e\nk<<D=\nv\nD=\n").unwrap();
-    assert_eq!(ok["a"], "1");
-    assert_eq!(ok["b"], "x\n\ny");
-    assert_eq!(ok["c"], "d<<e");
-    assert_eq!(ok["k"], "v");
-    for bad in [
-        "novalue\n",
-        "=v\n",
-        "k<<\nv\n",
-        "k<<EOF\nv\n",
-        "<<EOF\nEOF\n",
-    ] {
-        assert!(parse_file_command(bad).is_err(), "{bad:?}");
-    }
-}
-
-#[test]
 fn tar_reader_reads_symlinks() {
     let mut tar = vec![0u8; 512 * 3];
     tar[..4].copy_from_slice(b"post");
@@ -805,5 +746,44 @@ fn tar_reader_reads_symlinks() {
     assert_eq!(
         (e[0].name.as_str(), e[0].kind, e[0].link.as_str()),
         ("post", b'2', "app-token-action")
+    );
+}
+
+/// Benchmark, not a test: the main stage inside the image, run as the runner runs
+/// it, `BENCH_RUNS` times (default 20). `scripts/bench` runs it and prints the figures.
+#[test]
+#[ignore = "benchmark: run by scripts/bench"]
+fn bench_main_stage_in_container() {
+    let Some(image) = image() else { return };
+    let runs: usize = std::env::var("BENCH_RUNS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(20);
+    let mock = MockGithub::start(Scenario::standard());
+    let key = fixture("app.pem");
+    let env = step_env(
+        &mock.url(),
+        &[("client-id", "Iv23liMockClient01"), ("private-key", &key)],
+    );
+    let mut job = Job::new();
+    let mut walls = Vec::new();
+    for _ in 0..runs {
+        let started = std::time::Instant::now();
+        let r = run_step(image, &mut job, Stage::Main, &env);
+        walls.push(started.elapsed());
+        assert_eq!(r.code, Some(0), "{}", describe(&r));
+    }
+    walls.sort();
+    let at = |p: f64| walls[((walls.len() - 1) as f64 * p).round() as usize];
+    let size: u64 = inspect(image, "{{.Size}}").parse().unwrap_or(0);
+    println!(
+        "| image size | {size} bytes ({:.2} MiB) |",
+        size as f64 / 1048576.0
+    );
+    println!(
+        "| main stage in the container (`{} run`, {runs} runs), median / p95 | {:.0} ms / {:.0} ms |",
+        image.engine.program,
+        at(0.5).as_secs_f64() * 1000.0,
+        at(0.95).as_secs_f64() * 1000.0
     );
 }

@@ -1,0 +1,152 @@
+//! Benchmark of the main stage, end to end on loopback: the release binary run
+//! as the runner runs it (env, file commands) against the in-process mock
+//! GitHub API, which verifies every JWT. Prints a Markdown report.
+//!
+//! `scripts/bench [RUNS]` builds the release binary and runs this.
+
+#[path = "../tests/support/mod.rs"]
+mod support;
+
+use std::time::{Duration, Instant};
+
+use support::runner::{Step, bin};
+use support::{MockGithub, Scenario};
+
+fn children_usage() -> libc::rusage {
+    // SAFETY: getrusage writes into the zeroed struct we own.
+    unsafe {
+        let mut u: libc::rusage = std::mem::zeroed();
+        libc::getrusage(libc::RUSAGE_CHILDREN, &mut u);
+        u
+    }
+}
+
+fn cpu(u: &libc::rusage) -> Duration {
+    let tv = |t: libc::timeval| Duration::new(t.tv_sec as u64, t.tv_usec as u32 * 1000);
+    tv(u.ru_utime) + tv(u.ru_stime)
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[i]
+}
+
+fn ms(d: Duration) -> String {
+    format!("{:.2} ms", d.as_secs_f64() * 1000.0)
+}
+
+/// Milliseconds each request took, from the `::debug::` lines.
+fn request_times(stdout: &str) -> Vec<(String, f64)> {
+    stdout
+        .lines()
+        .filter_map(|l| l.strip_prefix("::debug::"))
+        .filter_map(|l| {
+            let (req, rest) = l.split_once(" -> ")?;
+            let ms = rest.split(" in ").nth(1)?.split(' ').next()?.parse().ok()?;
+            Some((req.to_string(), ms))
+        })
+        .collect()
+}
+
+fn main() {
+    let runs: usize = std::env::args()
+        .nth(1)
+        .and_then(|a| a.parse().ok())
+        .unwrap_or(50);
+    let gh = MockGithub::start(Scenario::standard());
+    let mut step = Step::new(&gh.url());
+    // Debug lines carry each request's duration.
+    step.var("RUNNER_DEBUG", "1");
+
+    // Warm-up: page cache, the mock's threads.
+    for _ in 0..3 {
+        assert_eq!(step.main().code, 0);
+    }
+    let requests_before = gh.requests().len();
+    let usage_before = children_usage();
+    let mut walls = Vec::with_capacity(runs);
+    let mut per_request: Vec<(String, f64)> = Vec::new();
+    for _ in 0..runs {
+        let started = Instant::now();
+        let run = step.main();
+        walls.push(started.elapsed());
+        assert_eq!(run.code, 0, "{}", run.log());
+        per_request.extend(request_times(&run.stdout));
+    }
+    let usage = children_usage();
+    let requests = (gh.requests().len() - requests_before) as f64 / runs as f64;
+
+    // Process start alone: `--version` exits before any work.
+    let mut starts = Vec::new();
+    for _ in 0..runs {
+        let started = Instant::now();
+        let out = std::process::Command::new(bin())
+            .arg("--version")
+            .output()
+            .expect("run --version");
+        starts.push(started.elapsed());
+        assert!(out.status.success());
+    }
+
+    // Key parse and JWT signing, in process (the same code the binary runs).
+    let key_text = support::APP_KEY_PEM;
+    let n = 200u32;
+    let t = Instant::now();
+    for _ in 0..n {
+        let _ = app_token_action::key::parse(key_text).expect("key");
+    }
+    let parse = t.elapsed() / n;
+    let key = app_token_action::key::parse(key_text).expect("key");
+    let jwt = app_token_action::jwt::AppJwt::new("Iv23liBench", &key);
+    let t = Instant::now();
+    for _ in 0..n {
+        std::hint::black_box(jwt.sign());
+    }
+    let sign = t.elapsed() / n;
+
+    walls.sort();
+    starts.sort();
+    let median = percentile(&walls, 0.5);
+    let size = std::fs::metadata(bin()).map(|m| m.len()).unwrap_or(0);
+    println!("| measure | value |");
+    println!("|---|---|");
+    println!("| main stage runs | {runs} |");
+    println!("| wall time, median | {} |", ms(median));
+    println!("| wall time, p95 | {} |", ms(percentile(&walls, 0.95)));
+    println!(
+        "| wall time, min / max | {} / {} |",
+        ms(walls[0]),
+        ms(walls[runs - 1])
+    );
+    println!(
+        "| CPU time per run (user+sys) | {} |",
+        ms((cpu(&usage) - cpu(&usage_before)) / runs as u32)
+    );
+    println!(
+        "| peak RSS (largest run) | {:.2} MiB |",
+        usage.ru_maxrss as f64 / 1024.0
+    );
+    println!("| API requests per run | {requests:.1} |");
+    println!(
+        "| process start (`--version`), median | {} |",
+        ms(percentile(&starts, 0.5))
+    );
+    println!("| key parse (in process) | {} |", ms(parse));
+    println!("| JWT sign (in process) | {} |", ms(sign));
+    let mut names: Vec<&String> = per_request.iter().map(|(n, _)| n).collect();
+    names.sort();
+    names.dedup();
+    for name in names {
+        let mut v: Vec<f64> = per_request
+            .iter()
+            .filter(|(n, _)| n == name)
+            .map(|(_, ms)| *ms)
+            .collect();
+        v.sort_by(f64::total_cmp);
+        println!("| `{name}`, median (whole ms) | {} ms |", v[v.len() / 2]);
+    }
+    println!(
+        "| release binary size | {size} bytes ({:.2} MiB) |",
+        size as f64 / 1048576.0
+    );
+}
