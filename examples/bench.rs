@@ -70,7 +70,7 @@ fn main() {
         let started = Instant::now();
         let run = step.main();
         walls.push(started.elapsed());
-        assert_eq!(run.code, 0, "{}", run.log());
+        assert_eq!(run.code, 0, "{}", run.shown());
         per_request.extend(request_times(&run.stdout));
     }
     let usage = children_usage();

@@ -23,15 +23,15 @@ fn fixture(name: &str) -> String {
 
 /// A failed main: exit 1, exactly one `::error`, whose text is returned.
 fn failed(run: &Run) -> String {
-    assert_eq!(run.code, 1, "expected failure:\n{}", run.log());
+    assert_eq!(run.code, 1, "expected failure:\n{}", run.shown());
     let errors = run.errors();
-    assert_eq!(errors.len(), 1, "one ::error line:\n{}", run.log());
+    assert_eq!(errors.len(), 1, "one ::error line:\n{}", run.shown());
     assert!(run.outputs.is_empty(), "no outputs on failure");
     errors[0].to_string()
 }
 
 fn ok(run: &Run) {
-    assert_eq!(run.code, 0, "expected success:\n{}", run.log());
+    assert_eq!(run.code, 0, "expected success:\n{}", run.shown());
     assert_masked_first(&run.log(), run.output("token"));
 }
 
@@ -490,7 +490,7 @@ fn bot_identity_lookup_failure_only_warns() {
 fn check_mode_validates_without_minting() {
     let gh = mock();
     let main = Step::new(&gh.url()).input("check", "true").main();
-    assert_eq!(main.code, 0, "{}", main.log());
+    assert_eq!(main.code, 0, "{}", main.shown());
     assert!(gh.minted().is_empty());
     assert_eq!(gh.count("GET", "/app"), 1);
     assert_eq!(gh.count("GET", "/repos/acme/repo-a/installation"), 1);
@@ -528,7 +528,7 @@ fn post_revokes_the_token_of_main() {
     ok(&main);
     assert_eq!(main.state["token"], main.output("token"));
     let post = step.post(&main);
-    assert_eq!(post.code, 0, "{}", post.log());
+    assert_eq!(post.code, 0, "{}", post.shown());
     assert!(post.stdout.contains("Token revoked"));
     assert_eq!(gh.revoked(), [main.output("token").to_string()]);
     assert!(
@@ -590,7 +590,7 @@ fn post_on_an_already_invalid_token_is_a_notice() {
             .stdout
             .contains("::notice::The token was already invalid"),
         "{}",
-        again.log()
+        again.shown()
     );
 }
 

@@ -440,11 +440,21 @@ fn with_state(env: &[(String, String)], state: &BTreeMap<String, String>) -> Vec
     env
 }
 
+/// For failure messages: masked values shown as `***`, as the runner logs them.
 fn describe(r: &StepResult) -> String {
-    format!(
-        "exit {:?}\n--- stdout\n{}--- stderr\n{}--- outputs {:?}\n--- state {:?}",
-        r.code, r.stdout, r.stderr, r.outputs, r.state
-    )
+    support::runner::redact(&format!(
+        "{}exit {:?}\n--- stdout\n{}--- stderr\n{}--- outputs {:?}\n--- state {:?}",
+        r.stdout
+            .lines()
+            .filter(|l| l.starts_with("::add-mask::"))
+            .map(|l| format!("{l}\n"))
+            .collect::<String>(),
+        r.code,
+        r.stdout,
+        r.stderr,
+        r.outputs,
+        r.state
+    ))
 }
 
 // ------------------------------------------------------------------------------------------

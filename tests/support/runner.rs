@@ -157,9 +157,16 @@ impl Run {
             .collect()
     }
 
-    /// Everything the process printed.
+    /// Everything the process printed, raw: for assertions about secrets.
     pub fn log(&self) -> String {
         format!("{}{}", self.stdout, self.stderr)
+    }
+
+    /// Everything the process printed as the runner would log it: values of
+    /// `::add-mask::` lines replaced by `***`. For failure messages, so that a
+    /// failing test never prints a token.
+    pub fn shown(&self) -> String {
+        redact(&self.log())
     }
 }
 
@@ -267,6 +274,26 @@ impl Step {
     }
 }
 
+/// Replaces every value announced by an `::add-mask::` line with `***`, and
+/// drops the announcing lines, as the runner does.
+pub fn redact(log: &str) -> String {
+    let masks: Vec<&str> = log
+        .lines()
+        .filter_map(|l| l.strip_prefix("::add-mask::"))
+        .filter(|m| !m.is_empty())
+        .collect();
+    let mut out = String::new();
+    for line in log.lines().filter(|l| !l.starts_with("::add-mask::")) {
+        let mut line = line.to_string();
+        for m in &masks {
+            line = line.replace(m, "***");
+        }
+        out.push_str(&line);
+        out.push('\n');
+    }
+    out
+}
+
 /// The position of the first line containing `needle`, if any.
 pub fn first_line_with(log: &str, needle: &str) -> Option<usize> {
     log.lines().position(|l| l.contains(needle))
@@ -300,5 +327,11 @@ mod tests {
         assert_eq!(m["c"], "d<<e");
         assert!(parse_file_commands("junk\n").is_err());
         assert!(parse_file_commands("k<<D\nvalue\n").is_err());
+    }
+
+    #[test]
+    fn redaction_hides_masked_values() {
+        let shown = redact("::add-mask::s3cr3t\ntoken s3cr3t used\nother\n");
+        assert_eq!(shown, "token *** used\nother\n");
     }
 }
