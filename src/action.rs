@@ -55,6 +55,15 @@ pub fn main_stage() -> Result<(), Error> {
         .map(|i| i.to_string())
         .unwrap_or_default();
     let bot_email = bot.and_then(flow::Bot::email).unwrap_or_default();
+    // State first: if the outputs cannot be written, post still revokes the token.
+    if cfg.skip_token_revoke {
+        report::info("skip-token-revoke is set: the token will not be revoked when the job ends.");
+    } else {
+        outputs::append(
+            "GITHUB_STATE",
+            &[(STATE_TOKEN, &t.token), (STATE_EXPIRES_AT, &t.expires_at)],
+        )?;
+    }
     outputs::append(
         "GITHUB_OUTPUT",
         &[
@@ -67,14 +76,6 @@ pub fn main_stage() -> Result<(), Error> {
             ("bot-email", &bot_email),
         ],
     )?;
-    if cfg.skip_token_revoke {
-        report::info("skip-token-revoke is set: the token will not be revoked when the job ends.");
-    } else {
-        outputs::append(
-            "GITHUB_STATE",
-            &[(STATE_TOKEN, &t.token), (STATE_EXPIRES_AT, &t.expires_at)],
-        )?;
-    }
     report::info(&flow::summary(&created, crate::time::now()));
     Ok(())
 }

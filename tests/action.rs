@@ -459,6 +459,30 @@ fn outputs_are_heredocs_with_random_delimiters() {
 }
 
 #[test]
+fn a_value_with_a_line_break_cannot_inject_an_output() {
+    let installation = serde_json::json!({
+        "id": 1001,
+        "app_slug": "mock-app\ninjected=1",
+        "account": {"login": "acme", "type": "Organization"},
+    });
+    let gh = MockGithub::builder(Scenario::standard())
+        .fault(
+            Fault::on("GET", "/repos/acme/repo-a/installation")
+                .status(200)
+                .body(installation.to_string()),
+        )
+        .start();
+    let step = Step::new(&gh.url());
+    let main = step.main();
+    let e = failed(&main);
+    assert!(e.contains("Refusing to write output `app-slug`"), "{e}");
+    assert!(!main.output_file.contains("injected"));
+    // The token was minted: post still revokes it.
+    assert_eq!(step.post(&main).code, 0);
+    assert_eq!(gh.revoked().len(), 1);
+}
+
+#[test]
 fn bot_identity() {
     let gh = mock();
     let main = Step::new(&gh.url()).input("bot-identity", "true").main();
