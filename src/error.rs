@@ -21,7 +21,7 @@ pub enum KeyError {
     Public { label: String },
     /// An OpenSSH-format key.
     #[error(
-        "The private key is an OpenSSH key (BEGIN OPENSSH PRIVATE KEY), not a GitHub App key. GitHub Apps use the RSA .pem file generated on the app's settings page under \"Private keys\"."
+        "The private key is an OpenSSH key (BEGIN OPENSSH PRIVATE KEY), not a GitHub App key. Pass the RSA .pem file generated on the app's settings page under \"Private keys\"."
     )]
     OpenSsh,
     /// An elliptic-curve key.
@@ -317,12 +317,344 @@ impl Error {
 mod tests {
     use super::*;
 
+    /// Compile-time exhaustiveness: a new variant must be added to `catalogue`.
+    fn name(e: &Error) -> &'static str {
+        use Error::*;
+        match e {
+            MissingAppId => "MissingAppId",
+            ConflictingSpellings { .. } => "ConflictingSpellings",
+            InvalidBoolean { .. } => "InvalidBoolean",
+            InvalidInstallationId { .. } => "InvalidInstallationId",
+            EnterpriseConflict { .. } => "EnterpriseConflict",
+            InvalidRepository { .. } => "InvalidRepository",
+            RepositoryOwnerMismatch { .. } => "RepositoryOwnerMismatch",
+            TooManyRepositories { .. } => "TooManyRepositories",
+            PermissionLevel { .. } => "PermissionLevel",
+            PermissionTypo { .. } => "PermissionTypo",
+            PermissionSyntax { .. } => "PermissionSyntax",
+            MissingEnv { .. } => "MissingEnv",
+            InvalidApiUrl { .. } => "InvalidApiUrl",
+            InsecureApiUrl { .. } => "InsecureApiUrl",
+            Key(_) => "Key",
+            CaCertificates { .. } => "CaCertificates",
+            Usage(_) => "Usage",
+            ReadFile { .. } => "ReadFile",
+            InstallationNotFound { .. } => "InstallationNotFound",
+            InstallationIdNotFound { .. } => "InstallationIdNotFound",
+            KeyMismatch => "KeyMismatch",
+            NoPublicKey => "NoPublicKey",
+            ClockSkew { .. } => "ClockSkew",
+            Unauthorized { .. } => "Unauthorized",
+            Unprocessable { .. } => "Unprocessable",
+            RateLimited { .. } => "RateLimited",
+            Api { .. } => "Api",
+            BadResponse { .. } => "BadResponse",
+            Network { .. } => "Network",
+            Tls { .. } => "Tls",
+            Exhausted { .. } => "Exhausted",
+            FileCommand { .. } => "FileCommand",
+            UnsafeValue { .. } => "UnsafeValue",
+        }
+    }
+
+    fn s(v: &str) -> String {
+        v.to_string()
+    }
+
+    /// Every error with sample details, and what its message must say: the
+    /// specifics (so the user knows which thing is wrong) and the remedy.
+    fn catalogue() -> Vec<(Error, Vec<&'static str>)> {
+        use Error::*;
+        let io = || std::io::Error::new(std::io::ErrorKind::NotFound, "No such file");
+        vec![
+            (
+                MissingAppId,
+                vec!["`client-id`", "`app-id`", "settings page"],
+            ),
+            (
+                ConflictingSpellings {
+                    first: s("INPUT_APP-ID"),
+                    second: s("INPUT_APP_ID"),
+                },
+                vec!["INPUT_APP-ID", "INPUT_APP_ID", "Set only one"],
+            ),
+            (
+                InvalidBoolean {
+                    input: "skip-token-revoke",
+                    value: s("yes"),
+                },
+                vec!["skip-token-revoke", "\"yes\"", "true or false"],
+            ),
+            (
+                InvalidInstallationId { value: s("abc") },
+                vec!["\"abc\"", "positive number"],
+            ),
+            (
+                EnterpriseConflict { other: "owner" },
+                vec!["`owner`", "Remove one"],
+            ),
+            (
+                InvalidRepository { entry: s("a b") },
+                vec!["\"a b\"", "owner/name"],
+            ),
+            (
+                RepositoryOwnerMismatch {
+                    entry: s("x/r"),
+                    given: s("x"),
+                    owner: s("acme"),
+                    why: " (the `owner` input)",
+                },
+                vec!["x/r", "`acme`", "set `owner: x`"],
+            ),
+            (
+                TooManyRepositories { count: 600 },
+                vec!["600", "at most 500", "Split"],
+            ),
+            (
+                PermissionLevel {
+                    input: s("workflows"),
+                    name: s("workflows"),
+                    level: s("read"),
+                    accepted: s("write"),
+                },
+                vec!["permission-workflows", "\"read\"", "accepts only write"],
+            ),
+            (
+                PermissionTypo {
+                    given: s("content"),
+                    suggestion: "contents",
+                    hyphenated: s("contents"),
+                },
+                vec!["\"content\"", "Did you mean `contents`"],
+            ),
+            (
+                PermissionSyntax {
+                    value: s("contents"),
+                },
+                vec!["NAME=LEVEL", "\"contents\""],
+            ),
+            (
+                MissingEnv {
+                    var: "GITHUB_REPOSITORY",
+                    why: "find it",
+                    hint: "Set `owner`.",
+                },
+                vec!["GITHUB_REPOSITORY is not set", "Set `owner`."],
+            ),
+            (
+                InvalidApiUrl { url: s("ftp://x") },
+                vec!["\"ftp://x\"", "https://api.github.com"],
+            ),
+            (
+                InsecureApiUrl { url: s("http://x") },
+                vec!["\"http://x\"", "Use https"],
+            ),
+            (Key(KeyError::Ec), vec!["EC key", "RS256", "Private keys"]),
+            (
+                CaCertificates {
+                    origin: s("the `ca-certificates` input"),
+                    reason: s("no certificate"),
+                },
+                vec!["`ca-certificates`", "no certificate", "BEGIN CERTIFICATE"],
+            ),
+            (Usage(s("Unknown option --x.")), vec!["--x", "--help"]),
+            (
+                ReadFile {
+                    what: "the private key",
+                    path: s("/k.pem"),
+                    source: io(),
+                },
+                vec!["the private key", "/k.pem", "No such file"],
+            ),
+            (
+                InstallationNotFound {
+                    target: s("the account nobody"),
+                    path: s("/users/nobody/installation"),
+                    settings: s("https://github.com/settings/installations"),
+                },
+                vec![
+                    "the account nobody",
+                    "404",
+                    "Install the app",
+                    "https://github.com/settings/installations",
+                ],
+            ),
+            (
+                InstallationIdNotFound { id: 42 },
+                vec!["Installation 42", "`installation-id`"],
+            ),
+            (
+                KeyMismatch,
+                vec![
+                    "A JSON web token could not be decoded",
+                    "does not belong",
+                    "same app",
+                ],
+            ),
+            (
+                NoPublicKey,
+                vec![
+                    "Integration must generate a public key",
+                    "client ID (Iv...)",
+                    "not a client secret",
+                ],
+            ),
+            (
+                ClockSkew {
+                    message: s("'Expiration time' claim ('exp') is too far in the future"),
+                },
+                vec!["too far in the future", "NTP"],
+            ),
+            (
+                Unauthorized {
+                    action: s("the revocation"),
+                    message: s("Bad credentials"),
+                    hint: "",
+                },
+                vec!["the revocation", "401", "Bad credentials"],
+            ),
+            (
+                Unprocessable {
+                    message: s("The permissions requested are not granted to this installation."),
+                    requested: s("repositories a; permissions issues:write"),
+                },
+                vec![
+                    "not granted",
+                    "issues:write",
+                    "Permissions",
+                    "accepted on the installation",
+                ],
+            ),
+            (
+                RateLimited {
+                    action: s("GET /app"),
+                    message: s("API rate limit exceeded"),
+                    retry_at: s("2026-11-23T12:00:00Z"),
+                    wait_secs: 3600,
+                    cap_secs: 60,
+                },
+                vec!["GET /app", "Retry after 2026-11-23T12:00:00Z", "3600 s"],
+            ),
+            (
+                Api {
+                    action: s("POST /x"),
+                    status: 502,
+                    message: s("Bad Gateway"),
+                    attempts: s(" after 4 attempts"),
+                    hint: " Retry the job later.",
+                },
+                vec!["502", "POST /x", "after 4 attempts", "Retry the job later."],
+            ),
+            (
+                BadResponse {
+                    action: s("GET /app"),
+                    reason: s("not the expected JSON"),
+                },
+                vec!["GET /app", "not the expected JSON", "github-api-url"],
+            ),
+            (
+                Network {
+                    action: s("GET /app"),
+                    host: s("ghe.example.com"),
+                    via: s(" through the proxy http://proxy:3128"),
+                    reason: s("the connection was refused"),
+                    attempts: s(" after 4 attempts"),
+                    hint: "Check that the proxy is reachable.",
+                },
+                vec!["ghe.example.com", "http://proxy:3128", "refused", "Check"],
+            ),
+            (
+                Tls {
+                    action: s("GET /app"),
+                    host: s("ghe.example.com"),
+                    via: String::new(),
+                    reason: s("invalid peer certificate: UnknownIssuer"),
+                },
+                vec![
+                    "ghe.example.com",
+                    "UnknownIssuer",
+                    "`ca-certificates`",
+                    "SSL_CERT_FILE",
+                ],
+            ),
+            (
+                Exhausted {
+                    action: s("POST /x"),
+                    elapsed_secs: 118,
+                    attempts: 4,
+                    last: s("GitHub answered 503"),
+                },
+                vec!["POST /x", "118 s", "4 attempts", "503"],
+            ),
+            (
+                FileCommand {
+                    var: "GITHUB_OUTPUT",
+                    path: s("/f"),
+                    source: io(),
+                },
+                vec!["GITHUB_OUTPUT", "/f", "No such file"],
+            ),
+            (
+                UnsafeValue {
+                    name: s("app-slug"),
+                },
+                vec!["`app-slug`", "line break"],
+            ),
+        ]
+    }
+
     #[test]
-    fn messages_render_braces_and_fields() {
-        let e = Error::Key(KeyError::Empty);
-        assert!(e.to_string().contains("${{ secrets.APP_PRIVATE_KEY }}"));
-        assert_eq!(e.title(), "Invalid private key");
-        let e = Error::TooManyRepositories { count: 501 };
-        assert!(e.to_string().contains("501"));
+    fn every_error_is_specific_and_actionable() {
+        let all = catalogue();
+        let mut seen: Vec<&str> = all.iter().map(|(e, _)| name(e)).collect();
+        seen.sort();
+        seen.dedup();
+        assert_eq!(seen.len(), 33, "every variant once in the catalogue");
+        for (e, must) in &all {
+            let msg = e.to_string();
+            assert!(!e.title().is_empty());
+            for m in must {
+                assert!(msg.contains(m), "{}: {m:?} missing from: {msg}", name(e));
+            }
+            assert!(msg.ends_with(['.', '?']), "{}: a sentence: {msg}", name(e));
+            assert!(
+                !msg.contains("{") || msg.contains("${{"),
+                "{}: unfilled field: {msg}",
+                name(e)
+            );
+        }
+    }
+
+    #[test]
+    fn every_key_error_says_what_to_pass() {
+        let all = [
+            KeyError::Empty,
+            KeyError::Public {
+                label: s("PUBLIC KEY"),
+            },
+            KeyError::OpenSsh,
+            KeyError::Ec,
+            KeyError::Ed25519,
+            KeyError::Encrypted,
+            KeyError::TooSmall { bits: 1024 },
+            KeyError::Unsupported {
+                label: s("CERTIFICATE"),
+            },
+            KeyError::NotPem,
+            KeyError::Corrupt {
+                reason: "the END line is missing",
+            },
+        ];
+        let mut messages: Vec<String> = all.iter().map(ToString::to_string).collect();
+        for m in &messages {
+            let lower = m.to_lowercase();
+            assert!(
+                ["pass", "store", "copy"].iter().any(|w| lower.contains(w)),
+                "{m}"
+            );
+        }
+        messages.sort();
+        messages.dedup();
+        assert_eq!(messages.len(), all.len(), "each kind has its own message");
     }
 }
