@@ -129,16 +129,9 @@ impl std::fmt::Debug for AppJwt {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::fixture;
     use base64::Engine;
     use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-
-    fn fixture(name: &str) -> String {
-        std::fs::read_to_string(format!(
-            "{}/tests/fixtures/{name}",
-            env!("CARGO_MANIFEST_DIR")
-        ))
-        .unwrap()
-    }
 
     fn parts(jwt: &str) -> (serde_json::Value, serde_json::Value, Vec<u8>, String) {
         let mut it = jwt.split('.');

@@ -252,14 +252,7 @@ fn modulus_bits(der: &[u8], pkcs8: bool) -> Option<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn fixture(name: &str) -> String {
-        std::fs::read_to_string(format!(
-            "{}/tests/fixtures/{name}",
-            env!("CARGO_MANIFEST_DIR")
-        ))
-        .unwrap()
-    }
+    use crate::fixture;
 
     #[test]
     fn pkcs1_and_pkcs8() {

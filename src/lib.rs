@@ -27,6 +27,13 @@ pub mod report;
 pub mod time;
 pub mod token;
 
+/// A test key or file from `tests/fixtures/`.
+#[cfg(test)]
+pub(crate) fn fixture(name: &str) -> String {
+    let path = format!("{}/tests/fixtures/{name}", env!("CARGO_MANIFEST_DIR"));
+    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
+}
+
 use std::path::Path;
 use std::process::ExitCode;
 

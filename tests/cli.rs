@@ -11,7 +11,7 @@ fn key_path() -> String {
     format!("{}/tests/fixtures/app.pem", env!("CARGO_MANIFEST_DIR"))
 }
 
-fn cli(args: &[&str], stdin: &str) -> Output {
+fn cli<S: AsRef<std::ffi::OsStr>>(args: &[S], stdin: &str) -> Output {
     let mut child = Command::new(bin())
         .args(args)
         .env_clear()
@@ -29,6 +29,17 @@ fn cli(args: &[&str], stdin: &str) -> Output {
     child.wait_with_output().expect("wait")
 }
 
+/// `token` with the mock app's id and key for `owner`, against `url`, plus `extra`.
+fn token_args(owner: &str, url: &str, extra: &[&str]) -> Vec<String> {
+    let mut args: Vec<String> = ["token", "--client-id", CLIENT_ID, "--private-key-file"]
+        .map(String::from)
+        .to_vec();
+    args.push(key_path());
+    args.extend(["--owner", owner, "--api-url", url].map(String::from));
+    args.extend(extra.iter().map(|s| s.to_string()));
+    args
+}
+
 fn text(b: &[u8]) -> String {
     String::from_utf8_lossy(b).into_owned()
 }
@@ -37,20 +48,7 @@ fn text(b: &[u8]) -> String {
 fn token_goes_to_stdout_alone() {
     let gh = MockGithub::start(Scenario::standard());
     let url = gh.url();
-    let out = cli(
-        &[
-            "token",
-            "--client-id",
-            CLIENT_ID,
-            "--private-key-file",
-            &key_path(),
-            "--owner",
-            "acme",
-            "--api-url",
-            &url,
-        ],
-        "",
-    );
+    let out = cli(&token_args("acme", &url, &[]), "");
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     let token = gh.minted()[0].token.clone();
     assert_eq!(text(&out.stdout), format!("{token}\n"));
@@ -96,20 +94,7 @@ fn json_output_and_key_from_stdin() {
 fn revoke_reads_the_token_from_stdin() {
     let gh = MockGithub::start(Scenario::standard());
     let url = gh.url();
-    let minted = cli(
-        &[
-            "token",
-            "--client-id",
-            CLIENT_ID,
-            "--private-key-file",
-            &key_path(),
-            "--owner",
-            "acme",
-            "--api-url",
-            &url,
-        ],
-        "",
-    );
+    let minted = cli(&token_args("acme", &url, &[]), "");
     let token = text(&minted.stdout);
     let out = cli(&["revoke", "--api-url", &url], &token);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
@@ -120,19 +105,11 @@ fn revoke_reads_the_token_from_stdin() {
 #[test]
 fn cli_permission_names_are_the_apis() {
     let out = cli(
-        &[
-            "token",
-            "--client-id",
-            CLIENT_ID,
-            "--private-key-file",
-            &key_path(),
-            "--owner",
+        &token_args(
             "acme",
-            "--permission",
-            "pull-requests=write",
-            "--api-url",
             "http://127.0.0.1:9",
-        ],
+            &["--permission", "pull-requests=write"],
+        ),
         "",
     );
     assert_eq!(out.status.code(), Some(1));
@@ -148,20 +125,7 @@ fn cli_permission_names_are_the_apis() {
 fn failures_print_nothing_on_stdout() {
     let gh = MockGithub::start(Scenario::standard());
     let url = gh.url();
-    let out = cli(
-        &[
-            "token",
-            "--client-id",
-            CLIENT_ID,
-            "--private-key-file",
-            &key_path(),
-            "--owner",
-            "nobody",
-            "--api-url",
-            &url,
-        ],
-        "",
-    );
+    let out = cli(&token_args("nobody", &url, &[]), "");
     assert_eq!(out.status.code(), Some(1));
     assert!(out.stdout.is_empty());
     assert!(text(&out.stderr).starts_with("error: App installation not found: "));
@@ -195,21 +159,7 @@ fn help_and_version() {
 fn check_flag_mints_nothing() {
     let gh = MockGithub::start(Scenario::standard());
     let url = gh.url();
-    let out = cli(
-        &[
-            "token",
-            "--client-id",
-            CLIENT_ID,
-            "--private-key-file",
-            &key_path(),
-            "--owner",
-            "acme",
-            "--api-url",
-            &url,
-            "--check",
-        ],
-        "",
-    );
+    let out = cli(&token_args("acme", &url, &["--check"]), "");
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     assert!(text(&out.stderr).contains("Check passed"));
     assert!(gh.minted().is_empty());
