@@ -128,8 +128,19 @@ pub struct Client {
 
 /// Why one attempt did not produce an answer.
 struct Failure {
-    tls: bool,
+    kind: FailureKind,
     reason: String,
+}
+
+/// What a failed attempt means for the next one.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum FailureKind {
+    /// The network or the server hiccuped: worth retrying.
+    Transient,
+    /// TLS handshake or certificate: retrying cannot help.
+    Tls,
+    /// The answer exceeded [`BODY_LIMIT`]: the same request gets the same answer.
+    TooLarge,
 }
 
 impl Client {
@@ -223,13 +234,22 @@ impl Client {
                     }
                 }
                 Err(failure) => {
-                    if failure.tls {
-                        return Err(Error::Tls {
-                            action,
-                            host: self.host.clone(),
-                            via: self.via(),
-                            reason: failure.reason,
-                        });
+                    match failure.kind {
+                        FailureKind::Tls => {
+                            return Err(Error::Tls {
+                                action,
+                                host: self.host.clone(),
+                                via: self.via(),
+                                reason: failure.reason,
+                            });
+                        }
+                        FailureKind::TooLarge => {
+                            return Err(Error::BadResponse {
+                                action,
+                                reason: failure.reason,
+                            });
+                        }
+                        FailureKind::Transient => {}
                     }
                     if attempt >= MAX_ATTEMPTS {
                         return Err(self.network_error(&action, failure.reason, attempt));
@@ -376,28 +396,29 @@ impl Client {
 /// Describes a ureq error without quoting anything the server sent.
 fn failure(e: ureq::Error) -> Failure {
     use ureq::Error as E;
-    let plain = |reason: String| Failure { tls: false, reason };
+    let plain = |reason: String| Failure {
+        kind: FailureKind::Transient,
+        reason,
+    };
+    let tls = |reason: String| Failure {
+        kind: FailureKind::Tls,
+        reason,
+    };
     match e {
         E::Timeout(_) => plain("the request timed out".into()),
         E::HostNotFound => plain("the host name did not resolve".into()),
         E::ConnectionFailed => plain("the connection failed".into()),
-        E::BodyExceedsLimit(n) => plain(format!("the answer exceeded {n} bytes")),
-        E::Tls(msg) => Failure {
-            tls: true,
-            reason: msg.to_string(),
+        E::BodyExceedsLimit(n) => Failure {
+            kind: FailureKind::TooLarge,
+            reason: format!("the answer exceeded the limit of {n} bytes"),
         },
-        E::Rustls(e) => Failure {
-            tls: true,
-            reason: e.to_string(),
-        },
+        E::Tls(msg) => tls(msg.to_string()),
+        E::Rustls(e) => tls(e.to_string()),
         E::ConnectProxyFailed(msg) => plain(format!("the proxy refused the connection ({msg})")),
         E::Io(io) => {
             // rustls reports certificate problems as InvalidData I/O errors.
-            if let Some(tls) = io.get_ref().and_then(|r| r.downcast_ref::<rustls::Error>()) {
-                return Failure {
-                    tls: true,
-                    reason: tls.to_string(),
-                };
+            if let Some(e) = io.get_ref().and_then(|r| r.downcast_ref::<rustls::Error>()) {
+                return tls(e.to_string());
             }
             use std::io::ErrorKind as K;
             plain(match io.kind() {
