@@ -1,0 +1,664 @@
+//! Fault injection against the network layer: retries and their limits, rate
+//! limits, clock skew, a fresh token's replication lag, timeouts, the body cap,
+//! proxies and private certificate authorities. Every scenario runs the real
+//! binary the way the Actions runner does, against the mock GitHub API, and
+//! checks the outcome, how many requests were sent, how long it took, and that
+//! no secret reached the log.
+
+mod support;
+
+use std::time::{Duration, Instant};
+
+use support::runner::{Run, Step, TempDir, assert_masked_first};
+use support::{APP_KEY_PEM, Fault, MockGithub, Proxy, Scenario};
+
+const LOOKUP: &str = "/repos/acme/repo-a/installation";
+const MINT: &str = "/app/installations/1001/access_tokens";
+const REVOKE: &str = "/installation/token";
+const BOT_USER: &str = "/users/mock-app%5Bbot%5D";
+
+fn mock_with(faults: Vec<Fault>) -> MockGithub {
+    let mut b = MockGithub::builder(Scenario::standard());
+    for f in faults {
+        b = b.fault(f);
+    }
+    b.start()
+}
+
+/// Runs main and measures it.
+fn timed_main(step: &Step) -> (Run, Duration) {
+    let t = Instant::now();
+    let run = step.main();
+    (run, t.elapsed())
+}
+
+/// Whether `line` holds something shaped like a JWT: `eyJ` + base64url, a dot,
+/// base64url, a dot.
+fn has_jwt(line: &str) -> bool {
+    let b64 = |c: char| c.is_ascii_alphanumeric() || c == '-' || c == '_';
+    line.match_indices("eyJ").any(|(i, _)| {
+        let rest = &line[i..];
+        let mut parts = rest.splitn(3, '.');
+        let head = parts.next().unwrap_or("");
+        let claims = parts.next().unwrap_or("");
+        parts.next().is_some()
+            && head.len() > 3
+            && head.chars().all(b64)
+            && !claims.is_empty()
+            && claims.chars().all(b64)
+    })
+}
+
+/// No JWT, no line of the private key, and none of `extra` anywhere in the log;
+/// every token the mock minted appears only after (and in) its `::add-mask::`.
+fn assert_no_secrets(mock: &MockGithub, run: &Run, extra: &[&str]) {
+    let log = run.log();
+    for (n, line) in log.lines().enumerate() {
+        assert!(!has_jwt(line), "log line {n} holds a JWT");
+    }
+    for key_line in APP_KEY_PEM
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with("-----"))
+    {
+        assert!(
+            !log.contains(key_line),
+            "the log holds a line of the private key"
+        );
+    }
+    for s in extra {
+        assert!(
+            !log.contains(s),
+            "the log holds a secret ({} chars)",
+            s.len()
+        );
+    }
+    for m in mock.minted() {
+        if log.contains(&m.token) {
+            assert_masked_first(&log, &m.token);
+        }
+    }
+}
+
+/// Main succeeded and handed on the token the mock minted last.
+fn assert_success(mock: &MockGithub, run: &Run) {
+    assert_eq!(run.code, 0, "main failed:\n{}", run.log());
+    assert!(run.errors().is_empty(), "{:?}", run.errors());
+    let minted = mock.minted();
+    let last = minted.last().expect("a token was minted");
+    assert_eq!(run.output("token"), last.token);
+    assert_masked_first(&run.log(), &last.token);
+}
+
+/// Main failed with exactly one `::error` annotation; returns it.
+fn the_error(run: &Run) -> String {
+    assert_ne!(run.code, 0, "main should have failed:\n{}", run.log());
+    let errors = run.errors();
+    assert_eq!(errors.len(), 1, "{errors:?}\n{}", run.log());
+    assert!(run.output("token").is_empty());
+    errors[0].to_string()
+}
+
+/// The retry lines: "...; retrying in N s (attempt K of 4)...".
+fn retry_lines(run: &Run) -> Vec<String> {
+    run.stdout
+        .lines()
+        .filter(|l| l.contains("retrying in") && l.contains(" of 4)"))
+        .map(str::to_string)
+        .collect()
+}
+
+// ---------------------------------------------------------------- server errors
+
+#[test]
+fn mint_500_twice_then_created() {
+    let gh = mock_with(vec![Fault::on("POST", MINT).status(500).times(2)]);
+    let (run, took) = timed_main(&Step::new(&gh.url()));
+    assert_success(&gh, &run);
+    assert_eq!(gh.count("POST", MINT), 3);
+    assert_eq!(gh.count("GET", LOOKUP), 1);
+    let lines = retry_lines(&run);
+    assert_eq!(lines.len(), 2, "one line per retry: {lines:?}");
+    assert!(lines[0].contains("500") && lines[0].contains("attempt 2 of 4"));
+    assert!(lines[1].contains("500") && lines[1].contains("attempt 3 of 4"));
+    // Backoff ~1 s then ~2 s, each ×0.5–1.5.
+    assert!(took >= Duration::from_millis(1500), "{took:?}");
+    assert!(took < Duration::from_secs(15), "{took:?}");
+    assert_no_secrets(&gh, &run, &[]);
+}
+
+#[test]
+fn mint_500_forever_fails_cleanly_after_four_attempts() {
+    let gh = mock_with(vec![Fault::on("POST", MINT).status(500)]);
+    let (run, took) = timed_main(&Step::new(&gh.url()));
+    let err = the_error(&run);
+    assert!(err.starts_with("::error title=GitHub API error::"), "{err}");
+    assert!(
+        err.contains("500") && err.contains("after 4 attempts"),
+        "{err}"
+    );
+    assert_eq!(gh.count("POST", MINT), 4);
+    assert_eq!(gh.count("GET", LOOKUP), 1);
+    assert_eq!(retry_lines(&run).len(), 3);
+    // ~1 + 2 + 4 s of backoff, each ×0.5–1.5: 3.5–10.5 s.
+    assert!(took >= Duration::from_millis(3500), "{took:?}");
+    assert!(took < Duration::from_secs(20), "{took:?}");
+    assert!(gh.minted().is_empty());
+    assert_no_secrets(&gh, &run, &[]);
+}
+
+#[test]
+fn lookup_502_then_found() {
+    let gh = mock_with(vec![Fault::on("GET", LOOKUP).status(502).times(1)]);
+    let (run, took) = timed_main(&Step::new(&gh.url()));
+    assert_success(&gh, &run);
+    assert_eq!(gh.count("GET", LOOKUP), 2);
+    assert_eq!(gh.count("POST", MINT), 1);
+    let lines = retry_lines(&run);
+    assert_eq!(lines.len(), 1, "{lines:?}");
+    assert!(lines[0].contains("502") && lines[0].contains("GET /repos/acme/repo-a/installation"));
+    assert!(took >= Duration::from_millis(500), "{took:?}");
+    assert!(took < Duration::from_secs(15), "{took:?}");
+    assert_no_secrets(&gh, &run, &[]);
+}
+
+#[test]
+fn connection_closed_without_answer_then_found() {
+    let gh = mock_with(vec![Fault::on("GET", LOOKUP).close().times(1)]);
+    let (run, took) = timed_main(&Step::new(&gh.url()));
+    assert_success(&gh, &run);
+    assert_eq!(gh.count("GET", LOOKUP), 2);
+    assert_eq!(gh.requests()[0].status, 0, "the first lookup got no answer");
+    assert_eq!(gh.count("POST", MINT), 1);
+    assert_eq!(retry_lines(&run).len(), 1, "{}", run.stdout);
+    assert!(took >= Duration::from_millis(500), "{took:?}");
+    assert!(took < Duration::from_secs(15), "{took:?}");
+    assert_no_secrets(&gh, &run, &[]);
+}
+
+// ---------------------------------------------------------------- unusable answers
+
+#[test]
+fn malformed_json_is_a_clean_error_without_retry() {
+    let gh = mock_with(vec![Fault::on("POST", MINT).malformed_json(201)]);
+    let (run, took) = timed_main(&Step::new(&gh.url()));
+    let err = the_error(&run);
+    assert!(err.contains("could not be read"), "{err}");
+    assert!(err.contains("not the expected JSON"), "{err}");
+    // The truncated body holds a token-looking value: it must not be quoted.
+    assert!(!run.log().contains("ghs_truncated"));
+    assert_eq!(gh.count("POST", MINT), 1);
+    assert!(retry_lines(&run).is_empty());
+    assert!(took < Duration::from_secs(10), "{took:?}");
+    assert_no_secrets(&gh, &run, &[]);
+}
+
+#[test]
+fn oversized_body_is_a_clean_error() {
+    // 16 MiB + 1 KiB: just over the cap.
+    let bytes = 16 * 1024 * 1024 + 1024;
+    let gh = mock_with(vec![Fault::on("POST", MINT).oversized(201, bytes)]);
+    let (run, took) = timed_main(&Step::new(&gh.url()));
+    let err = the_error(&run);
+    assert!(err.contains("16777216 bytes"), "{err}");
+    assert!(err.starts_with("::error title=GitHub API error::"), "{err}");
+    assert!(err.contains("could not be read"), "{err}");
+    assert!(!run.log().contains("ghs_oversized"));
+    // Too large is not transient: one request, no retry.
+    assert_eq!(gh.count("POST", MINT), 1);
+    assert!(retry_lines(&run).is_empty(), "{}", run.stdout);
+    assert!(took < Duration::from_secs(15), "{took:?}");
+    assert_no_secrets(&gh, &run, &[]);
+}
+
+// ---------------------------------------------------------------- final 4xx
+
+#[test]
+fn lookup_404_is_not_installed_after_one_request() {
+    let gh = mock_with(vec![]);
+    let mut step = Step::new(&gh.url());
+    step.input("owner", "nobody");
+    let (run, took) = timed_main(&step);
+    let err = the_error(&run);
+    assert!(
+        err.starts_with("::error title=App installation not found::"),
+        "{err}"
+    );
+    assert!(err.contains("not installed on the account nobody"), "{err}");
+    assert_eq!(gh.count("GET", "/users/nobody/installation"), 1);
+    assert_eq!(gh.requests().len(), 1);
+    assert!(took < Duration::from_secs(10), "{took:?}");
+    assert_no_secrets(&gh, &run, &[]);
+}
+
+#[test]
+fn plain_403_is_final() {
+    let gh = mock_with(vec![
+        Fault::on("POST", MINT)
+            .status(403)
+            .message("Resource not accessible by integration"),
+    ]);
+    let (run, took) = timed_main(&Step::new(&gh.url()));
+    let err = the_error(&run);
+    assert!(
+        err.contains("403") && err.contains("Resource not accessible"),
+        "{err}"
+    );
+    assert_eq!(gh.count("POST", MINT), 1);
+    assert!(retry_lines(&run).is_empty());
+    assert!(took < Duration::from_secs(10), "{took:?}");
+    assert_no_secrets(&gh, &run, &[]);
+}
+
+#[test]
+fn bad_request_400_is_final() {
+    let gh = mock_with(vec![
+        Fault::on("GET", LOOKUP)
+            .status(400)
+            .message("Problems parsing JSON"),
+    ]);
+    let (run, took) = timed_main(&Step::new(&gh.url()));
+    let err = the_error(&run);
+    assert!(
+        err.contains("400") && err.contains("Problems parsing JSON"),
+        "{err}"
+    );
+    assert_eq!(gh.count("GET", LOOKUP), 1);
+    assert_eq!(gh.requests().len(), 1);
+    assert!(retry_lines(&run).is_empty());
+    assert!(took < Duration::from_secs(10), "{took:?}");
+    assert_no_secrets(&gh, &run, &[]);
+}
+
+#[test]
+fn unprocessable_422_is_final() {
+    let gh = mock_with(vec![]);
+    let mut step = Step::new(&gh.url());
+    // The installation has issues:write at most: admin is not granted.
+    step.input("permission-administration", "write");
+    let (run, took) = timed_main(&step);
+    let err = the_error(&run);
+    assert!(
+        err.starts_with("::error title=Token request refused::"),
+        "{err}"
+    );
+    assert!(err.contains("not granted"), "{err}");
+    assert_eq!(gh.count("POST", MINT), 1);
+    assert_eq!(gh.requests().len(), 2);
+    assert!(retry_lines(&run).is_empty());
+    assert!(took < Duration::from_secs(10), "{took:?}");
+    assert_no_secrets(&gh, &run, &[]);
+}
+
+// ---------------------------------------------------------------- rate limits
+
+#[test]
+fn retry_after_one_second_on_429() {
+    let gh = mock_with(vec![
+        Fault::on("POST", MINT)
+            .status(429)
+            .message("Too many requests")
+            .header("retry-after", "1")
+            .times(1),
+    ]);
+    let (run, took) = timed_main(&Step::new(&gh.url()));
+    assert_success(&gh, &run);
+    assert_eq!(gh.count("POST", MINT), 2);
+    let lines = retry_lines(&run);
+    assert_eq!(lines.len(), 1, "{lines:?}");
+    assert!(lines[0].contains("429") && lines[0].contains("retrying in 1.0 s"));
+    assert!(lines[0].contains("as GitHub asked"), "{}", lines[0]);
+    assert!(took >= Duration::from_secs(1), "{took:?}");
+    assert!(took < Duration::from_secs(15), "{took:?}");
+    assert_no_secrets(&gh, &run, &[]);
+}
+
+#[test]
+fn primary_rate_limit_403_waits_for_the_reset() {
+    let gh = mock_with(vec![
+        Fault::on("GET", LOOKUP).primary_rate_limit(403, 2).times(1),
+    ]);
+    let (run, took) = timed_main(&Step::new(&gh.url()));
+    assert_success(&gh, &run);
+    assert_eq!(gh.count("GET", LOOKUP), 2);
+    assert_eq!(gh.count("POST", MINT), 1);
+    let lines = retry_lines(&run);
+    assert_eq!(lines.len(), 1, "{lines:?}");
+    assert!(lines[0].contains("403") && lines[0].contains("as GitHub asked"));
+    // The reset is 2 s ahead (whole seconds): at least a second and a bit of waiting.
+    assert!(took >= Duration::from_secs(2), "{took:?}");
+    assert!(took < Duration::from_secs(15), "{took:?}");
+    assert_no_secrets(&gh, &run, &[]);
+}
+
+#[test]
+fn retry_after_an_hour_fails_at_once_saying_when() {
+    let gh = mock_with(vec![
+        Fault::on("POST", MINT)
+            .status(429)
+            .message("Too many requests")
+            .header("retry-after", "3600"),
+    ]);
+    let (run, took) = timed_main(&Step::new(&gh.url()));
+    let err = the_error(&run);
+    assert!(err.starts_with("::error title=Rate limited::"), "{err}");
+    assert!(err.contains("Retry after 20"), "names the time: {err}");
+    assert!(err.contains("3600 s from now"), "{err}");
+    assert!(err.contains("at most 60 s"), "{err}");
+    assert_eq!(gh.count("POST", MINT), 1);
+    assert!(took < Duration::from_secs(5), "{took:?}");
+    assert_no_secrets(&gh, &run, &[]);
+}
+
+#[test]
+fn secondary_rate_limit_403_with_retry_after_is_retried() {
+    // A 403 (not 429) recognised by GitHub's secondary-rate-limit message.
+    // Without Retry-After the program must wait a full minute, which is too slow
+    // for this suite: that case is covered by the unit test in src/http.rs.
+    let gh = mock_with(vec![
+        Fault::on("POST", MINT)
+            .secondary_rate_limit(403, Some(1))
+            .times(1),
+    ]);
+    let (run, took) = timed_main(&Step::new(&gh.url()));
+    assert_success(&gh, &run);
+    assert_eq!(gh.count("POST", MINT), 2);
+    let lines = retry_lines(&run);
+    assert_eq!(lines.len(), 1, "{lines:?}");
+    assert!(lines[0].contains("403") && lines[0].contains("retrying in 1.0 s"));
+    assert!(took >= Duration::from_secs(1), "{took:?}");
+    assert!(took < Duration::from_secs(15), "{took:?}");
+    assert_no_secrets(&gh, &run, &[]);
+}
+
+// ---------------------------------------------------------------- clock skew
+
+fn skewed(offset: i64) {
+    let gh = MockGithub::builder(Scenario::standard())
+        .clock_offset_secs(offset)
+        .start();
+    let (run, took) = timed_main(&Step::new(&gh.url()));
+    assert_success(&gh, &run);
+    // One corrective retry on the first JWT call; the mint reuses the offset.
+    assert_eq!(gh.count("GET", LOOKUP), 2);
+    assert_eq!(gh.count("POST", MINT), 1);
+    assert_eq!(gh.requests()[0].status, 401);
+    let want = if offset > 0 {
+        format!("{} s behind", offset)
+    } else {
+        format!("{} s ahead of", -offset)
+    };
+    let skew_lines: Vec<&str> = run
+        .stdout
+        .lines()
+        .filter(|l| l.contains("GitHub refused the JWT's times"))
+        .collect();
+    assert_eq!(skew_lines.len(), 1, "{}", run.stdout);
+    // The Date header has whole seconds: accept ±2 s around the set offset.
+    let near = (-2..=2).any(|d| {
+        let o = offset + d;
+        let w = if o > 0 {
+            format!("clock is {o} s behind")
+        } else {
+            format!("clock is {} s ahead of", -o)
+        };
+        skew_lines[0].contains(&w)
+    });
+    assert!(near, "want about {want:?}: {}", skew_lines[0]);
+    assert!(took < Duration::from_secs(10), "{took:?}");
+    assert_no_secrets(&gh, &run, &[]);
+}
+
+#[test]
+fn server_clock_ten_minutes_ahead() {
+    skewed(600);
+}
+
+#[test]
+fn server_clock_five_minutes_behind() {
+    skewed(-300);
+}
+
+// ---------------------------------------------------------------- fresh token lag
+
+fn revoke_after_lag(status: u16) {
+    let gh = mock_with(vec![Fault::on("DELETE", REVOKE).fresh_token_lag(1, status)]);
+    let step = Step::new(&gh.url());
+    let main = step.main();
+    assert_success(&gh, &main);
+    let t = Instant::now();
+    let post = step.post(&main);
+    let took = t.elapsed();
+    assert_eq!(post.code, 0, "{}", post.log());
+    assert!(
+        post.stdout.lines().any(|l| l == "Token revoked"),
+        "{}",
+        post.stdout
+    );
+    assert_eq!(gh.count("DELETE", REVOKE), 2);
+    assert_eq!(gh.revoked(), vec![main.output("token").to_string()]);
+    // One short wait (about a second), no backoff series.
+    assert!(took >= Duration::from_millis(900), "{took:?}");
+    assert!(took < Duration::from_secs(10), "{took:?}");
+    assert_no_secrets(&gh, &post, &[]);
+}
+
+#[test]
+fn fresh_token_401_on_revocation_is_retried_once() {
+    revoke_after_lag(401);
+}
+
+#[test]
+fn fresh_token_404_on_revocation_is_retried_once() {
+    revoke_after_lag(404);
+}
+
+#[test]
+fn fresh_token_lag_on_bot_user_lookup_is_retried_once() {
+    let gh = mock_with(vec![
+        Fault::on("GET", "/users/mock-app").fresh_token_lag(1, 404),
+    ]);
+    let mut step = Step::new(&gh.url());
+    step.input("bot-identity", "true");
+    let (run, took) = timed_main(&step);
+    assert_success(&gh, &run);
+    assert_eq!(gh.count("GET", BOT_USER), 2);
+    assert_eq!(run.output("bot-user-id"), "98765432");
+    assert!(!run.stdout.contains("::warning"), "{}", run.stdout);
+    assert!(took < Duration::from_secs(10), "{took:?}");
+    assert_no_secrets(&gh, &run, &[]);
+}
+
+// ---------------------------------------------------------------- timeouts
+
+/// Slow on purpose (~31 s): the one test that waits out the 30 s request timeout.
+#[test]
+fn stalled_server_times_out_then_retry_succeeds() {
+    let gh = mock_with(vec![
+        Fault::on("GET", LOOKUP)
+            .stall(Duration::from_secs(40))
+            .times(1),
+    ]);
+    let (run, took) = timed_main(&Step::new(&gh.url()));
+    assert_success(&gh, &run);
+    assert_eq!(gh.count("GET", LOOKUP), 2);
+    let lines = retry_lines(&run);
+    assert_eq!(lines.len(), 1, "{lines:?}");
+    assert!(lines[0].contains("timed out"), "{}", lines[0]);
+    assert!(took >= Duration::from_secs(30), "{took:?}");
+    assert!(took < Duration::from_secs(45), "{took:?}");
+    assert_no_secrets(&gh, &run, &[]);
+}
+
+// ---------------------------------------------------------------- proxies
+
+#[test]
+fn https_proxy_tunnels_to_the_tls_api() {
+    let gh = MockGithub::builder(Scenario::standard()).tls().start();
+    let proxy = Proxy::start();
+    let mut step = Step::new(&gh.url());
+    step.input("ca-certificates", &gh.ca_pem().unwrap())
+        .var("HTTPS_PROXY", &proxy.url());
+    let (run, took) = timed_main(&step);
+    assert_success(&gh, &run);
+    let log = proxy.log();
+    assert!(!log.is_empty());
+    let target = format!("localhost:{}", gh.addr().port());
+    assert!(
+        log.iter()
+            .all(|e| e.method == "CONNECT" && e.target == target && e.status == 200),
+        "{log:?}"
+    );
+    assert_eq!(gh.requests().len(), 2);
+    assert!(took < Duration::from_secs(10), "{took:?}");
+    assert_no_secrets(&gh, &run, &[]);
+}
+
+#[test]
+fn http_proxy_with_credentials_never_logs_the_password() {
+    let gh = mock_with(vec![]);
+    let proxy = Proxy::with_credentials("user", "s3cret");
+    let proxy_url = format!("http://user:s3cret@{}", proxy.addr());
+    let mut step = Step::new(&gh.url());
+    step.var("HTTP_PROXY", &proxy_url);
+    let main = step.main();
+    assert_success(&gh, &main);
+    let log = proxy.log();
+    assert!(!log.is_empty());
+    assert!(log.iter().all(|e| e.had_credentials), "{log:?}");
+    assert!(log.iter().all(|e| e.status != 407), "{log:?}");
+    assert_eq!(gh.requests().len(), 2);
+    assert_no_secrets(&gh, &main, &["s3cret"]);
+    // Post goes through the proxy too.
+    let post = step.post(&main);
+    assert!(
+        post.stdout.lines().any(|l| l == "Token revoked"),
+        "{}",
+        post.stdout
+    );
+    assert!(proxy.log().len() > log.len());
+    assert_no_secrets(&gh, &post, &["s3cret"]);
+}
+
+#[test]
+fn proxy_refusing_the_credentials_fails_without_showing_them() {
+    let gh = mock_with(vec![]);
+    let proxy = Proxy::with_credentials("user", "s3cret");
+    let mut step = Step::new(&gh.url());
+    step.var(
+        "https_proxy",
+        &format!("http://user:wr0ngpass@{}", proxy.addr()),
+    )
+    .var(
+        "http_proxy",
+        &format!("http://user:wr0ngpass@{}", proxy.addr()),
+    );
+    let (run, took) = timed_main(&step);
+    let err = the_error(&run);
+    assert!(
+        err.contains(&format!("through the proxy http://{}", proxy.addr())),
+        "{err}"
+    );
+    assert!(proxy.log().iter().all(|e| e.status == 407));
+    assert!(gh.requests().is_empty());
+    assert!(took < Duration::from_secs(20), "{took:?}");
+    assert_no_secrets(&gh, &run, &["wr0ngpass", "s3cret"]);
+}
+
+#[test]
+fn all_proxy_is_the_fallback() {
+    let gh = mock_with(vec![]);
+    let proxy = Proxy::start();
+    let mut step = Step::new(&gh.url());
+    step.var("ALL_PROXY", &proxy.url());
+    let (run, _) = timed_main(&step);
+    assert_success(&gh, &run);
+    assert!(!proxy.log().is_empty());
+    assert_no_secrets(&gh, &run, &[]);
+}
+
+#[test]
+fn no_proxy_bypasses_the_proxy() {
+    let gh = mock_with(vec![]);
+    let proxy = Proxy::start();
+    let mut step = Step::new(&gh.url());
+    step.var("HTTP_PROXY", &proxy.url())
+        .var("HTTPS_PROXY", &proxy.url())
+        .var("NO_PROXY", "example.com,127.0.0.1");
+    let (run, _) = timed_main(&step);
+    assert_success(&gh, &run);
+    assert!(proxy.log().is_empty(), "{:?}", proxy.log());
+    assert_eq!(gh.requests().len(), 2);
+    assert_no_secrets(&gh, &run, &[]);
+}
+
+// ---------------------------------------------------------------- private CAs
+
+fn tls_mock() -> MockGithub {
+    MockGithub::builder(Scenario::standard()).tls().start()
+}
+
+#[test]
+fn private_ca_through_ssl_cert_file() {
+    let gh = tls_mock();
+    let dir = TempDir::new("ca");
+    let file = dir.0.join("ca.pem");
+    std::fs::write(&file, gh.ca_pem().unwrap()).unwrap();
+    let mut step = Step::new(&gh.url());
+    step.var("SSL_CERT_FILE", file.to_str().unwrap());
+    let (run, _) = timed_main(&step);
+    assert_success(&gh, &run);
+    assert_eq!(gh.requests().len(), 2);
+    assert_no_secrets(&gh, &run, &[]);
+}
+
+#[test]
+fn private_ca_through_ssl_cert_dir() {
+    let gh = tls_mock();
+    let dir = TempDir::new("cadir");
+    std::fs::write(dir.0.join("private-ca.crt"), gh.ca_pem().unwrap()).unwrap();
+    let mut step = Step::new(&gh.url());
+    step.var("SSL_CERT_DIR", dir.0.to_str().unwrap());
+    let (run, _) = timed_main(&step);
+    assert_success(&gh, &run);
+    assert_eq!(gh.requests().len(), 2);
+    assert_no_secrets(&gh, &run, &[]);
+}
+
+#[test]
+fn private_ca_through_the_input() {
+    let gh = tls_mock();
+    let mut step = Step::new(&gh.url());
+    step.input("ca-certificates", &gh.ca_pem().unwrap());
+    let main = step.main();
+    assert_success(&gh, &main);
+    assert_eq!(gh.requests().len(), 2);
+    assert_no_secrets(&gh, &main, &[]);
+    // Post reads the same input to reach the API.
+    let post = step.post(&main);
+    assert!(
+        post.stdout.lines().any(|l| l == "Token revoked"),
+        "{}",
+        post.stdout
+    );
+    assert_eq!(gh.count("DELETE", REVOKE), 1);
+}
+
+#[test]
+fn unknown_ca_is_refused_naming_the_host_and_the_cure() {
+    let gh = tls_mock();
+    let (run, took) = timed_main(&Step::new(&gh.url()));
+    let err = the_error(&run);
+    assert!(err.starts_with("::error title=TLS error::"), "{err}");
+    assert!(
+        err.contains(&format!("localhost:{}", gh.addr().port())),
+        "{err}"
+    );
+    assert!(err.contains("ca-certificates"), "{err}");
+    assert!(err.contains("SSL_CERT_FILE"), "{err}");
+    // A certificate problem is not transient: no retry, and no request got through.
+    assert!(retry_lines(&run).is_empty(), "{}", run.stdout);
+    assert!(gh.requests().is_empty());
+    assert!(took < Duration::from_secs(10), "{took:?}");
+    assert_no_secrets(&gh, &run, &[]);
+}
