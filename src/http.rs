@@ -471,11 +471,10 @@ fn retry_decision(resp: &Response, attempt: u32) -> Option<(Duration, bool)> {
             }
         }
         if is_secondary(resp) {
-            // GitHub: without Retry-After, wait at least a minute.
-            return Some((
-                Duration::from_secs(60) + jitter(Duration::from_secs(5)),
-                true,
-            ));
+            // GitHub: without Retry-After, wait at least a minute. That is our
+            // cap too, so wait exactly it: anything more would count as a wait
+            // over the cap and fail at once instead of retrying.
+            return Some((MAX_WAIT, true));
         }
         return Some((backoff(attempt), false));
     }
@@ -606,8 +605,10 @@ mod tests {
             &[],
             r#"{"message":"You have exceeded a secondary rate limit."}"#,
         );
-        let (w, _) = retry_decision(&r, 1).unwrap();
+        let (w, mandated) = retry_decision(&r, 1).unwrap();
         assert!(w >= Duration::from_secs(60));
+        // Within the cap, or the caller fails at once instead of retrying.
+        assert!(mandated && w <= MAX_WAIT);
     }
 
     #[test]
