@@ -141,6 +141,8 @@ enum FailureKind {
     Tls,
     /// The answer exceeded [`BODY_LIMIT`]: the same request gets the same answer.
     TooLarge,
+    /// The proxy wants (other) credentials: 407 again on every retry.
+    ProxyAuth,
 }
 
 impl Client {
@@ -247,6 +249,16 @@ impl Client {
                             return Err(Error::BadResponse {
                                 action,
                                 reason: failure.reason,
+                            });
+                        }
+                        FailureKind::ProxyAuth => {
+                            return Err(Error::Network {
+                                action,
+                                host: self.host.clone(),
+                                via: self.via(),
+                                reason: failure.reason,
+                                attempts: String::new(),
+                                hint: "Give the proxy's user name and password in the proxy URL (http://USER:PASSWORD@HOST:PORT in HTTPS_PROXY / HTTP_PROXY), percent-encoding special characters; the URL is never printed.",
                             });
                         }
                         FailureKind::Transient => {}
@@ -414,6 +426,10 @@ fn failure(e: ureq::Error) -> Failure {
         },
         E::Tls(msg) => tls(msg.to_string()),
         E::Rustls(e) => tls(e.to_string()),
+        E::ConnectProxyFailed(msg) if msg.starts_with("proxy server responded 407") => Failure {
+            kind: FailureKind::ProxyAuth,
+            reason: "the proxy refused the credentials (407 Proxy Authentication Required)".into(),
+        },
         E::ConnectProxyFailed(msg) => plain(format!("the proxy refused the connection ({msg})")),
         E::Io(io) => {
             // rustls reports certificate problems as InvalidData I/O errors.

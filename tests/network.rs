@@ -600,27 +600,28 @@ fn http_proxy_with_credentials_never_logs_the_password() {
 }
 
 #[test]
-fn proxy_refusing_the_credentials_fails_without_showing_them() {
+fn proxy_refusing_the_credentials_fails_at_once_without_showing_them() {
     let gh = mock_with(vec![]);
     let proxy = Proxy::with_credentials("user", "s3cret");
     let mut step = Step::new(&gh.url());
-    step.var(
-        "https_proxy",
-        &format!("http://user:wr0ngpass@{}", proxy.addr()),
-    )
-    .var(
-        "http_proxy",
-        &format!("http://user:wr0ngpass@{}", proxy.addr()),
-    );
+    let wrong = format!("http://user:wr0ngpass@{}", proxy.addr());
+    step.var("https_proxy", &wrong).var("http_proxy", &wrong);
     let (run, took) = timed_main(&step);
     let err = the_error(&run);
+    assert!(err.starts_with("::error title=Network error::"), "{err}");
+    let via = format!("through the proxy http://{}", proxy.addr());
+    assert!(err.contains(&via), "{err}");
     assert!(
-        err.contains(&format!("through the proxy http://{}", proxy.addr())),
+        err.contains("407") && err.contains("USER:PASSWORD"),
         "{err}"
     );
-    assert!(proxy.log().iter().all(|e| e.status == 407));
+    // The same credentials get the same 407: no retry.
+    assert!(retry_lines(&run).is_empty(), "{}", run.stdout);
+    let log = proxy.log();
+    assert_eq!(log.len(), 1, "{log:?}");
+    assert_eq!(log[0].status, 407);
     assert!(gh.requests().is_empty());
-    assert!(took < Duration::from_secs(20), "{took:?}");
+    assert!(took < Duration::from_secs(5), "{took:?}");
     assert_no_secrets(&gh, &run, &["wr0ngpass", "s3cret"]);
 }
 
