@@ -176,6 +176,32 @@ fn connection_closed_without_answer_then_found() {
     assert_no_secrets(&gh, &run, &[]);
 }
 
+#[test]
+fn connection_refused_is_retried_then_reported() {
+    // A port nobody listens on (bound, then released).
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let url = format!("http://127.0.0.1:{port}");
+    let (run, took) = timed_main(&Step::new(&url));
+    let err = the_error(&run);
+    assert!(err.starts_with("::error title=Network error::"), "{err}");
+    assert!(
+        err.contains(&format!("Could not reach 127.0.0.1:{port}")),
+        "{err}"
+    );
+    assert!(err.contains("after 4 attempts"), "{err}");
+    let lines = retry_lines(&run);
+    assert_eq!(lines.len(), 3, "{lines:?}");
+    assert!(lines.iter().all(|l| l.contains("refused")), "{lines:?}");
+    // ~1 + 2 + 4 s of backoff, each ×0.5–1.5.
+    assert!(took >= Duration::from_millis(3500), "{took:?}");
+    assert!(took < Duration::from_secs(20), "{took:?}");
+    assert!(!run.log().lines().any(has_jwt));
+}
+
 // ---------------------------------------------------------------- unusable answers
 
 #[test]
@@ -351,6 +377,61 @@ fn retry_after_an_hour_fails_at_once_saying_when() {
 }
 
 #[test]
+fn primary_rate_limit_reset_in_an_hour_fails_at_once() {
+    let gh = mock_with(vec![Fault::on("GET", LOOKUP).primary_rate_limit(403, 3600)]);
+    let (run, took) = timed_main(&Step::new(&gh.url()));
+    let err = the_error(&run);
+    assert!(err.starts_with("::error title=Rate limited::"), "{err}");
+    assert!(err.contains("API rate limit exceeded"), "{err}");
+    assert!(err.contains("Retry after 20"), "{err}");
+    assert_eq!(gh.count("GET", LOOKUP), 1);
+    assert_eq!(gh.requests().len(), 1);
+    assert!(took < Duration::from_secs(5), "{took:?}");
+    assert_no_secrets(&gh, &run, &[]);
+}
+
+#[test]
+fn primary_rate_limit_reset_is_read_on_githubs_clock() {
+    // GitHub's clock is 10 minutes ahead: the reset (2 s ahead on GitHub's clock)
+    // is 602 s ahead on this machine's. Measured against the answer's Date it is
+    // a short wait, not a refusal.
+    let gh = MockGithub::builder(Scenario::standard())
+        .clock_offset_secs(600)
+        .fault(Fault::on("POST", MINT).primary_rate_limit(429, 2).times(1))
+        .start();
+    let (run, took) = timed_main(&Step::new(&gh.url()));
+    assert_success(&gh, &run);
+    assert_eq!(gh.count("GET", LOOKUP), 2, "one clock-skew retry");
+    assert_eq!(gh.count("POST", MINT), 2, "one rate-limit retry");
+    let lines = retry_lines(&run);
+    assert_eq!(lines.len(), 1, "{lines:?}");
+    assert!(took >= Duration::from_secs(2), "{took:?}");
+    assert!(took < Duration::from_secs(15), "{took:?}");
+    assert_no_secrets(&gh, &run, &[]);
+}
+
+#[test]
+fn retry_after_as_an_http_date() {
+    let gh = mock_with(vec![]);
+    let at = support::http::http_date(gh.now() + 2);
+    drop(gh);
+    let gh = mock_with(vec![
+        Fault::on("POST", MINT)
+            .status(503)
+            .header("retry-after", at)
+            .times(1),
+    ]);
+    let (run, took) = timed_main(&Step::new(&gh.url()));
+    assert_success(&gh, &run);
+    assert_eq!(gh.count("POST", MINT), 2);
+    let lines = retry_lines(&run);
+    assert_eq!(lines.len(), 1, "{lines:?}");
+    assert!(took >= Duration::from_millis(900), "{took:?}");
+    assert!(took < Duration::from_secs(15), "{took:?}");
+    assert_no_secrets(&gh, &run, &[]);
+}
+
+#[test]
 fn secondary_rate_limit_403_with_retry_after_is_retried() {
     // A 403 (not 429) recognised by GitHub's secondary-rate-limit message.
     // Without Retry-After the wait is a full minute: see the next test.
@@ -476,6 +557,27 @@ fn server_clock_ten_minutes_ahead() {
 #[test]
 fn server_clock_five_minutes_behind() {
     skewed(-300);
+}
+
+#[test]
+fn skew_offset_carries_over_to_later_calls_in_check_mode() {
+    let gh = MockGithub::builder(Scenario::standard())
+        .clock_offset_secs(600)
+        .start();
+    let mut step = Step::new(&gh.url());
+    step.input("check", "true");
+    let (run, took) = timed_main(&step);
+    assert_eq!(run.code, 0, "{}", run.log());
+    assert!(run.stdout.contains("Check passed"), "{}", run.stdout);
+    assert_eq!(gh.count("GET", "/app"), 2, "GET /app: one corrective retry");
+    assert_eq!(
+        gh.count("GET", LOOKUP),
+        1,
+        "the lookup signs on GitHub's time"
+    );
+    assert!(gh.minted().is_empty());
+    assert!(took < Duration::from_secs(10), "{took:?}");
+    assert_no_secrets(&gh, &run, &[]);
 }
 
 // ---------------------------------------------------------------- fresh token lag
