@@ -227,7 +227,11 @@ impl Client {
                         None => return Ok(resp),
                         Some(_) if attempt >= MAX_ATTEMPTS => return Ok(resp),
                         Some((wait, mandated)) => {
-                            let reason = format!("GitHub answered {}", status_line(&resp));
+                            let reason = format!(
+                                "GitHub answered {}{}",
+                                status_line(&resp),
+                                limit_note(&resp)
+                            );
                             if mandated && wait > MAX_WAIT {
                                 return Err(rate_limited(&action, &resp, wait));
                             }
@@ -467,6 +471,19 @@ fn is_secondary(resp: &Response) -> bool {
     resp.message()
         .to_ascii_lowercase()
         .contains("secondary rate limit")
+}
+
+/// Names the rate limit behind a 403/429, for the retry line.
+fn limit_note(resp: &Response) -> &'static str {
+    if !matches!(resp.status, 403 | 429) {
+        ""
+    } else if is_secondary(resp) {
+        " (secondary rate limit)"
+    } else if is_primary(resp) {
+        " (rate limit exhausted)"
+    } else {
+        ""
+    }
 }
 
 fn is_primary(resp: &Response) -> bool {
