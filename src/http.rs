@@ -511,7 +511,14 @@ fn retry_decision(resp: &Response, attempt: u32) -> Option<(Duration, bool)> {
         }
         return Some((backoff(attempt), false));
     }
-    (resp.status >= 500).then(|| (backoff(attempt), false))
+    if resp.status >= 500 {
+        // A 503 may say when to come back; otherwise back off.
+        return Some(match retry_after(resp) {
+            Some(wait) => (wait, true),
+            None => (backoff(attempt), false),
+        });
+    }
+    None
 }
 
 fn retry_after(resp: &Response) -> Option<Duration> {
@@ -608,6 +615,8 @@ mod tests {
         assert!(!mandated && w >= Duration::from_millis(500) && w < Duration::from_millis(1500));
         let (w, _) = retry_decision(&resp(500, &[], ""), 3).unwrap();
         assert!(w >= Duration::from_secs(2) && w < Duration::from_secs(6));
+        let r = resp(503, &[("Retry-After", "3")], "");
+        assert_eq!(retry_decision(&r, 1), Some((Duration::from_secs(3), true)));
     }
 
     #[test]

@@ -108,6 +108,17 @@ fn retry_lines(run: &Run) -> Vec<String> {
         .collect()
 }
 
+/// The wait a retry line announces ("retrying in 1.5 s").
+fn announced_wait(line: &str) -> Duration {
+    let secs = line
+        .split("retrying in ")
+        .nth(1)
+        .and_then(|r| r.split(' ').next())
+        .and_then(|n| n.parse::<f64>().ok())
+        .unwrap_or_else(|| panic!("no wait in {line:?}"));
+    Duration::from_secs_f64(secs)
+}
+
 // ---------------------------------------------------------------- server errors
 
 #[test]
@@ -351,6 +362,7 @@ fn primary_rate_limit_403_waits_for_the_reset() {
     let lines = retry_lines(&run);
     assert_eq!(lines.len(), 1, "{lines:?}");
     assert!(lines[0].contains("403") && lines[0].contains("as GitHub asked"));
+    assert!(lines[0].contains("(rate limit exhausted)"), "{}", lines[0]);
     // The reset is 2 s ahead (whole seconds): at least a second and a bit of waiting.
     assert!(took >= Duration::from_secs(2), "{took:?}");
     assert!(took < Duration::from_secs(15), "{took:?}");
@@ -411,13 +423,33 @@ fn primary_rate_limit_reset_is_read_on_githubs_clock() {
 }
 
 #[test]
+fn retry_after_on_503_is_honoured() {
+    let gh = mock_with(vec![
+        Fault::on("GET", LOOKUP)
+            .status(503)
+            .header("retry-after", "2")
+            .times(1),
+    ]);
+    let (run, took) = timed_main(&Step::new(&gh.url()));
+    assert_success(&gh, &run);
+    assert_eq!(gh.count("GET", LOOKUP), 2);
+    let lines = retry_lines(&run);
+    assert_eq!(lines.len(), 1, "{lines:?}");
+    assert!(lines[0].contains("503") && lines[0].contains("retrying in 2.0 s"));
+    assert!(lines[0].contains("as GitHub asked"), "{}", lines[0]);
+    assert!(took >= Duration::from_secs(2), "{took:?}");
+    assert!(took < Duration::from_secs(15), "{took:?}");
+    assert_no_secrets(&gh, &run, &[]);
+}
+
+#[test]
 fn retry_after_as_an_http_date() {
     let gh = mock_with(vec![]);
-    let at = support::http::http_date(gh.now() + 2);
+    let at = support::http::http_date(gh.now() + 3);
     drop(gh);
     let gh = mock_with(vec![
         Fault::on("POST", MINT)
-            .status(503)
+            .status(429)
             .header("retry-after", at)
             .times(1),
     ]);
@@ -426,7 +458,12 @@ fn retry_after_as_an_http_date() {
     assert_eq!(gh.count("POST", MINT), 2);
     let lines = retry_lines(&run);
     assert_eq!(lines.len(), 1, "{lines:?}");
-    assert!(took >= Duration::from_millis(900), "{took:?}");
+    // The wait is "until that date" on GitHub's clock: at most 3 s, however long
+    // this machine took to get there; and the program really waits it.
+    assert!(lines[0].contains("as GitHub asked"), "{}", lines[0]);
+    let wait = announced_wait(&lines[0]);
+    assert!(wait <= Duration::from_secs(3), "{}", lines[0]);
+    assert!(took >= wait, "{took:?} < {wait:?}");
     assert!(took < Duration::from_secs(15), "{took:?}");
     assert_no_secrets(&gh, &run, &[]);
 }
@@ -446,6 +483,7 @@ fn secondary_rate_limit_403_with_retry_after_is_retried() {
     let lines = retry_lines(&run);
     assert_eq!(lines.len(), 1, "{lines:?}");
     assert!(lines[0].contains("403") && lines[0].contains("retrying in 1.0 s"));
+    assert!(lines[0].contains("(secondary rate limit)"), "{}", lines[0]);
     assert!(took >= Duration::from_secs(1), "{took:?}");
     assert!(took < Duration::from_secs(15), "{took:?}");
     assert_no_secrets(&gh, &run, &[]);
