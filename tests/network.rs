@@ -668,6 +668,32 @@ fn fresh_token_lag_on_bot_user_lookup_is_retried_once() {
     assert_no_secrets(&gh, &run, &[]);
 }
 
+#[test]
+fn revocation_failing_for_good_warns_and_never_fails_the_job() {
+    let gh = mock_with(vec![Fault::on("DELETE", REVOKE).status(502)]);
+    let step = Step::new(&gh.url());
+    let main = step.main();
+    assert_success(&gh, &main);
+    let t = Instant::now();
+    let post = step.post(&main);
+    let took = t.elapsed();
+    assert_eq!(post.code, 0, "{}", post.log());
+    let warning = post
+        .stdout
+        .lines()
+        .find(|l| l.starts_with("::warning title=Token not revoked::"))
+        .unwrap_or_else(|| panic!("{}", post.stdout));
+    assert!(
+        warning.contains("502") && warning.contains("after 4 attempts"),
+        "{warning}"
+    );
+    assert_eq!(gh.count("DELETE", REVOKE), 4);
+    assert!(gh.revoked().is_empty());
+    assert!(took >= Duration::from_millis(3500), "{took:?}");
+    assert!(took < Duration::from_secs(20), "{took:?}");
+    assert_no_secrets(&gh, &post, &[]);
+}
+
 // ---------------------------------------------------------------- timeouts
 
 /// Slow on purpose (~31 s): the one test that waits out the 30 s request timeout.
@@ -740,6 +766,25 @@ fn http_proxy_with_credentials_never_logs_the_password() {
 }
 
 #[test]
+fn proxy_password_with_special_characters_is_percent_decoded() {
+    // A password like `p@ss:w/rd` must be percent-encoded in the URL; the proxy
+    // must receive the decoded value.
+    let gh = mock_with(vec![]);
+    let proxy = Proxy::with_credentials("ci user", "p@ss:w/rd");
+    let url = format!("http://ci%20user:p%40ss%3Aw%2Frd@{}", proxy.addr());
+    let mut step = Step::new(&gh.url());
+    step.var("http_proxy", &url);
+    let (run, _) = timed_main(&step);
+    assert_success(&gh, &run);
+    let log = proxy.log();
+    assert!(
+        !log.is_empty() && log.iter().all(|e| e.had_credentials),
+        "{log:?}"
+    );
+    assert_no_secrets(&gh, &run, &["p%40ss", "p@ss"]);
+}
+
+#[test]
 fn proxy_refusing_the_credentials_fails_at_once_without_showing_them() {
     let gh = mock_with(vec![]);
     let proxy = Proxy::with_credentials("user", "s3cret");
@@ -763,6 +808,48 @@ fn proxy_refusing_the_credentials_fails_at_once_without_showing_them() {
     assert!(gh.requests().is_empty());
     assert!(took < Duration::from_secs(5), "{took:?}");
     assert_no_secrets(&gh, &run, &["wr0ngpass", "s3cret"]);
+}
+
+#[test]
+fn malformed_proxy_url_is_refused_without_showing_it() {
+    let gh = mock_with(vec![]);
+    let mut step = Step::new(&gh.url());
+    step.var("HTTP_PROXY", "http://user:s3cret@");
+    let (run, took) = timed_main(&step);
+    let err = the_error(&run);
+    assert!(err.starts_with("::error title=Invalid input::"), "{err}");
+    assert!(err.contains("HTTP_PROXY"), "{err}");
+    assert!(gh.requests().is_empty());
+    assert!(took < Duration::from_secs(5), "{took:?}");
+    assert_no_secrets(&gh, &run, &["s3cret"]);
+}
+
+#[test]
+fn tls_failure_through_a_proxy_names_the_host_and_the_proxy() {
+    let gh = tls_mock();
+    let proxy = Proxy::with_credentials("user", "s3cret");
+    let mut step = Step::new(&gh.url());
+    step.var(
+        "HTTPS_PROXY",
+        &format!("http://user:s3cret@{}", proxy.addr()),
+    );
+    let (run, took) = timed_main(&step);
+    let err = the_error(&run);
+    assert!(err.starts_with("::error title=TLS error::"), "{err}");
+    let host = format!("localhost:{}", gh.addr().port());
+    assert!(
+        err.contains(&format!(
+            "TLS to {host} through the proxy http://{}",
+            proxy.addr()
+        )),
+        "{err}"
+    );
+    assert!(err.contains("ca-certificates"), "{err}");
+    assert!(retry_lines(&run).is_empty());
+    assert_eq!(proxy.log().len(), 1);
+    assert!(gh.requests().is_empty());
+    assert!(took < Duration::from_secs(10), "{took:?}");
+    assert_no_secrets(&gh, &run, &["s3cret"]);
 }
 
 #[test]
