@@ -128,8 +128,21 @@ pub struct Client {
 
 /// Why one attempt did not produce an answer.
 struct Failure {
-    tls: bool,
+    kind: FailureKind,
     reason: String,
+}
+
+/// What a failed attempt means for the next one.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum FailureKind {
+    /// The network or the server hiccuped: worth retrying.
+    Transient,
+    /// TLS handshake or certificate: retrying cannot help.
+    Tls,
+    /// The answer exceeded [`BODY_LIMIT`]: the same request gets the same answer.
+    TooLarge,
+    /// The proxy wants (other) credentials: 407 again on every retry.
+    ProxyAuth,
 }
 
 impl Client {
@@ -214,7 +227,11 @@ impl Client {
                         None => return Ok(resp),
                         Some(_) if attempt >= MAX_ATTEMPTS => return Ok(resp),
                         Some((wait, mandated)) => {
-                            let reason = format!("GitHub answered {}", status_line(&resp));
+                            let reason = format!(
+                                "GitHub answered {}{}",
+                                status_line(&resp),
+                                limit_note(&resp)
+                            );
                             if mandated && wait > MAX_WAIT {
                                 return Err(rate_limited(&action, &resp, wait));
                             }
@@ -223,13 +240,32 @@ impl Client {
                     }
                 }
                 Err(failure) => {
-                    if failure.tls {
-                        return Err(Error::Tls {
-                            action,
-                            host: self.host.clone(),
-                            via: self.via(),
-                            reason: failure.reason,
-                        });
+                    match failure.kind {
+                        FailureKind::Tls => {
+                            return Err(Error::Tls {
+                                action,
+                                host: self.host.clone(),
+                                via: self.via(),
+                                reason: failure.reason,
+                            });
+                        }
+                        FailureKind::TooLarge => {
+                            return Err(Error::BadResponse {
+                                action,
+                                reason: failure.reason,
+                            });
+                        }
+                        FailureKind::ProxyAuth => {
+                            return Err(Error::Network {
+                                action,
+                                host: self.host.clone(),
+                                via: self.via(),
+                                reason: failure.reason,
+                                attempts: String::new(),
+                                hint: "Give the proxy's user name and password in the proxy URL (http://USER:PASSWORD@HOST:PORT in HTTPS_PROXY / HTTP_PROXY), percent-encoding special characters; the URL is never printed.",
+                            });
+                        }
+                        FailureKind::Transient => {}
                     }
                     if attempt >= MAX_ATTEMPTS {
                         return Err(self.network_error(&action, failure.reason, attempt));
@@ -376,28 +412,33 @@ impl Client {
 /// Describes a ureq error without quoting anything the server sent.
 fn failure(e: ureq::Error) -> Failure {
     use ureq::Error as E;
-    let plain = |reason: String| Failure { tls: false, reason };
+    let plain = |reason: String| Failure {
+        kind: FailureKind::Transient,
+        reason,
+    };
+    let tls = |reason: String| Failure {
+        kind: FailureKind::Tls,
+        reason,
+    };
     match e {
         E::Timeout(_) => plain("the request timed out".into()),
         E::HostNotFound => plain("the host name did not resolve".into()),
         E::ConnectionFailed => plain("the connection failed".into()),
-        E::BodyExceedsLimit(n) => plain(format!("the answer exceeded {n} bytes")),
-        E::Tls(msg) => Failure {
-            tls: true,
-            reason: msg.to_string(),
+        E::BodyExceedsLimit(n) => Failure {
+            kind: FailureKind::TooLarge,
+            reason: format!("the answer exceeded the limit of {n} bytes"),
         },
-        E::Rustls(e) => Failure {
-            tls: true,
-            reason: e.to_string(),
+        E::Tls(msg) => tls(msg.to_string()),
+        E::Rustls(e) => tls(e.to_string()),
+        E::ConnectProxyFailed(msg) if msg.starts_with("proxy server responded 407") => Failure {
+            kind: FailureKind::ProxyAuth,
+            reason: "the proxy refused the credentials (407 Proxy Authentication Required)".into(),
         },
         E::ConnectProxyFailed(msg) => plain(format!("the proxy refused the connection ({msg})")),
         E::Io(io) => {
             // rustls reports certificate problems as InvalidData I/O errors.
-            if let Some(tls) = io.get_ref().and_then(|r| r.downcast_ref::<rustls::Error>()) {
-                return Failure {
-                    tls: true,
-                    reason: tls.to_string(),
-                };
+            if let Some(e) = io.get_ref().and_then(|r| r.downcast_ref::<rustls::Error>()) {
+                return tls(e.to_string());
             }
             use std::io::ErrorKind as K;
             plain(match io.kind() {
@@ -432,6 +473,19 @@ fn is_secondary(resp: &Response) -> bool {
         .contains("secondary rate limit")
 }
 
+/// Names the rate limit behind a 403/429, for the retry line.
+fn limit_note(resp: &Response) -> &'static str {
+    if !matches!(resp.status, 403 | 429) {
+        ""
+    } else if is_secondary(resp) {
+        " (secondary rate limit)"
+    } else if is_primary(resp) {
+        " (rate limit exhausted)"
+    } else {
+        ""
+    }
+}
+
 fn is_primary(resp: &Response) -> bool {
     resp.header("x-ratelimit-remaining").map(str::trim) == Some("0")
 }
@@ -450,15 +504,21 @@ fn retry_decision(resp: &Response, attempt: u32) -> Option<(Duration, bool)> {
             return Some((wait, true));
         }
         if is_secondary(resp) {
-            // GitHub: without Retry-After, wait at least a minute.
-            return Some((
-                Duration::from_secs(60) + jitter(Duration::from_secs(5)),
-                true,
-            ));
+            // GitHub: without Retry-After, wait at least a minute. That is our
+            // cap too, so wait exactly it: anything more would count as a wait
+            // over the cap and fail at once instead of retrying.
+            return Some((MAX_WAIT, true));
         }
         return Some((backoff(attempt), false));
     }
-    (resp.status >= 500).then(|| (backoff(attempt), false))
+    if resp.status >= 500 {
+        // A 503 may say when to come back; otherwise back off.
+        return Some(match retry_after(resp) {
+            Some(wait) => (wait, true),
+            None => (backoff(attempt), false),
+        });
+    }
+    None
 }
 
 fn retry_after(resp: &Response) -> Option<Duration> {
@@ -555,6 +615,8 @@ mod tests {
         assert!(!mandated && w >= Duration::from_millis(500) && w < Duration::from_millis(1500));
         let (w, _) = retry_decision(&resp(500, &[], ""), 3).unwrap();
         assert!(w >= Duration::from_secs(2) && w < Duration::from_secs(6));
+        let r = resp(503, &[("Retry-After", "3")], "");
+        assert_eq!(retry_decision(&r, 1), Some((Duration::from_secs(3), true)));
     }
 
     #[test]
@@ -585,8 +647,10 @@ mod tests {
             &[],
             r#"{"message":"You have exceeded a secondary rate limit."}"#,
         );
-        let (w, _) = retry_decision(&r, 1).unwrap();
+        let (w, mandated) = retry_decision(&r, 1).unwrap();
         assert!(w >= Duration::from_secs(60));
+        // Within the cap, or the caller fails at once instead of retrying.
+        assert!(mandated && w <= MAX_WAIT);
     }
 
     #[test]
