@@ -37,6 +37,8 @@ pub struct Created {
     pub installation: Installation,
     /// The bot identity, when the slug is known.
     pub bot: Option<Bot>,
+    /// Seconds to add to this machine's clock to get GitHub's (0 unless corrected).
+    pub clock_offset: i64,
 }
 
 /// Checks the key and connects: everything before the first request.
@@ -97,11 +99,14 @@ pub fn create(cfg: &Config) -> Result<Created, Error> {
         token,
         installation,
         bot,
+        clock_offset: jwt.offset(),
     })
 }
 
-/// One line saying what was created.
+/// One line saying what was created; `now` is this machine's clock.
 pub fn summary(c: &Created, now: i64) -> String {
+    // The expiry is GitHub's time: compare it with GitHub's clock.
+    let now = now + c.clock_offset;
     let scope = match (
         &c.token.repository_selection,
         c.token.repositories.is_empty(),

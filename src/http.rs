@@ -20,7 +20,7 @@ pub const MAX_ATTEMPTS: u32 = 4;
 pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 /// One request, from connect to the last byte of the answer.
 pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
-/// All attempts of one request together, waits included.
+/// All requests of one run together (one client), attempts and waits included.
 pub const TOTAL_BUDGET: Duration = Duration::from_secs(120);
 /// The longest wait the program accepts from `Retry-After` or a rate-limit reset.
 pub const MAX_WAIT: Duration = Duration::from_secs(60);
@@ -124,6 +124,8 @@ pub struct Client {
     base: String,
     host: String,
     proxy: Option<ProxyChoice>,
+    /// When the run's network budget ends: one bound for all requests of a run.
+    deadline: Instant,
 }
 
 /// Why one attempt did not produce an answer.
@@ -175,6 +177,7 @@ impl Client {
             base: api_url.trim_end_matches('/').to_string(),
             host: authority.split('/').next().unwrap_or_default().to_string(),
             proxy,
+            deadline: Instant::now() + TOTAL_BUDGET,
         })
     }
 
@@ -189,12 +192,25 @@ impl Client {
     ) -> Result<Response, Error> {
         let action = format!("{} {path}", method.as_str());
         let started = Instant::now();
-        let deadline = started + TOTAL_BUDGET;
+        let deadline = self.deadline;
         let mut attempt = 1;
         let mut skew_fixed = false;
         let mut lag_waited = false;
         loop {
-            let timeout = REQUEST_TIMEOUT.min(deadline.saturating_duration_since(Instant::now()));
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left < Duration::from_secs(1) {
+                // Earlier requests of this run used up the budget.
+                return Err(Error::Exhausted {
+                    action,
+                    elapsed_secs: started.elapsed().as_secs(),
+                    attempts: attempt - 1,
+                    last: format!(
+                        "the run's {} s network budget is spent",
+                        TOTAL_BUDGET.as_secs()
+                    ),
+                });
+            }
+            let timeout = REQUEST_TIMEOUT.min(left);
             let outcome = self.once(method, path, auth, body, timeout);
             let (wait, reason, mandated) = match outcome {
                 Ok(mut resp) => {
@@ -330,40 +346,28 @@ impl Client {
             Auth::FreshToken(t) => format!("token {t}"),
         };
         let started = Instant::now();
-        let result = match (method, body) {
-            (Method::Post, body) => {
+        // GitHub's headers and this attempt's time limit, on either kind of builder.
+        fn prepare<B>(
+            rb: ureq::RequestBuilder<B>,
+            timeout: Duration,
+            auth: &str,
+        ) -> ureq::RequestBuilder<B> {
+            rb.config()
+                .timeout_global(Some(timeout))
+                .build()
+                .header("Accept", "application/vnd.github+json")
+                .header("X-GitHub-Api-Version", API_VERSION)
+                .header("Authorization", auth)
+        }
+        let result = match method {
+            Method::Post => {
                 let bytes = body.map(|b| b.to_string()).unwrap_or_else(|| "{}".into());
-                self.agent
-                    .post(&url)
-                    .config()
-                    .timeout_global(Some(timeout))
-                    .build()
-                    .header("Accept", "application/vnd.github+json")
-                    .header("X-GitHub-Api-Version", API_VERSION)
-                    .header("Authorization", &authorization)
+                prepare(self.agent.post(&url), timeout, &authorization)
                     .header("Content-Type", "application/json")
                     .send(bytes.as_bytes())
             }
-            (Method::Get, _) => self
-                .agent
-                .get(&url)
-                .config()
-                .timeout_global(Some(timeout))
-                .build()
-                .header("Accept", "application/vnd.github+json")
-                .header("X-GitHub-Api-Version", API_VERSION)
-                .header("Authorization", &authorization)
-                .call(),
-            (Method::Delete, _) => self
-                .agent
-                .delete(&url)
-                .config()
-                .timeout_global(Some(timeout))
-                .build()
-                .header("Accept", "application/vnd.github+json")
-                .header("X-GitHub-Api-Version", API_VERSION)
-                .header("Authorization", &authorization)
-                .call(),
+            Method::Get => prepare(self.agent.get(&url), timeout, &authorization).call(),
+            Method::Delete => prepare(self.agent.delete(&url), timeout, &authorization).call(),
         };
         let read = result.and_then(|mut resp| {
             let status = resp.status().as_u16();
@@ -384,7 +388,7 @@ impl Client {
                 attempts: 1,
             })
         });
-        let ms = started.elapsed().as_millis();
+        let ms = format!("{:.1}", started.elapsed().as_secs_f64() * 1000.0);
         match read {
             Ok(resp) => {
                 report::debug(&format!(
