@@ -143,10 +143,38 @@ fn main() {
             .map(|(_, ms)| *ms)
             .collect();
         v.sort_by(f64::total_cmp);
-        println!("| `{name}`, median (whole ms) | {} ms |", v[v.len() / 2]);
+        println!("| `{name}`, median | {} ms |", v[v.len() / 2]);
     }
     println!(
         "| release binary size | {size} bytes ({:.2} MiB) |",
         size as f64 / 1048576.0
     );
+
+    // API requests per scenario: what each choice of inputs costs.
+    println!();
+    println!("| scenario | API requests |");
+    println!("|---|---|");
+    let scenarios: [(&str, &[(&str, &str)]); 6] = [
+        ("default (this repository)", &[]),
+        ("`owner`", &[("owner", "acme")]),
+        ("`repositories`", &[("repositories", "repo-a,website")]),
+        ("`installation-id`", &[("installation-id", "1001")]),
+        ("`bot-identity: true`", &[("bot-identity", "true")]),
+        ("`check: true`", &[("check", "true")]),
+    ];
+    for (name, inputs) in scenarios {
+        let gh = MockGithub::start(Scenario::standard());
+        let mut step = Step::new(&gh.url());
+        for (k, v) in inputs {
+            step.input(k, v);
+        }
+        let run = step.main();
+        assert_eq!(run.code, 0, "{name}: {}", run.shown());
+        println!("| main, {name} | {} |", gh.requests().len());
+        if inputs.is_empty() {
+            let before = gh.requests().len();
+            assert_eq!(step.post(&run).code, 0);
+            println!("| post (revoke) | {} |", gh.requests().len() - before);
+        }
+    }
 }
