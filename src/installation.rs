@@ -56,22 +56,25 @@ impl Installation {
 }
 
 /// The lookup path for `target`, with what to call it in messages.
-fn lookup(target: &Target) -> Option<(String, String)> {
+fn lookup(target: &Target) -> (String, String) {
     let enc = github::path_segment;
     match target {
-        Target::Repository { owner, repo } => Some((
+        Target::Repository { owner, repo } => (
             format!("/repos/{}/{}/installation", enc(owner), enc(repo)),
             format!("the repository {owner}/{repo}"),
-        )),
-        Target::Account(owner) => Some((
+        ),
+        Target::Account(owner) => (
             format!("/users/{}/installation", enc(owner)),
             format!("the account {owner}"),
-        )),
-        Target::Enterprise(slug) => Some((
+        ),
+        Target::Enterprise(slug) => (
             format!("/enterprises/{}/installation", enc(slug)),
             format!("the enterprise {slug}"),
-        )),
-        Target::Id(_) => None,
+        ),
+        Target::Id(id) => (
+            format!("/app/installations/{id}"),
+            format!("installation {id}"),
+        ),
     }
 }
 
@@ -86,25 +89,24 @@ fn settings_link(server: &str, target: &Target) -> String {
     }
 }
 
-/// Finds the installation for `target` (no request for an explicit id).
+/// Finds the installation for `target` (no request for an explicit id: see `by_id`).
 pub fn find(
     client: &Client,
     jwt: &AppJwt,
     target: &Target,
     server_url: &str,
 ) -> Result<Installation, Error> {
-    let Some((path, what)) = lookup(target) else {
-        let Target::Id(id) = target else {
-            unreachable!("lookup covers every other target")
-        };
+    if let Target::Id(id) = *target {
+        // An explicit id: no lookup (one request fewer), nothing known about it yet.
         return Ok(Installation {
-            id: *id,
+            id,
             app_slug: None,
             account: Account::default(),
             repository_selection: None,
             permissions: BTreeMap::new(),
         });
-    };
+    }
+    let (path, what) = lookup(target);
     let action = format!("the installation lookup (GET {path})");
     let resp = client.send(Method::Get, &path, Auth::App(jwt), None)?;
     match resp.status {
@@ -120,7 +122,7 @@ pub fn find(
 
 /// `GET /app/installations/{id}`: checks that the installation is this app's.
 pub fn by_id(client: &Client, jwt: &AppJwt, id: u64) -> Result<Installation, Error> {
-    let path = format!("/app/installations/{id}");
+    let (path, _) = lookup(&Target::Id(id));
     let action = format!("the installation lookup (GET {path})");
     let resp = client.send(Method::Get, &path, Auth::App(jwt), None)?;
     match resp.status {
@@ -140,15 +142,15 @@ mod tests {
             owner: "acme".into(),
             repo: "repo-a".into(),
         };
-        assert_eq!(lookup(&repo).unwrap().0, "/repos/acme/repo-a/installation");
+        assert_eq!(lookup(&repo).0, "/repos/acme/repo-a/installation");
         assert_eq!(
-            lookup(&Target::Account("octocat".into())).unwrap().0,
+            lookup(&Target::Account("octocat".into())).0,
             "/users/octocat/installation"
         );
         assert_eq!(
-            lookup(&Target::Enterprise("big-corp".into())).unwrap().0,
+            lookup(&Target::Enterprise("big-corp".into())).0,
             "/enterprises/big-corp/installation"
         );
-        assert!(lookup(&Target::Id(7)).is_none());
+        assert_eq!(lookup(&Target::Id(7)).0, "/app/installations/7");
     }
 }

@@ -491,22 +491,9 @@ fn secondary_rate_limit_403_with_retry_after_is_retried() {
 
 /// Starts main without waiting for it; stdout goes to a file in the step's dir.
 fn spawn_main(step: &Step) -> (std::process::Child, std::path::PathBuf) {
-    let d = &step.dir.0;
-    for f in ["output", "state", "env", "path", "summary"] {
-        std::fs::write(d.join(f), "").unwrap();
-    }
-    let out = d.join("stdout.log");
-    let child = std::process::Command::new(support::runner::bin())
-        .env_clear()
-        .env("PATH", "/usr/bin:/bin")
-        .env("HOME", d)
-        .env("GITHUB_OUTPUT", d.join("output"))
-        .env("GITHUB_STATE", d.join("state"))
-        .env("GITHUB_ENV", d.join("env"))
-        .env("GITHUB_PATH", d.join("path"))
-        .env("GITHUB_STEP_SUMMARY", d.join("summary"))
-        .envs(&step.env)
-        .stdin(std::process::Stdio::null())
+    let out = step.dir.0.join("stdout.log");
+    let child = step
+        .command(&support::runner::bin(), &[])
         .stdout(std::fs::File::create(&out).unwrap())
         .stderr(std::process::Stdio::null())
         .spawn()

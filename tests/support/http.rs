@@ -21,13 +21,18 @@ pub struct Request {
     pub body: Vec<u8>,
 }
 
+/// A header's value by case-insensitive name, from lower-cased `(name, value)` pairs.
+pub fn find_header<'a>(headers: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    let name = name.to_ascii_lowercase();
+    headers
+        .iter()
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v.as_str())
+}
+
 impl Request {
     pub fn header(&self, name: &str) -> Option<&str> {
-        let name = name.to_ascii_lowercase();
-        self.headers
-            .iter()
-            .find(|(k, _)| *k == name)
-            .map(|(_, v)| v.as_str())
+        find_header(&self.headers, name)
     }
 
     /// HTTP/1.1 defaults to keep-alive; 1.0 or `Connection: close` ends the connection.

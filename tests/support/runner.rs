@@ -221,7 +221,9 @@ impl Step {
         self.dir.0.join(name)
     }
 
-    fn exec(&self, program: &Path, extra: &[(String, String)]) -> Run {
+    /// The process as the runner would start it: a clean environment with the
+    /// step's variables and fresh, empty file-command files.
+    pub fn command(&self, program: &Path, extra: &[(String, String)]) -> Command {
         for f in ["output", "state", "env", "path", "summary"] {
             std::fs::write(self.file(f), "").expect("file command file");
         }
@@ -237,6 +239,11 @@ impl Step {
             .envs(&self.env)
             .envs(extra.iter().cloned())
             .stdin(std::process::Stdio::null());
+        cmd
+    }
+
+    fn exec(&self, program: &Path, extra: &[(String, String)]) -> Run {
+        let mut cmd = self.command(program, extra);
         let out = cmd.output().expect("run the binary");
         let output_file = std::fs::read_to_string(self.file("output")).unwrap_or_default();
         let state_file = std::fs::read_to_string(self.file("state")).unwrap_or_default();
