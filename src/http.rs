@@ -256,37 +256,8 @@ impl Client {
                     }
                 }
                 Err(failure) => {
-                    match failure.kind {
-                        FailureKind::Tls => {
-                            return Err(Error::Tls {
-                                action,
-                                host: self.host.clone(),
-                                via: self.via(),
-                                reason: failure.reason,
-                            });
-                        }
-                        FailureKind::TooLarge => {
-                            return Err(Error::BadResponse {
-                                action,
-                                reason: failure.reason,
-                            });
-                        }
-                        FailureKind::ProxyAuth => {
-                            return Err(Error::Network {
-                                action,
-                                host: self.host.clone(),
-                                via: self.via(),
-                                reason: failure.reason,
-                                attempts: String::new(),
-                                hint: "Give the proxy's user name and password in the proxy URL (http://USER:PASSWORD@HOST:PORT in HTTPS_PROXY / HTTP_PROXY), percent-encoding special characters; the URL is never printed.",
-                            });
-                        }
-                        FailureKind::Transient => {}
-                    }
-                    if attempt >= MAX_ATTEMPTS {
-                        return Err(self.network_error(&action, failure.reason, attempt));
-                    }
-                    (backoff(attempt), failure.reason, false)
+                    let retry = self.after_failure(&action, failure, attempt)?;
+                    (backoff(attempt), retry, false)
                 }
             };
             if Instant::now() + wait + Duration::from_secs(1) > deadline {
@@ -305,6 +276,35 @@ impl Client {
             ));
             std::thread::sleep(wait);
             attempt += 1;
+        }
+    }
+
+    /// A failed attempt: the error to stop with, or the reason to retry.
+    fn after_failure(&self, action: &str, failure: Failure, attempt: u32) -> Result<String, Error> {
+        let action = action.to_string();
+        match failure.kind {
+            FailureKind::Tls => Err(Error::Tls {
+                action,
+                host: self.host.clone(),
+                via: self.via(),
+                reason: failure.reason,
+            }),
+            FailureKind::TooLarge => Err(Error::BadResponse {
+                action,
+                reason: failure.reason,
+            }),
+            FailureKind::ProxyAuth => Err(Error::Network {
+                action,
+                host: self.host.clone(),
+                via: self.via(),
+                reason: failure.reason,
+                attempts: String::new(),
+                hint: "Give the proxy's user name and password in the proxy URL (http://USER:PASSWORD@HOST:PORT in HTTPS_PROXY / HTTP_PROXY), percent-encoding special characters; the URL is never printed.",
+            }),
+            FailureKind::Transient if attempt >= MAX_ATTEMPTS => {
+                Err(self.network_error(&action, failure.reason, attempt))
+            }
+            FailureKind::Transient => Ok(failure.reason),
         }
     }
 
