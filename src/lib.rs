@@ -39,6 +39,13 @@ use std::process::ExitCode;
 
 use crate::report::Mode;
 
+/// The process's own peak RSS, run time and CPU time, as a debug line.
+fn debug_usage(started: std::time::Instant) {
+    if let Some(line) = report::resource_usage(started) {
+        report::debug(&line);
+    }
+}
+
 fn fail(e: &error::Error) -> ExitCode {
     report::error(e.title(), &e.to_string());
     ExitCode::FAILURE
@@ -46,6 +53,7 @@ fn fail(e: &error::Error) -> ExitCode {
 
 /// Runs the program as its arguments and environment ask; the process's exit code.
 pub fn run() -> ExitCode {
+    let started = std::time::Instant::now();
     let mut args = std::env::args();
     let argv0 = args.next().unwrap_or_default();
     let args: Vec<String> = args.collect();
@@ -70,11 +78,14 @@ pub fn run() -> ExitCode {
                 Mode::Cli { verbose }
             });
             action::post_stage();
+            debug_usage(started);
             ExitCode::SUCCESS
         }
         None if in_actions => {
             report::init(Mode::Actions);
-            match action::main_stage() {
+            let result = action::main_stage();
+            debug_usage(started);
+            match result {
                 Ok(()) => ExitCode::SUCCESS,
                 Err(e) => fail(&e),
             }

@@ -107,9 +107,43 @@ pub fn error(title: &str, msg: &str) {
     }
 }
 
+/// This process's peak RSS and CPU time so far, from `/proc/self` (Linux), and
+/// the time since `started`, for a debug line at exit: measurable inside a
+/// container with no tools in it. (In a container the task's CPU time also holds
+/// the runtime's set-up before it started this program; peak RSS does not.)
+pub fn resource_usage(started: std::time::Instant) -> Option<String> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let peak_kib: u64 = status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))?
+        .trim()
+        .trim_end_matches("kB")
+        .trim()
+        .parse()
+        .ok()?;
+    // schedstat's first field: nanoseconds this task spent on a CPU.
+    let cpu_ns: u64 = std::fs::read_to_string("/proc/self/schedstat")
+        .ok()?
+        .split_whitespace()
+        .next()?
+        .parse()
+        .ok()?;
+    Some(format!(
+        "resources: peak RSS {peak_kib} KiB, {:.2} ms in the program, CPU {:.2} ms for the task",
+        started.elapsed().as_secs_f64() * 1e3,
+        cpu_ns as f64 / 1e6
+    ))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn resource_usage_reads_proc() {
+        let line = resource_usage(std::time::Instant::now()).expect("Linux /proc");
+        assert!(line.starts_with("resources: peak RSS "), "{line}");
+    }
 
     #[test]
     fn escaping_follows_the_runner() {
