@@ -425,6 +425,44 @@ fn api_url_with_path_prefix_and_trailing_slash() {
 }
 
 #[test]
+fn empty_api_url_input_falls_back_to_github_api_url() {
+    let gh = mock();
+    let main = Step::new("http://127.0.0.1:9")
+        .input("github-api-url", "")
+        .var("GITHUB_API_URL", &gh.url())
+        .main();
+    ok(&main);
+    assert_eq!(gh.minted().len(), 1);
+}
+
+#[test]
+fn each_request_has_a_debug_line_without_credentials() {
+    let gh = mock();
+    let main = Step::new(&gh.url()).main();
+    ok(&main);
+    let debug: Vec<&str> = main
+        .stdout
+        .lines()
+        .filter(|l| l.starts_with("::debug::") && l.contains(" -> "))
+        .collect();
+    assert_eq!(debug.len(), 2, "{debug:?}");
+    let lookup = debug[0];
+    assert!(
+        lookup.starts_with("::debug::GET /repos/acme/repo-a/installation -> 200 in "),
+        "{lookup}"
+    );
+    assert!(lookup.contains(" ms (rate limit remaining "), "{lookup}");
+    assert!(lookup.contains(", request id MOCK"), "{lookup}");
+    assert!(debug[1].starts_with("::debug::POST /app/installations/1001/access_tokens -> 201 in "));
+    for line in main.stdout.lines().filter(|l| l.starts_with("::debug::")) {
+        assert!(
+            !line.contains("eyJ") && !line.contains("ghs_"),
+            "credential in {line}"
+        );
+    }
+}
+
+#[test]
 fn plain_http_is_only_for_loopback() {
     let main = Step::new("http://ghe.example.com/api/v3").main();
     let e = failed(&main);
