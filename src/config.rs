@@ -225,6 +225,11 @@ impl Config {
             .or(set(&raw.app_id))
             .ok_or(Error::MissingAppId)?
             .to_string();
+        // GitHub would answer "Integration must generate a public key"; say why first,
+        // before a secret travels anywhere.
+        if issuer.len() == 40 && issuer.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return Err(Error::IdLooksLikeSecret);
+        }
         let private_key = raw.private_key.clone().unwrap_or_default();
         let skip_token_revoke = boolean("skip-token-revoke", &raw.skip_token_revoke)?;
         let bot_identity = boolean("bot-identity", &raw.bot_identity)?;
@@ -423,6 +428,18 @@ mod tests {
         for bad in ["yes", "1", "on", "tRUE"] {
             assert!(boolean("x", &Some(bad.into())).is_err());
         }
+    }
+
+    #[test]
+    fn a_client_secret_is_not_an_id() {
+        let mut r = raw();
+        r.client_id = Some("0123456789abcdef0123456789abcdef01234567".into());
+        assert!(matches!(
+            Config::new(&r, &ctx()),
+            Err(Error::IdLooksLikeSecret)
+        ));
+        r.client_id = Some("Iv23liAbCdEf0123456789".into());
+        assert!(Config::new(&r, &ctx()).is_ok());
     }
 
     #[test]

@@ -49,6 +49,11 @@ pub enum KeyError {
         "The private key is a PEM block labelled \"{label}\", not an RSA private key. Pass the .pem generated on the app's settings page under \"Private keys\" (it starts with -----BEGIN RSA PRIVATE KEY-----)."
     )]
     Unsupported { label: String },
+    /// A file name or path instead of the key's text.
+    #[error(
+        "The private key looks like a file name or path, not the key itself. Pass the contents of the .pem file (e.g. from a secret: `private-key: ${{{{ secrets.APP_PRIVATE_KEY }}}}`); a path on the runner is not visible inside the action's container."
+    )]
+    Path,
     /// Not PEM, nor base64 of PEM.
     #[error(
         "The private key is not in PEM form (no -----BEGIN ... PRIVATE KEY----- line found, also not after base64-decoding it). Pass the whole .pem file generated on the app's settings page, including its BEGIN and END lines."
@@ -69,6 +74,11 @@ pub enum Error {
         "Set the `client-id` input (recommended; CLI: --client-id) or `app-id` to your GitHub App's client ID (Iv...) or numeric app ID, both shown on the app's settings page."
     )]
     MissingAppId,
+    /// The id has the shape of a client secret.
+    #[error(
+        "`client-id`/`app-id` has the shape of a client secret (40 hexadecimal characters), not of an app's id. Give the client ID (Iv...) or the numeric app ID from the app's settings page, and if a client secret was pasted, regenerate it there."
+    )]
+    IdLooksLikeSecret,
     /// Two spellings of one input disagree.
     #[error(
         "`{first}` and `{second}` are the same input spelled two ways (in input names - and _ are the same), and they have different values. Set only one of them."
@@ -279,6 +289,7 @@ impl Error {
         use Error::*;
         match self {
             MissingAppId
+            | IdLooksLikeSecret
             | ConflictingSpellings { .. }
             | InvalidBoolean { .. }
             | InvalidInstallationId { .. }
@@ -322,6 +333,7 @@ mod tests {
         use Error::*;
         match e {
             MissingAppId => "MissingAppId",
+            IdLooksLikeSecret => "IdLooksLikeSecret",
             ConflictingSpellings { .. } => "ConflictingSpellings",
             InvalidBoolean { .. } => "InvalidBoolean",
             InvalidInstallationId { .. } => "InvalidInstallationId",
@@ -370,6 +382,10 @@ mod tests {
             (
                 MissingAppId,
                 vec!["`client-id`", "`app-id`", "settings page"],
+            ),
+            (
+                IdLooksLikeSecret,
+                vec!["client secret", "client ID (Iv...)", "regenerate"],
             ),
             (
                 ConflictingSpellings {
@@ -609,7 +625,7 @@ mod tests {
         let mut seen: Vec<&str> = all.iter().map(|(e, _)| name(e)).collect();
         seen.sort();
         seen.dedup();
-        assert_eq!(seen.len(), 33, "every variant once in the catalogue");
+        assert_eq!(seen.len(), 34, "every variant once in the catalogue");
         for (e, must) in &all {
             let msg = e.to_string();
             assert!(!e.title().is_empty());
@@ -641,6 +657,7 @@ mod tests {
                 label: s("CERTIFICATE"),
             },
             KeyError::NotPem,
+            KeyError::Path,
             KeyError::Corrupt {
                 reason: "the END line is missing",
             },

@@ -57,12 +57,26 @@ pub fn parse(input: &str) -> Result<PrivateKey, KeyError> {
             decoded
         } else if text.contains("OpenSSH") || text.starts_with("ssh-") {
             return Err(KeyError::OpenSsh);
+        } else if looks_like_path(&text) {
+            return Err(KeyError::Path);
         } else {
             return Err(KeyError::NotPem);
         }
     };
     let block = pem_block(&text)?;
     classify(block)
+}
+
+/// `key.pem`, `./secrets/app.private-key.pem`, `/home/me/app.key`: one short line
+/// naming a file rather than holding a key.
+fn looks_like_path(text: &str) -> bool {
+    let lower = text.to_ascii_lowercase();
+    text.len() < 256
+        && !text.contains(char::is_whitespace)
+        && (lower.ends_with(".pem")
+            || lower.ends_with(".key")
+            || text.starts_with(['/', '~'])
+            || text.starts_with("./"))
 }
 
 /// Strips quotes and whitespace, turns literal `\n` escapes and CRLF into LF.
@@ -314,6 +328,14 @@ mod tests {
     fn garbage() {
         assert_eq!(parse("   ").unwrap_err(), KeyError::Empty);
         assert_eq!(parse("not a key").unwrap_err(), KeyError::NotPem);
+        for path in [
+            "app.pem",
+            "./keys/app.private-key.pem",
+            "/etc/app.key",
+            "~/app",
+        ] {
+            assert_eq!(parse(path).unwrap_err(), KeyError::Path, "{path}");
+        }
         let cert = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----";
         assert!(matches!(parse(cert), Err(KeyError::Unsupported { .. })));
         let truncated: String = fixture("app.pem")

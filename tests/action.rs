@@ -312,6 +312,28 @@ fn an_id_that_names_no_app_with_a_key() {
 }
 
 #[test]
+fn a_client_secret_given_as_the_id_is_caught_before_any_request() {
+    let gh = mock();
+    let secret = "0123456789abcdef0123456789abcdef01234567";
+    let main = Step::new(&gh.url()).input("client-id", secret).main();
+    let e = failed(&main);
+    assert!(e.contains("shape of a client secret"), "{e}");
+    assert!(!main.log().contains(secret), "the secret is not echoed");
+    assert!(gh.requests().is_empty());
+}
+
+#[test]
+fn a_key_file_path_instead_of_the_key() {
+    let gh = mock();
+    let main = Step::new(&gh.url())
+        .input("private-key", "./secrets/app.private-key.pem")
+        .main();
+    let e = failed(&main);
+    assert!(e.contains("looks like a file name or path"), "{e}");
+    assert!(gh.requests().is_empty());
+}
+
+#[test]
 fn app_not_installed_names_the_account_and_the_settings() {
     let gh = mock();
     let main = Step::new(&gh.url())
