@@ -212,10 +212,14 @@ fn server_url(api: &str, ctx: &Context) -> String {
     if let Some(s) = &ctx.server_url {
         return s.trim_end_matches('/').to_string();
     }
-    if api.eq_ignore_ascii_case("https://api.github.com") {
-        return "https://github.com".into();
+    if let Some(ghes) = api.strip_suffix("/api/v3") {
+        return ghes.to_string();
     }
-    api.strip_suffix("/api/v3").unwrap_or(api).to_string()
+    // github.com and GHE.com put the API on an `api.` host of the web host.
+    match api.split_once("://api.") {
+        Some((scheme, host)) if !host.contains('/') => format!("{scheme}://{host}"),
+        _ => api.to_string(),
+    }
 }
 
 impl Config {
@@ -464,6 +468,31 @@ mod tests {
             api_url(Some("https://user:pw@x"), &c),
             Err(Error::InvalidApiUrl { .. })
         ));
+    }
+
+    #[test]
+    fn web_root_from_the_api_root() {
+        let c = Context::default();
+        assert_eq!(
+            server_url("https://api.github.com", &c),
+            "https://github.com"
+        );
+        assert_eq!(
+            server_url("https://api.acme.ghe.com", &c),
+            "https://acme.ghe.com"
+        );
+        assert_eq!(
+            server_url("https://ghe.example.com/api/v3", &c),
+            "https://ghe.example.com"
+        );
+        let c = Context {
+            server_url: Some("https://ghe.example.com/".into()),
+            ..Context::default()
+        };
+        assert_eq!(
+            server_url("https://x/api/v3", &c),
+            "https://ghe.example.com"
+        );
     }
 
     #[test]
