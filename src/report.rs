@@ -61,9 +61,10 @@ pub fn add_mask(value: &str) {
     }
 }
 
-/// A plain log line.
+/// A plain log line. Line breaks are folded: text from an API answer must not
+/// start a line of its own, where the runner would read it as a workflow command.
 pub fn info(msg: &str) {
-    line(msg);
+    line(&msg.replace(['\r', '\n'], " "));
 }
 
 /// A line visible only with step debug logging (or `--verbose`).

@@ -534,12 +534,38 @@ fn a_value_with_a_line_break_cannot_inject_an_output() {
         .start();
     let step = Step::new(&gh.url());
     let main = step.main();
+    assert!(!main.stdout.lines().any(|l| l.starts_with("injected")));
     let e = failed(&main);
     assert!(e.contains("Refusing to write output `app-slug`"), "{e}");
     assert!(!main.output_file.contains("injected"));
     // The token was minted: post still revokes it.
     assert_eq!(step.post(&main).code, 0);
     assert_eq!(gh.revoked().len(), 1);
+}
+
+#[test]
+fn text_from_github_cannot_start_a_workflow_command() {
+    // A permission level with a line break in the mint answer must not become a
+    // `::warning` line of its own in the summary.
+    let gh = MockGithub::builder(Scenario::standard())
+        .fault(
+            Fault::on("POST", "/app/installations/").status(201).body(
+                serde_json::json!({
+                    "token": "ghs_injectiontest",
+                    "expires_at": "2099-01-01T00:00:00Z",
+                    "permissions": {"contents": "read\n::warning::injected"},
+                })
+                .to_string(),
+            ),
+        )
+        .start();
+    let main = Step::new(&gh.url()).main();
+    assert_eq!(main.code, 0, "{}", main.shown());
+    assert!(
+        !main.stdout.lines().any(|l| l.starts_with("::warning")),
+        "{}",
+        main.shown()
+    );
 }
 
 #[test]
