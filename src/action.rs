@@ -14,6 +14,8 @@ use crate::token::{self, Revoked};
 pub const STATE_TOKEN: &str = "token";
 /// The token's expiry, ISO-8601.
 pub const STATE_EXPIRES_AT: &str = "expires_at";
+/// Seconds to add to the runner's clock to get GitHub's, as main measured it.
+pub const STATE_CLOCK_OFFSET: &str = "clock_offset";
 
 /// Every output the action writes.
 pub const OUTPUTS: &[&str] = &[
@@ -61,7 +63,11 @@ pub fn main_stage() -> Result<(), Error> {
     } else {
         outputs::append(
             "GITHUB_STATE",
-            &[(STATE_TOKEN, &t.token), (STATE_EXPIRES_AT, &t.expires_at)],
+            &[
+                (STATE_TOKEN, &t.token),
+                (STATE_EXPIRES_AT, &t.expires_at),
+                (STATE_CLOCK_OFFSET, &created.clock_offset.to_string()),
+            ],
         )?;
     }
     outputs::append(
@@ -101,8 +107,12 @@ pub fn post_stage() {
         return;
     };
     report::add_mask(&token);
+    // The expiry is GitHub's time: compare it with GitHub's clock.
+    let offset: i64 = state(STATE_CLOCK_OFFSET)
+        .and_then(|o| o.parse().ok())
+        .unwrap_or(0);
     if let Some(expiry) = state(STATE_EXPIRES_AT)
-        && crate::time::parse_iso8601(&expiry).is_some_and(|t| t <= crate::time::now())
+        && crate::time::parse_iso8601(&expiry).is_some_and(|t| t <= crate::time::now() + offset)
     {
         report::info(&format!(
             "The token already expired at {expiry}; nothing to revoke."

@@ -637,6 +637,7 @@ fn post_revokes_the_token_of_main() {
     let main = step.main();
     ok(&main);
     assert_eq!(main.state["token"], main.output("token"));
+    assert_eq!(main.state["clock_offset"], "0");
     let post = step.post(&main);
     assert_eq!(post.code, 0, "{}", post.shown());
     assert!(post.stdout.contains("Token revoked"));
@@ -683,6 +684,29 @@ fn post_skips_an_expired_token() {
     let post = Step::new(&gh.url()).post_with_state(&state);
     assert_eq!(post.code, 0);
     assert!(post.stdout.contains("already expired"));
+    assert!(gh.requests().is_empty());
+}
+
+#[test]
+fn post_judges_expiry_by_githubs_clock() {
+    // GitHub's clock is 90 minutes ahead of the runner's (main measured it): a token
+    // that by the runner's clock has an hour left has expired by GitHub's.
+    let gh = mock();
+    let local_now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64;
+    let state = BTreeMap::from([
+        ("token".to_string(), "ghs_old".to_string()),
+        (
+            "expires_at".to_string(),
+            app_token_action::time::format_iso8601(local_now + 3600),
+        ),
+        ("clock_offset".to_string(), "5400".to_string()),
+    ]);
+    let post = Step::new(&gh.url()).post_with_state(&state);
+    assert_eq!(post.code, 0);
+    assert!(post.stdout.contains("already expired"), "{}", post.shown());
     assert!(gh.requests().is_empty());
 }
 
