@@ -39,7 +39,7 @@ pub fn main_stage() -> Result<(), Error> {
             &[
                 ("installation-id", &checked.installation.id.to_string()),
                 ("app-slug", &checked.app.slug),
-                ("bot-name", &format!("{}[bot]", checked.app.slug)),
+                ("bot-name", &flow::Bot::of(&checked.app.slug).name),
             ],
         )?;
         report::info(&flow::check_summary(&checked));
@@ -82,7 +82,7 @@ pub fn main_stage() -> Result<(), Error> {
             ("bot-email", &bot_email),
         ],
     )?;
-    report::info(&flow::summary(&created, crate::time::now()));
+    report::info(&flow::summary(&created));
     Ok(())
 }
 

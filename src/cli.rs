@@ -157,7 +157,7 @@ pub fn token(args: Vec<String>) -> Result<(), Error> {
         return Ok(());
     }
     let created = flow::create(&cfg)?;
-    crate::report::info(&flow::summary(&created, crate::time::now()));
+    crate::report::info(&flow::summary(&created));
     if parsed.json {
         print(
             &json!({

@@ -66,10 +66,15 @@ pub struct Context {
     pub server_url: Option<String>,
 }
 
+/// An environment variable that is set and not blank.
+pub fn env_var(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.trim().is_empty())
+}
+
 impl Context {
     /// Reads the context from this process's environment.
     pub fn from_env() -> Context {
-        let var = |k| std::env::var(k).ok().filter(|v| !v.trim().is_empty());
+        let var = env_var;
         Context {
             repository: var("GITHUB_REPOSITORY"),
             repository_owner: var("GITHUB_REPOSITORY_OWNER"),
@@ -242,114 +247,7 @@ impl Config {
         let server_url = server_url(&api_url, ctx);
         let (permissions, unknown_permissions) = check_permissions(&raw.permissions)?;
 
-        let owner_input = set(&raw.owner).map(str::to_string);
-        let enterprise = set(&raw.enterprise).map(str::to_string);
-        let repos = split_repositories(set(&raw.repositories).unwrap_or_default())?;
-        if repos.len() > MAX_REPOSITORIES {
-            return Err(Error::TooManyRepositories { count: repos.len() });
-        }
-        let installation_id = match set(&raw.installation_id) {
-            None => None,
-            Some(v) => Some(
-                v.parse::<u64>()
-                    .ok()
-                    .filter(|&id| id > 0)
-                    .ok_or_else(|| Error::InvalidInstallationId { value: v.into() })?,
-            ),
-        };
-
-        if let Some(slug) = enterprise {
-            if owner_input.is_some() {
-                return Err(Error::EnterpriseConflict { other: "owner" });
-            }
-            if !repos.is_empty() {
-                return Err(Error::EnterpriseConflict {
-                    other: "repositories",
-                });
-            }
-            let target = match installation_id {
-                Some(id) => Target::Id(id),
-                None => Target::Enterprise(slug),
-            };
-            return Ok(Config {
-                issuer,
-                private_key,
-                target,
-                repositories: Vec::new(),
-                permissions,
-                unknown_permissions,
-                skip_token_revoke,
-                api_url,
-                server_url,
-                ca_certificates: raw.ca_certificates.clone(),
-                bot_identity,
-                check,
-            });
-        }
-
-        // Which account the repositories belong to, and why we think so.
-        let (owner, why) = match (&owner_input, &ctx.repository_owner) {
-            (Some(o), _) => (Some(o.clone()), " (the `owner` input)"),
-            (None, Some(o)) => (
-                Some(o.clone()),
-                " (the owner of this workflow's repository)",
-            ),
-            (None, None) => (
-                ctx.repository
-                    .as_deref()
-                    .and_then(|r| r.split_once('/'))
-                    .map(|(o, _)| o.to_string()),
-                " (the owner of this workflow's repository)",
-            ),
-        };
-        for (given, name) in &repos {
-            if let (Some(given), Some(owner)) = (given, &owner)
-                && !given.eq_ignore_ascii_case(owner)
-            {
-                return Err(Error::RepositoryOwnerMismatch {
-                    entry: format!("{given}/{name}"),
-                    given: given.clone(),
-                    owner: owner.clone(),
-                    why,
-                });
-            }
-        }
-        // `owner/name` entries name the owner themselves when nothing else does.
-        let owner = owner.or_else(|| repos.iter().find_map(|(o, _)| o.clone()));
-        let mut repositories: Vec<String> = repos.into_iter().map(|(_, n)| n).collect();
-
-        let target = if let Some(id) = installation_id {
-            Target::Id(id)
-        } else if let Some(first) = repositories.first() {
-            let owner = owner.clone().ok_or(Error::MissingEnv {
-                var: "GITHUB_REPOSITORY_OWNER",
-                why: "know whose repositories `repositories` names",
-                hint: "Set the `owner` input (CLI: --owner), or write the repositories as owner/name.",
-            })?;
-            Target::Repository {
-                owner,
-                repo: first.clone(),
-            }
-        } else if let Some(o) = &owner_input {
-            Target::Account(o.clone())
-        } else {
-            let full = ctx.repository.clone().ok_or(Error::MissingEnv {
-                var: "GITHUB_REPOSITORY",
-                why: "find the installation when neither `owner`, `repositories`, `enterprise` nor `installation-id` is set",
-                hint: "Inside Actions the runner sets it; elsewhere pass --owner, --repositories, --enterprise or --installation-id.",
-            })?;
-            let (o, r) = full.split_once('/').ok_or(Error::MissingEnv {
-                var: "GITHUB_REPOSITORY",
-                why: "find the installation (it must be owner/name)",
-                hint: "Set `owner` or `repositories` instead.",
-            })?;
-            // The default scope: this repository only, as the official action does.
-            repositories = vec![r.to_string()];
-            Target::Repository {
-                owner: o.to_string(),
-                repo: r.to_string(),
-            }
-        };
+        let (target, repositories) = choose_target(raw, ctx)?;
         Ok(Config {
             issuer,
             private_key,
@@ -365,6 +263,108 @@ impl Config {
             check,
         })
     }
+}
+
+/// How the installation is found, and the bare repository names to scope the
+/// token to (the table: `installation-id`, `enterprise`, `repositories`,
+/// `owner`, else the workflow's repository).
+fn choose_target(raw: &Raw, ctx: &Context) -> Result<(Target, Vec<String>), Error> {
+    let owner_input = set(&raw.owner).map(str::to_string);
+    let enterprise = set(&raw.enterprise).map(str::to_string);
+    let repos = split_repositories(set(&raw.repositories).unwrap_or_default())?;
+    if repos.len() > MAX_REPOSITORIES {
+        return Err(Error::TooManyRepositories { count: repos.len() });
+    }
+    let installation_id = match set(&raw.installation_id) {
+        None => None,
+        Some(v) => Some(
+            v.parse::<u64>()
+                .ok()
+                .filter(|&id| id > 0)
+                .ok_or_else(|| Error::InvalidInstallationId { value: v.into() })?,
+        ),
+    };
+
+    if let Some(slug) = enterprise {
+        if owner_input.is_some() {
+            return Err(Error::EnterpriseConflict { other: "owner" });
+        }
+        if !repos.is_empty() {
+            return Err(Error::EnterpriseConflict {
+                other: "repositories",
+            });
+        }
+        let target = match installation_id {
+            Some(id) => Target::Id(id),
+            None => Target::Enterprise(slug),
+        };
+        return Ok((target, Vec::new()));
+    }
+
+    // Which account the repositories belong to, and why we think so.
+    let (owner, why) = match (&owner_input, &ctx.repository_owner) {
+        (Some(o), _) => (Some(o.clone()), " (the `owner` input)"),
+        (None, Some(o)) => (
+            Some(o.clone()),
+            " (the owner of this workflow's repository)",
+        ),
+        (None, None) => (
+            ctx.repository
+                .as_deref()
+                .and_then(|r| r.split_once('/'))
+                .map(|(o, _)| o.to_string()),
+            " (the owner of this workflow's repository)",
+        ),
+    };
+    for (given, name) in &repos {
+        if let (Some(given), Some(owner)) = (given, &owner)
+            && !given.eq_ignore_ascii_case(owner)
+        {
+            return Err(Error::RepositoryOwnerMismatch {
+                entry: format!("{given}/{name}"),
+                given: given.clone(),
+                owner: owner.clone(),
+                why,
+            });
+        }
+    }
+    // `owner/name` entries name the owner themselves when nothing else does.
+    let owner = owner.or_else(|| repos.iter().find_map(|(o, _)| o.clone()));
+    let mut repositories: Vec<String> = repos.into_iter().map(|(_, n)| n).collect();
+
+    let target = if let Some(id) = installation_id {
+        Target::Id(id)
+    } else if let Some(first) = repositories.first() {
+        let owner = owner.clone().ok_or(Error::MissingEnv {
+            var: "GITHUB_REPOSITORY_OWNER",
+            why: "know whose repositories `repositories` names",
+            hint: "Set the `owner` input (CLI: --owner), or write the repositories as owner/name.",
+        })?;
+        Target::Repository {
+            owner,
+            repo: first.clone(),
+        }
+    } else if let Some(o) = &owner_input {
+        Target::Account(o.clone())
+    } else {
+        let full = ctx.repository.clone().ok_or(Error::MissingEnv {
+            var: "GITHUB_REPOSITORY",
+            why: "find the installation when neither `owner`, `repositories`, `enterprise` nor `installation-id` is set",
+            hint: "Inside Actions the runner sets it; elsewhere pass --owner, --repositories, --enterprise or --installation-id.",
+        })?;
+        let (o, r) = full.split_once('/').ok_or(Error::MissingEnv {
+            var: "GITHUB_REPOSITORY",
+            why: "find the installation (it must be owner/name)",
+            hint: "Set `owner` or `repositories` instead.",
+        })?;
+        // The default scope: this repository only, as the official action does.
+        repositories = vec![r.to_string()];
+        Target::Repository {
+            owner: o.to_string(),
+            repo: r.to_string(),
+        }
+    };
+    Ok((target, repositories))
 }
 
 type Checked = (BTreeMap<String, String>, Vec<String>);

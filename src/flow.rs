@@ -21,6 +21,14 @@ pub struct Bot {
 }
 
 impl Bot {
+    /// The app `slug`'s bot, its user id not yet looked up.
+    pub fn of(slug: &str) -> Bot {
+        Bot {
+            name: format!("{slug}[bot]"),
+            user_id: None,
+        }
+    }
+
     /// `<id>+<slug>[bot]@users.noreply.github.com`, GitHub's commit e-mail for the bot.
     pub fn email(&self) -> Option<String> {
         self.user_id
@@ -68,10 +76,7 @@ pub fn create(cfg: &Config) -> Result<Created, Error> {
     let token = token::mint(&client, &jwt, installation.id, &scope)?;
     report::add_mask(&token.token);
 
-    let bot = installation.app_slug.as_ref().map(|slug| Bot {
-        name: format!("{slug}[bot]"),
-        user_id: None,
-    });
+    let bot = installation.app_slug.as_deref().map(Bot::of);
     let bot = match (bot, cfg.bot_identity) {
         (Some(mut bot), true) => {
             let slug = installation.app_slug.as_deref().unwrap_or_default();
@@ -103,10 +108,10 @@ pub fn create(cfg: &Config) -> Result<Created, Error> {
     })
 }
 
-/// One line saying what was created; `now` is this machine's clock.
-pub fn summary(c: &Created, now: i64) -> String {
+/// One line saying what was created.
+pub fn summary(c: &Created) -> String {
     // The expiry is GitHub's time: compare it with GitHub's clock.
-    let now = now + c.clock_offset;
+    let now = crate::time::now() + c.clock_offset;
     let scope = match (
         &c.token.repository_selection,
         c.token.repositories.is_empty(),

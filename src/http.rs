@@ -193,6 +193,12 @@ impl Client {
         let action = format!("{} {path}", method.as_str());
         let started = Instant::now();
         let deadline = self.deadline;
+        let exhausted = |attempts: u32, last: String| Error::Exhausted {
+            action: action.clone(),
+            elapsed_secs: started.elapsed().as_secs(),
+            attempts,
+            last,
+        };
         let mut attempt = 1;
         let mut skew_fixed = false;
         let mut lag_waited = false;
@@ -200,15 +206,13 @@ impl Client {
             let left = deadline.saturating_duration_since(Instant::now());
             if left < Duration::from_secs(1) {
                 // Earlier requests of this run used up the budget.
-                return Err(Error::Exhausted {
-                    action,
-                    elapsed_secs: started.elapsed().as_secs(),
-                    attempts: attempt - 1,
-                    last: format!(
+                return Err(exhausted(
+                    attempt - 1,
+                    format!(
                         "the run's {} s network budget is spent",
                         TOTAL_BUDGET.as_secs()
                     ),
-                });
+                ));
             }
             let timeout = REQUEST_TIMEOUT.min(left);
             let outcome = self.once(method, path, auth, body, timeout);
@@ -261,12 +265,7 @@ impl Client {
                 }
             };
             if Instant::now() + wait + Duration::from_secs(1) > deadline {
-                return Err(Error::Exhausted {
-                    action,
-                    elapsed_secs: started.elapsed().as_secs(),
-                    attempts: attempt,
-                    last: reason,
-                });
+                return Err(exhausted(attempt, reason));
             }
             report::info(&format!(
                 "{reason} for {action}; retrying in {:.1} s (attempt {} of {MAX_ATTEMPTS}){}.",

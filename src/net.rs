@@ -6,7 +6,7 @@ use std::path::Path;
 
 use ureq::tls::{Certificate, PemItem, parse_pem};
 
-use crate::config::host_of;
+use crate::config::{env_var as env, host_of};
 use crate::error::Error;
 use crate::report;
 
@@ -17,10 +17,6 @@ pub struct ProxyChoice {
     pub url: String,
     /// `scheme://host:port`, safe to print.
     pub shown: String,
-}
-
-fn env(name: &str) -> Option<String> {
-    std::env::var(name).ok().filter(|v| !v.trim().is_empty())
 }
 
 /// The proxy for `api_url`, as curl would choose it: `https_proxy` for https,

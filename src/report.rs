@@ -84,28 +84,27 @@ pub fn notice(msg: &str) {
     }
 }
 
-/// A warning annotation with a title.
-pub fn warning(title: &str, msg: &str) {
+/// An annotation of `kind` (`warning`, `error`) with a title; the CLI shows
+/// `kind: title: message`.
+fn annotation(kind: &str, title: &str, msg: &str) {
     match mode() {
         Mode::Actions => line(&format!(
-            "::warning title={}::{}",
+            "::{kind} title={}::{}",
             escape_property(title),
             escape_data(msg)
         )),
-        Mode::Cli { .. } => line(&format!("warning: {title}: {msg}")),
+        Mode::Cli { .. } => line(&format!("{kind}: {title}: {msg}")),
     }
+}
+
+/// A warning annotation with a title.
+pub fn warning(title: &str, msg: &str) {
+    annotation("warning", title, msg);
 }
 
 /// An error annotation with a title.
 pub fn error(title: &str, msg: &str) {
-    match mode() {
-        Mode::Actions => line(&format!(
-            "::error title={}::{}",
-            escape_property(title),
-            escape_data(msg)
-        )),
-        Mode::Cli { .. } => line(&format!("error: {title}: {msg}")),
-    }
+    annotation("error", title, msg);
 }
 
 /// This process's peak RSS and CPU time so far, from `/proc/self` (Linux), and
