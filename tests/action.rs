@@ -7,18 +7,10 @@ use std::collections::BTreeMap;
 
 use base64::Engine;
 use support::runner::{Run, Step, assert_masked_first};
-use support::{Auth, BOT_USER_ID, Fault, MockGithub, NO_KEY_CLIENT_ID, Scenario};
+use support::{Auth, BOT_USER_ID, Fault, MockGithub, NO_KEY_CLIENT_ID, Scenario, fixture};
 
 fn mock() -> MockGithub {
     MockGithub::start(Scenario::standard())
-}
-
-fn fixture(name: &str) -> String {
-    std::fs::read_to_string(format!(
-        "{}/tests/fixtures/{name}",
-        env!("CARGO_MANIFEST_DIR")
-    ))
-    .expect("fixture")
 }
 
 /// A failed main: exit 1, exactly one `::error`, whose text is returned.

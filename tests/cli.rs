@@ -8,7 +8,7 @@ use std::process::{Command, Output, Stdio};
 use support::{CLIENT_ID, MockGithub, Scenario, runner::bin};
 
 fn key_path() -> String {
-    format!("{}/tests/fixtures/app.pem", env!("CARGO_MANIFEST_DIR"))
+    support::fixture_path("app.pem")
 }
 
 fn cli<S: AsRef<std::ffi::OsStr>>(args: &[S], stdin: &str) -> Output {

@@ -25,6 +25,7 @@ use std::process::{Command, Output, Stdio};
 use std::sync::OnceLock;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
+use support::fixture;
 use support::mock::{MockGithub, Scenario};
 
 const IMAGE_BUDGET_BYTES: u64 = 2 * 1024 * 1024;
@@ -425,11 +426,6 @@ fn step_env(api_url: &str, with: &[(&str, &str)]) -> Vec<(String, String)> {
         env.push((k.into(), v.into()));
     }
     env
-}
-
-fn fixture(name: &str) -> String {
-    let path = repo_root().join("tests/fixtures").join(name);
-    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
 
 fn with_state(env: &[(String, String)], state: &BTreeMap<String, String>) -> Vec<(String, String)> {

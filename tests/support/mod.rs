@@ -17,3 +17,14 @@ pub use mock::{
 };
 pub use proxy::{Proxy, ProxyLogEntry};
 pub use tls::install_crypto_provider;
+
+/// The path of a test file in `tests/fixtures/`.
+pub fn fixture_path(name: &str) -> String {
+    format!("{}/tests/fixtures/{name}", env!("CARGO_MANIFEST_DIR"))
+}
+
+/// A test key or file from `tests/fixtures/`.
+pub fn fixture(name: &str) -> String {
+    let path = fixture_path(name);
+    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
+}
