@@ -31,6 +31,7 @@ pub const OUTPUTS: &[&str] = &[
 /// The main stage: inputs from `INPUT_*`, outputs to `$GITHUB_OUTPUT`.
 pub fn main_stage() -> Result<(), Error> {
     let inputs = Inputs::from_env()?;
+    inputs.mask_secrets();
     let cfg = Config::new(&inputs.raw(), &Context::from_env())?;
     if cfg.check {
         let checked = flow::check(&cfg)?;
@@ -94,6 +95,9 @@ pub fn post_stage() {
             .filter(|v| !v.trim().is_empty())
     };
     let inputs = Inputs::from_env().ok();
+    if let Some(i) = &inputs {
+        i.mask_secrets();
+    }
     let get = |name: &str| inputs.as_ref().and_then(|i| i.get(name));
     if matches!(
         config::boolean("skip-token-revoke", &get("skip-token-revoke")),

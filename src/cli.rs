@@ -6,7 +6,7 @@ use std::io::{Read, Write};
 use serde_json::json;
 
 use crate::config::{Config, Context, Raw, RawPermission};
-use crate::error::Error;
+use crate::error::{Error, Shown};
 use crate::flow;
 use crate::http::Client;
 use crate::token::{self, Revoked};
@@ -110,7 +110,7 @@ fn parse_token(args: Vec<String>) -> Result<TokenArgs, Error> {
                     .split_once('=')
                     .filter(|(n, l)| !n.trim().is_empty() && !l.trim().is_empty())
                     .ok_or_else(|| Error::PermissionSyntax {
-                        value: value.clone(),
+                        value: Shown::of(&value),
                     })?;
                 r.permissions.push(RawPermission {
                     input: name.trim().to_string(),
@@ -121,7 +121,11 @@ fn parse_token(args: Vec<String>) -> Result<TokenArgs, Error> {
             "--json" => out.json = true,
             "--check" => r.check = Some("true".into()),
             "--verbose" | "-v" => {}
-            other => return Err(Error::Usage(format!("Unknown option {other}."))),
+            other => {
+                return Err(Error::UnknownOption {
+                    option: Shown::of(other),
+                });
+            }
         }
     }
     if out.raw.private_key.is_none() {
@@ -184,7 +188,11 @@ pub fn revoke(args: Vec<String>) -> Result<(), Error> {
             Some(("--api-url", v)) => api_url = Some(v.to_string()),
             _ if arg == "--api-url" => api_url = Some(next_value(&arg, None, &mut it)?),
             _ if arg == "--verbose" || arg == "-v" => {}
-            _ => return Err(Error::Usage(format!("Unknown option {arg}."))),
+            _ => {
+                return Err(Error::UnknownOption {
+                    option: Shown::of(&arg),
+                });
+            }
         }
     }
     let token = read_path("the token", "-")?;
@@ -236,7 +244,7 @@ mod tests {
     fn mistakes() {
         assert!(matches!(
             parse_token(args(&["--bogus"])),
-            Err(Error::Usage(_))
+            Err(Error::UnknownOption { .. })
         ));
         assert!(matches!(
             parse_token(args(&["--client-id"])),

@@ -5,7 +5,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::error::Error;
+use crate::error::{Error, Shown};
 use crate::permissions::{self, Problem, Verdict};
 
 /// GitHub's limit on repositories in one token.
@@ -138,7 +138,7 @@ pub fn boolean(input: &'static str, value: &Option<String>) -> Result<bool, Erro
         Some("false" | "False" | "FALSE") => Ok(false),
         Some(other) => Err(Error::InvalidBoolean {
             input,
-            value: other.to_string(),
+            value: Shown::of(other),
         }),
     }
 }
@@ -158,7 +158,7 @@ fn split_repositories(text: &str) -> Result<Vec<(Option<String>, String)>, Error
             continue;
         }
         let bad = || Error::InvalidRepository {
-            entry: entry.to_string(),
+            entry: Shown::of(entry),
         };
         let (owner, name) = match entry.split_once('/') {
             Some((o, n)) if valid_name(o) && valid_name(n) => (Some(o.to_string()), n),
@@ -181,7 +181,9 @@ pub fn api_url(given: Option<&str>, ctx: &Context) -> Result<String, Error> {
         .trim()
         .trim_end_matches('/')
         .to_string();
-    let invalid = || Error::InvalidApiUrl { url: url.clone() };
+    let invalid = || Error::InvalidApiUrl {
+        url: Shown::url(&url),
+    };
     let (scheme, rest) = url.split_once("://").ok_or_else(invalid)?;
     let authority = rest.split('/').next().unwrap_or_default();
     let host = host_of(authority);
@@ -191,7 +193,9 @@ pub fn api_url(given: Option<&str>, ctx: &Context) -> Result<String, Error> {
     match scheme.to_ascii_lowercase().as_str() {
         "https" => Ok(url),
         "http" if is_loopback(host) => Ok(url),
-        "http" => Err(Error::InsecureApiUrl { url }),
+        "http" => Err(Error::InsecureApiUrl {
+            url: Shown::of(&url),
+        }),
         _ => Err(invalid()),
     }
 }
@@ -230,6 +234,7 @@ fn server_url(api: &str, ctx: &Context) -> String {
 impl Config {
     /// Checks `raw` against the rules of each input.
     pub fn new(raw: &Raw, ctx: &Context) -> Result<Config, Error> {
+        refuse_secrets(raw)?;
         let issuer = set(&raw.client_id)
             .or(set(&raw.app_id))
             .ok_or(Error::MissingAppId)?
@@ -265,6 +270,37 @@ impl Config {
     }
 }
 
+/// A key or token in any input that takes neither is refused before it can be
+/// sent (as the JWT's issuer, in a path) or quoted.
+fn refuse_secrets(raw: &Raw) -> Result<(), Error> {
+    let plain = [
+        ("client-id", &raw.client_id),
+        ("app-id", &raw.app_id),
+        ("owner", &raw.owner),
+        ("repositories", &raw.repositories),
+        ("enterprise", &raw.enterprise),
+        ("installation-id", &raw.installation_id),
+        ("skip-token-revoke", &raw.skip_token_revoke),
+        ("github-api-url", &raw.api_url),
+        ("bot-identity", &raw.bot_identity),
+        ("check", &raw.check),
+    ];
+    let plain = plain
+        .into_iter()
+        .filter_map(|(name, v)| Some((name.to_string(), v.as_deref()?)));
+    let levels = raw
+        .permissions
+        .iter()
+        .map(|p| (format!("permission-{}", p.input), p.level.as_str()));
+    match plain
+        .chain(levels)
+        .find(|(_, v)| crate::secret::looks_secret(v))
+    {
+        Some((input, _)) => Err(Error::SecretInInput { input }),
+        None => Ok(()),
+    }
+}
+
 /// How the installation is found, and the bare repository names to scope the
 /// token to (the table: `installation-id`, `enterprise`, `repositories`,
 /// `owner`, else the workflow's repository).
@@ -277,12 +313,11 @@ fn choose_target(raw: &Raw, ctx: &Context) -> Result<(Target, Vec<String>), Erro
     }
     let installation_id = match set(&raw.installation_id) {
         None => None,
-        Some(v) => Some(
-            v.parse::<u64>()
-                .ok()
-                .filter(|&id| id > 0)
-                .ok_or_else(|| Error::InvalidInstallationId { value: v.into() })?,
-        ),
+        Some(v) => Some(v.parse::<u64>().ok().filter(|&id| id > 0).ok_or_else(|| {
+            Error::InvalidInstallationId {
+                value: Shown::of(v),
+            }
+        })?),
     };
 
     if let Some(slug) = enterprise {
@@ -384,7 +419,7 @@ fn check_permissions(raw: &[RawPermission]) -> Result<Checked, Error> {
                 return Err(Error::PermissionLevel {
                     input: p.input.clone(),
                     name: p.name.clone(),
-                    level: level.to_string(),
+                    level: Shown::of(level),
                     accepted: accepted.join(", "),
                 });
             }
@@ -447,6 +482,26 @@ mod tests {
     }
 
     #[test]
+    fn secrets_in_other_inputs_are_refused() {
+        let key = crate::fixture("app.pem");
+        let mut r = raw();
+        r.owner = Some(key.clone());
+        let err = Config::new(&r, &ctx()).unwrap_err();
+        assert!(matches!(&err, Error::SecretInInput { input } if input == "owner"));
+        let mut r = raw();
+        r.permissions.push(RawPermission {
+            input: "contents".into(),
+            name: "contents".into(),
+            level: "ghs_16C7e42F292c6912E7710c838347Ae178B4a".into(),
+        });
+        let err = Config::new(&r, &ctx()).unwrap_err().to_string();
+        assert!(
+            err.contains("`permission-contents`") && !err.contains("ghs_"),
+            "{err}"
+        );
+    }
+
+    #[test]
     fn api_urls() {
         let c = Context::default();
         assert_eq!(api_url(None, &c).unwrap(), "https://api.github.com");
@@ -464,10 +519,9 @@ mod tests {
             api_url(Some("ftp://x"), &c),
             Err(Error::InvalidApiUrl { .. })
         ));
-        assert!(matches!(
-            api_url(Some("https://user:pw@x"), &c),
-            Err(Error::InvalidApiUrl { .. })
-        ));
+        let err = api_url(Some("https://user:pw@x"), &c).unwrap_err();
+        assert!(matches!(err, Error::InvalidApiUrl { .. }));
+        assert!(!err.to_string().contains("pw"), "{err}");
     }
 
     #[test]

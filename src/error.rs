@@ -2,9 +2,36 @@
 //!
 //! Each variant's message says what went wrong and what to do about it; `title`
 //! is the short heading of the `::error` annotation. No variant carries a key, a
-//! JWT or a token, so no message can print one.
+//! JWT or a token, so no message can print one: a value from an input reaches a
+//! message only as a [`Shown`].
 
 use thiserror::Error;
+
+/// An input's value as a message quotes it: in full when short, cut when long,
+/// and not at all when it spans lines or looks like a key or a credential.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Shown(Option<String>);
+
+impl Shown {
+    /// Decides how `value` may be quoted.
+    pub fn of(value: &str) -> Shown {
+        Shown(crate::secret::quotable(value))
+    }
+
+    /// A URL without its user info, then as [`Shown::of`].
+    pub fn url(url: &str) -> Shown {
+        Shown::of(&crate::secret::without_userinfo(url))
+    }
+}
+
+impl std::fmt::Display for Shown {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.0 {
+            Some(v) => write!(f, "\"{v}\""),
+            None => f.write_str("not shown (it spans lines, or looks like a key or a credential)"),
+        }
+    }
+}
 
 /// Why a private key was refused.
 #[derive(Debug, Error, PartialEq, Eq)]
@@ -44,6 +71,11 @@ pub enum KeyError {
         "The private key is a {bits}-bit RSA key; GitHub App keys are 2048-bit RSA and RS256 needs at least 2048 bits. Pass the .pem generated on the app's settings page."
     )]
     TooSmall { bits: usize },
+    /// A BEGIN line that does not read `-----BEGIN LABEL-----`.
+    #[error(
+        "The private key's BEGIN line is damaged, so its PEM label cannot be read (the line is not shown). It must read exactly -----BEGIN RSA PRIVATE KEY----- (or -----BEGIN PRIVATE KEY-----), five dashes on each side: copy the whole .pem file again without changing its lines."
+    )]
+    DamagedBegin,
     /// A PEM block of some other kind.
     #[error(
         "The private key is a PEM block labelled \"{label}\", not an RSA private key. Pass the .pem generated on the app's settings page under \"Private keys\" (it starts with -----BEGIN RSA PRIVATE KEY-----)."
@@ -86,14 +118,14 @@ pub enum Error {
     ConflictingSpellings { first: String, second: String },
     /// Not a YAML 1.2 core boolean.
     #[error(
-        "`{input}` must be true or false (YAML 1.2: true, True, TRUE, false, False, FALSE), not \"{value}\"."
+        "`{input}` must be true or false (YAML 1.2: true, True, TRUE, false, False, FALSE); the value given is {value}."
     )]
-    InvalidBoolean { input: &'static str, value: String },
+    InvalidBoolean { input: &'static str, value: Shown },
     /// `installation-id` is not a number.
     #[error(
-        "`installation-id` must be a positive number (the id in the installation's settings URL), not \"{value}\"."
+        "`installation-id` must be a positive number (the id in the installation's settings URL); the value given is {value}."
     )]
-    InvalidInstallationId { value: String },
+    InvalidInstallationId { value: Shown },
     /// `enterprise` combined with an account or repositories.
     #[error(
         "`enterprise` selects an enterprise installation and cannot be combined with `{other}`. Remove one of them."
@@ -101,9 +133,9 @@ pub enum Error {
     EnterpriseConflict { other: &'static str },
     /// A repository name GitHub would not accept.
     #[error(
-        "`repositories` entry \"{entry}\" is not a repository name. Give bare names (`repo-a`) or `owner/name`, separated by commas or newlines."
+        "A `repositories` entry is not a repository name; the entry given is {entry}. Give bare names (`repo-a`) or `owner/name`, separated by commas or newlines."
     )]
-    InvalidRepository { entry: String },
+    InvalidRepository { entry: Shown },
     /// `owner/name` whose owner is not the installation's account.
     #[error(
         "Repository \"{entry}\" belongs to `{given}`, but the token is for `{owner}`{why}. A token covers one account's repositories: set `owner: {given}`, or make one token per account."
@@ -120,11 +152,13 @@ pub enum Error {
     )]
     TooManyRepositories { count: usize },
     /// A permission level the name does not take.
-    #[error("`permission-{input}` is \"{level}\", but {name} accepts only {accepted}.")]
+    #[error(
+        "`permission-{input}` must be one of the levels {name} accepts: {accepted}; the value given is {level}."
+    )]
     PermissionLevel {
         input: String,
         name: String,
-        level: String,
+        level: Shown,
         accepted: String,
     },
     /// A near miss of a known permission name.
@@ -137,8 +171,10 @@ pub enum Error {
         hyphenated: String,
     },
     /// A malformed `--permission` argument.
-    #[error("--permission takes NAME=LEVEL, e.g. --permission contents=read, not \"{value}\".")]
-    PermissionSyntax { value: String },
+    #[error(
+        "--permission takes NAME=LEVEL, e.g. --permission contents=read; the value given is {value}."
+    )]
+    PermissionSyntax { value: Shown },
     /// An environment variable the runner normally sets is missing.
     #[error("{var} is not set, and it is needed to {why}. {hint}")]
     MissingEnv {
@@ -148,14 +184,14 @@ pub enum Error {
     },
     /// `github-api-url` is not an http(s) URL.
     #[error(
-        "`github-api-url` \"{url}\" is not an http(s) URL. Use https://api.github.com, or https://HOST/api/v3 for GitHub Enterprise Server."
+        "`github-api-url` is not an http(s) URL without user info; the value given (user info removed) is {url}. Use https://api.github.com, or https://HOST/api/v3 for GitHub Enterprise Server."
     )]
-    InvalidApiUrl { url: String },
+    InvalidApiUrl { url: Shown },
     /// Plain http to anything but this machine.
     #[error(
-        "`github-api-url` \"{url}\" uses plain http. The JWT and the token would cross the network unencrypted, so http is allowed only for a loopback host (localhost, 127.0.0.1, ::1). Use https."
+        "`github-api-url` {url} uses plain http. The JWT and the token would cross the network unencrypted, so http is allowed only for a loopback host (localhost, 127.0.0.1, ::1). Use https."
     )]
-    InsecureApiUrl { url: String },
+    InsecureApiUrl { url: Shown },
     /// The key was refused.
     #[error(transparent)]
     Key(#[from] KeyError),
@@ -164,9 +200,19 @@ pub enum Error {
         "The CA certificates from {origin} could not be used: {reason}. Give PEM text with one or more -----BEGIN CERTIFICATE----- blocks."
     )]
     CaCertificates { origin: String, reason: String },
+    /// A key or credential in an input that takes neither.
+    #[error(
+        "The `{input}` input looks like a private key, a token or another credential, so it is refused before any request and its value is not shown. Give that input the value it expects (the key belongs in `private-key`, from a secret); if a secret was written into a workflow file or variable by mistake, rotate it."
+    )]
+    SecretInInput { input: String },
     /// A command-line mistake.
     #[error("{0} Run `app-token-action --help` for usage.")]
     Usage(String),
+    /// An option `token` or `revoke` does not know.
+    #[error(
+        "Unknown option: the option given is {option}. Run `app-token-action --help` for usage."
+    )]
+    UnknownOption { option: Shown },
     /// Reading a file named on the command line.
     #[error("Could not read {what} from {path}: {source}.")]
     ReadFile {
@@ -300,7 +346,9 @@ impl Error {
             | MissingEnv { .. }
             | InvalidApiUrl { .. }
             | InsecureApiUrl { .. }
+            | SecretInInput { .. }
             | Usage(_)
+            | UnknownOption { .. }
             | ReadFile { .. } => "Invalid input",
             PermissionLevel { .. } | PermissionTypo { .. } | PermissionSyntax { .. } => {
                 "Invalid permission"
@@ -349,7 +397,9 @@ mod tests {
             InsecureApiUrl { .. } => "InsecureApiUrl",
             Key(_) => "Key",
             CaCertificates { .. } => "CaCertificates",
+            SecretInInput { .. } => "SecretInInput",
             Usage(_) => "Usage",
+            UnknownOption { .. } => "UnknownOption",
             ReadFile { .. } => "ReadFile",
             InstallationNotFound { .. } => "InstallationNotFound",
             InstallationIdNotFound { .. } => "InstallationIdNotFound",
@@ -397,12 +447,14 @@ mod tests {
             (
                 InvalidBoolean {
                     input: "skip-token-revoke",
-                    value: s("yes"),
+                    value: Shown::of("yes"),
                 },
                 vec!["skip-token-revoke", "\"yes\"", "true or false"],
             ),
             (
-                InvalidInstallationId { value: s("abc") },
+                InvalidInstallationId {
+                    value: Shown::of("abc"),
+                },
                 vec!["\"abc\"", "positive number"],
             ),
             (
@@ -410,7 +462,9 @@ mod tests {
                 vec!["`owner`", "Remove one"],
             ),
             (
-                InvalidRepository { entry: s("a b") },
+                InvalidRepository {
+                    entry: Shown::of("a b"),
+                },
                 vec!["\"a b\"", "owner/name"],
             ),
             (
@@ -430,10 +484,14 @@ mod tests {
                 PermissionLevel {
                     input: s("workflows"),
                     name: s("workflows"),
-                    level: s("read"),
+                    level: Shown::of("read"),
                     accepted: s("write"),
                 },
-                vec!["permission-workflows", "\"read\"", "accepts only write"],
+                vec![
+                    "permission-workflows",
+                    "\"read\"",
+                    "workflows accepts: write",
+                ],
             ),
             (
                 PermissionTypo {
@@ -445,7 +503,7 @@ mod tests {
             ),
             (
                 PermissionSyntax {
-                    value: s("contents"),
+                    value: Shown::of("contents"),
                 },
                 vec!["NAME=LEVEL", "\"contents\""],
             ),
@@ -458,11 +516,15 @@ mod tests {
                 vec!["GITHUB_REPOSITORY is not set", "Set `owner`."],
             ),
             (
-                InvalidApiUrl { url: s("ftp://x") },
+                InvalidApiUrl {
+                    url: Shown::url("ftp://u:p@x"),
+                },
                 vec!["\"ftp://x\"", "https://api.github.com"],
             ),
             (
-                InsecureApiUrl { url: s("http://x") },
+                InsecureApiUrl {
+                    url: Shown::of("http://x"),
+                },
                 vec!["\"http://x\"", "Use https"],
             ),
             (Key(KeyError::Ec), vec!["EC key", "RS256", "Private keys"]),
@@ -473,7 +535,20 @@ mod tests {
                 },
                 vec!["`ca-certificates`", "no certificate", "BEGIN CERTIFICATE"],
             ),
-            (Usage(s("Unknown option --x.")), vec!["--x", "--help"]),
+            (
+                SecretInInput { input: s("owner") },
+                vec!["`owner`", "not shown", "`private-key`", "rotate"],
+            ),
+            (
+                Usage(s("--client-id needs a value.")),
+                vec!["--client-id", "--help"],
+            ),
+            (
+                UnknownOption {
+                    option: Shown::of("--x"),
+                },
+                vec!["\"--x\"", "--help"],
+            ),
             (
                 ReadFile {
                     what: "the private key",
@@ -625,7 +700,7 @@ mod tests {
         let mut seen: Vec<&str> = all.iter().map(|(e, _)| name(e)).collect();
         seen.sort();
         seen.dedup();
-        assert_eq!(seen.len(), 34, "every variant once in the catalogue");
+        assert_eq!(seen.len(), 36, "every variant once in the catalogue");
         for (e, must) in &all {
             let msg = e.to_string();
             assert!(!e.title().is_empty());
@@ -639,6 +714,22 @@ mod tests {
                 name(e)
             );
         }
+    }
+
+    #[test]
+    fn values_are_quoted_only_when_safe() {
+        let key = crate::fixture("app.pem");
+        for secret in [key.as_str(), "ghs_16C7e42F292c6912E7710c838347Ae178B4a"] {
+            let msg = Error::InvalidBoolean {
+                input: "check",
+                value: Shown::of(secret),
+            }
+            .to_string();
+            assert!(msg.contains("the value given is not shown"), "{msg}");
+            assert!(!msg.contains("ghs_") && !msg.contains("MII"), "{msg}");
+        }
+        let url = Shown::url("https://x-access-token:ghp_abc@ghe.example.com/api/v3");
+        assert_eq!(url.to_string(), "\"https://ghe.example.com/api/v3\"");
     }
 
     #[test]
@@ -656,6 +747,7 @@ mod tests {
             KeyError::Unsupported {
                 label: s("CERTIFICATE"),
             },
+            KeyError::DamagedBegin,
             KeyError::NotPem,
             KeyError::Path,
             KeyError::Corrupt {

@@ -75,6 +75,28 @@ impl Inputs {
         }))
     }
 
+    /// Every set input's value, by canonical name (`PRIVATE_KEY`).
+    pub fn values(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.values
+            .iter()
+            .map(|(k, (_, v))| (k.as_str(), v.as_str()))
+    }
+
+    /// Masks the private key's body lines, and those of any other input that
+    /// looks like a secret (certificates aside), so that a slip anywhere later
+    /// still cannot show them. Call before any other output.
+    pub fn mask_secrets(&self) {
+        let key = canonical("private-key");
+        let ca = canonical("ca-certificates");
+        for (name, value) in self.values() {
+            if name == key || (name != ca && crate::secret::looks_secret(value)) {
+                for line in crate::key::body_lines(value) {
+                    crate::report::add_mask(&line);
+                }
+            }
+        }
+    }
+
     /// The value of input `name`, if set and non-empty.
     pub fn get(&self, name: &str) -> Option<String> {
         self.values.get(&canonical(name)).map(|(_, v)| v.clone())

@@ -109,10 +109,13 @@ fn pem_block(text: &str) -> Result<Block, KeyError> {
     let mut rest = text;
     while let Some(start) = rest.find("-----BEGIN ") {
         let after = &rest[start + 11..];
-        let Some(label_end) = after.find("-----") else {
-            break;
-        };
-        let label = after[..label_end].trim().to_string();
+        // A damaged BEGIN line would run on into the body: never take that as a label.
+        let label_end = after.find("-----").ok_or(KeyError::DamagedBegin)?;
+        let label = after[..label_end].trim();
+        if !looks_like_label(label) {
+            return Err(KeyError::DamagedBegin);
+        }
+        let label = label.to_string();
         let body_start = &after[label_end + 5..];
         let end_marker = format!("-----END {label}-----");
         let (body, next) = match body_start.find(&end_marker) {
@@ -130,6 +133,38 @@ fn pem_block(text: &str) -> Result<Block, KeyError> {
         }
     }
     first.ok_or(KeyError::NotPem)
+}
+
+/// `RSA PRIVATE KEY`, `CERTIFICATE`: a few upper-case words, as RFC 7468 labels are.
+fn looks_like_label(label: &str) -> bool {
+    label.len() <= 40
+        && label.split(' ').count() <= 5
+        && label.split(' ').all(|w| {
+            !w.is_empty()
+                && w.bytes()
+                    .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
+        })
+}
+
+/// The lines of a `private-key` value worth masking: its body (base64 and
+/// headers), whether given as PEM, with `\n` escapes or base64-encoded, without
+/// the armour lines and without pieces too short to mask usefully.
+pub fn body_lines(input: &str) -> Vec<String> {
+    let text = normalize(input);
+    let mut lines: Vec<String> = text.lines().map(str::to_string).collect();
+    let compact: String = text.split_whitespace().collect();
+    if let Some(decoded) = STANDARD
+        .decode(compact.as_bytes())
+        .ok()
+        .and_then(|b| String::from_utf8(b).ok())
+    {
+        lines.extend(normalize(&decoded).lines().map(str::to_string));
+    }
+    lines
+        .into_iter()
+        .map(|l| l.trim().to_string())
+        .filter(|l| l.len() >= 8 && !l.starts_with("-----"))
+        .collect()
 }
 
 fn block(label: String, body: &str, closed: bool) -> Block {
@@ -346,6 +381,51 @@ mod tests {
         assert!(matches!(parse(&truncated), Err(KeyError::Corrupt { .. })));
         let damaged = fixture("app.pem").replacen("MII", "MIJ", 1);
         assert!(matches!(parse(&damaged), Err(KeyError::Corrupt { .. })));
+    }
+
+    #[test]
+    fn a_damaged_begin_line_is_not_a_label() {
+        let pem = fixture("app.pem");
+        for broken in [
+            "-----BEGIN RSA PRIVATE KEY---0-",
+            "-----BEGIN RSA PRIVATE KEYa----",
+            "-----BEGIN rsa private key-----",
+        ] {
+            let damaged = pem.replacen("-----BEGIN RSA PRIVATE KEY-----", broken, 1);
+            assert_eq!(
+                parse(&damaged).unwrap_err(),
+                KeyError::DamagedBegin,
+                "{broken}"
+            );
+            let spaced = damaged.replace('\n', " ");
+            assert_eq!(
+                parse(&spaced).unwrap_err(),
+                KeyError::DamagedBegin,
+                "{broken}"
+            );
+        }
+        let cert = "-----BEGIN X509 CRL-----\nMIIB\n-----END X509 CRL-----";
+        assert_eq!(
+            parse(cert).unwrap_err(),
+            KeyError::Unsupported {
+                label: "X509 CRL".into()
+            }
+        );
+    }
+
+    #[test]
+    fn body_lines_cover_every_form() {
+        let pem = fixture("app.pem");
+        let body: Vec<&str> = pem.lines().filter(|l| !l.starts_with("-----")).collect();
+        let b64 = STANDARD.encode(pem.as_bytes());
+        for form in [pem.clone(), pem.replace('\n', "\\n"), b64.clone()] {
+            let lines = body_lines(&form);
+            for l in body.iter().filter(|l| l.len() >= 8) {
+                assert!(lines.iter().any(|m| m == l), "{l} not masked");
+            }
+            assert!(lines.iter().all(|l| !l.starts_with("-----")));
+        }
+        assert!(body_lines(&b64).contains(&b64));
     }
 
     #[test]

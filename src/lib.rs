@@ -24,6 +24,7 @@ pub mod net;
 pub mod outputs;
 pub mod permissions;
 pub mod report;
+pub mod secret;
 pub mod time;
 pub mod token;
 
@@ -100,7 +101,7 @@ pub fn run() -> ExitCode {
             };
             match result {
                 Ok(()) => ExitCode::SUCCESS,
-                Err(e @ error::Error::Usage(_)) => {
+                Err(e @ (error::Error::Usage(_) | error::Error::UnknownOption { .. })) => {
                     fail(&e);
                     ExitCode::from(2)
                 }

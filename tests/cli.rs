@@ -135,7 +135,7 @@ fn failures_print_nothing_on_stdout() {
 fn usage_errors_exit_2() {
     let out = cli(&["token", "--frobnicate"], "");
     assert_eq!(out.status.code(), Some(2));
-    assert!(text(&out.stderr).contains("Unknown option --frobnicate"));
+    assert!(text(&out.stderr).contains("Unknown option: the option given is \"--frobnicate\""));
     let out = cli(&["token", "--client-id", "x"], "");
     assert_eq!(out.status.code(), Some(2));
     assert!(text(&out.stderr).contains("--private-key-file is required"));

@@ -162,6 +162,16 @@ impl Run {
         format!("{}{}", self.stdout, self.stderr)
     }
 
+    /// Everything the process printed but the `::add-mask::` lines, which the
+    /// runner reads and never logs; not redacted: for assertions about secrets.
+    pub fn logged(&self) -> String {
+        self.log()
+            .lines()
+            .filter(|l| !l.starts_with("::add-mask::"))
+            .map(|l| format!("{l}\n"))
+            .collect()
+    }
+
     /// Everything the process printed as the runner would log it: values of
     /// `::add-mask::` lines replaced by `***`. For failure messages, so that a
     /// failing test never prints a token.
