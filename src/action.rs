@@ -1,13 +1,13 @@
 //! The GitHub Action's two stages: main mints and hands the token on; post
 //! revokes it when the job ends.
 
-use crate::config::{self, Config, Context};
-use crate::error::Error;
+use crate::config::{self, Config, Connection, Context};
+use crate::error::{Error, Note};
 use crate::flow;
-use crate::http::Client;
 use crate::inputs::Inputs;
 use crate::outputs;
 use crate::report;
+use crate::time::GithubClock;
 use crate::token::{self, Revoked};
 
 /// State names shared by main and post (`STATE_<name>` in post).
@@ -43,14 +43,14 @@ pub fn main_stage() -> Result<(), Error> {
                 ("bot-name", &flow::Bot::of(&checked.app.slug).name),
             ],
         )?;
-        report::info(&flow::check_summary(&checked));
+        report::note(&flow::check_summary(&checked));
         return Ok(());
     }
 
     let created = flow::create(&cfg)?;
     let t = &created.token;
-    let id = created.installation.id.to_string();
-    let slug = created.installation.app_slug.clone().unwrap_or_default();
+    let id = created.installation_id.to_string();
+    let slug = created.app_slug().unwrap_or_default();
     let bot = created.bot.as_ref();
     let bot_name = bot.map(|b| b.name.clone()).unwrap_or_default();
     let bot_id = bot
@@ -60,7 +60,7 @@ pub fn main_stage() -> Result<(), Error> {
     let bot_email = bot.and_then(flow::Bot::email).unwrap_or_default();
     // State first: if the outputs cannot be written, post still revokes the token.
     if cfg.skip_token_revoke {
-        report::info("skip-token-revoke is set: the token will not be revoked when the job ends.");
+        report::note(&Note::RevocationOff);
     } else {
         outputs::append(
             "GITHUB_STATE",
@@ -76,14 +76,14 @@ pub fn main_stage() -> Result<(), Error> {
         &[
             ("token", &t.token),
             ("installation-id", &id),
-            ("app-slug", &slug),
+            ("app-slug", slug),
             ("expires-at", &t.expires_at),
             ("bot-name", &bot_name),
             ("bot-user-id", &bot_id),
             ("bot-email", &bot_email),
         ],
     )?;
-    report::info(&flow::summary(&created));
+    report::note(&flow::summary(&created));
     Ok(())
 }
 
@@ -103,11 +103,11 @@ pub fn post_stage() {
         config::boolean("skip-token-revoke", &get("skip-token-revoke")),
         Ok(true)
     ) {
-        report::info("Token revocation skipped (skip-token-revoke is true).");
+        report::note(&Note::RevocationSkipped);
         return;
     }
     let Some(token) = state(STATE_TOKEN) else {
-        report::info("No token to revoke: the main step did not create one.");
+        report::note(&Note::NothingToRevoke);
         return;
     };
     report::add_mask(&token);
@@ -115,25 +115,26 @@ pub fn post_stage() {
     let offset: i64 = state(STATE_CLOCK_OFFSET)
         .and_then(|o| o.parse().ok())
         .unwrap_or(0);
-    if let Some(expiry) = state(STATE_EXPIRES_AT)
-        && crate::time::parse_iso8601(&expiry).is_some_and(|t| t <= crate::time::now() + offset)
+    let clock = GithubClock::with_offset(offset);
+    let expiry = state(STATE_EXPIRES_AT);
+    let expires = expiry.as_deref().and_then(crate::time::parse_iso8601);
+    if let (Some(at), Some(t)) = (expiry, expires)
+        && t <= clock.now()
     {
-        report::info(&format!(
-            "The token already expired at {expiry}; nothing to revoke."
-        ));
+        report::note(&Note::AlreadyExpired { at });
         return;
     }
-    let result = config::api_url(get("github-api-url").as_deref(), &Context::from_env())
-        .and_then(|url| Client::new(&url, get("ca-certificates").as_deref()))
-        .and_then(|client| token::revoke(&client, &token));
+    // Replication lag concerns a token seconds old; one of unknown age may be.
+    let fresh = expires.is_none_or(|t| token::is_fresh(t, clock.now()));
+    let result = Connection::new(
+        get("github-api-url").as_deref(),
+        get("ca-certificates").as_deref(),
+        &Context::from_env(),
+    )
+    .and_then(|connection| token::revoke_with(&connection, clock, &token, fresh));
     match result {
-        Ok(Revoked::Done) => report::info("Token revoked"),
-        Ok(Revoked::AlreadyInvalid) => report::notice(
-            "The token was already invalid when the job ended (revoked or expired elsewhere); nothing to revoke.",
-        ),
-        Err(e) => report::warning(
-            "Token not revoked",
-            &format!("{e} The token stays valid until it expires (at most one hour)."),
-        ),
+        Ok(Revoked::Done) => report::note(&Note::Revoked),
+        Ok(Revoked::AlreadyInvalid) => report::note(&Note::AlreadyInvalidAtEnd),
+        Err(e) => report::note(&Note::NotRevoked(Box::new(e))),
     }
 }

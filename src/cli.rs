@@ -5,10 +5,11 @@ use std::io::{Read, Write};
 
 use serde_json::json;
 
-use crate::config::{Config, Context, Raw, RawPermission};
-use crate::error::{Error, Shown};
+use crate::config::{Config, Connection, Context, Raw, RawPermission};
+use crate::error::{Error, FileKind, Note, Shown};
 use crate::flow;
-use crate::http::Client;
+use crate::report;
+use crate::time::GithubClock;
 use crate::token::{self, Revoked};
 
 /// Shown by `--help`.
@@ -17,7 +18,7 @@ app-token-action: a GitHub App installation token from the app's id and private 
 
 USAGE:
     app-token-action token  --client-id ID --private-key-file PATH|- [OPTIONS]
-    app-token-action revoke [--api-url URL] < token
+    app-token-action revoke [--api-url URL] [--ca-certificates-file PATH] < token
     app-token-action post          (the action's post stage; reads STATE_token)
     app-token-action               (the action's main stage when GITHUB_ACTIONS=true)
 
@@ -53,7 +54,7 @@ struct TokenArgs {
     json: bool,
 }
 
-fn read_path(what: &'static str, path: &str) -> Result<String, Error> {
+fn read_path(what: FileKind, path: &str) -> Result<String, Error> {
     let mut text = String::new();
     let result = if path == "-" {
         std::io::stdin().read_to_string(&mut text).map(|_| ())
@@ -75,7 +76,9 @@ fn next_value(
 ) -> Result<String, Error> {
     inline
         .or_else(|| rest.next())
-        .ok_or_else(|| Error::Usage(format!("{flag} needs a value.")))
+        .ok_or_else(|| Error::MissingValue {
+            flag: flag.to_string(),
+        })
 }
 
 /// Reads the `token` subcommand's flags; `verbose` is handled by the caller.
@@ -93,7 +96,7 @@ fn parse_token(args: Vec<String>) -> Result<TokenArgs, Error> {
             "--app-id" => r.app_id = Some(next_value(&flag, inline, &mut it)?),
             "--private-key-file" => {
                 let path = next_value(&flag, inline, &mut it)?;
-                r.private_key = Some(read_path("the private key", &path)?);
+                r.private_key = Some(read_path(FileKind::PrivateKey, &path)?);
             }
             "--owner" => r.owner = Some(next_value(&flag, inline, &mut it)?),
             "--repositories" => r.repositories = Some(next_value(&flag, inline, &mut it)?),
@@ -102,7 +105,7 @@ fn parse_token(args: Vec<String>) -> Result<TokenArgs, Error> {
             "--api-url" => r.api_url = Some(next_value(&flag, inline, &mut it)?),
             "--ca-certificates-file" => {
                 let path = next_value(&flag, inline, &mut it)?;
-                r.ca_certificates = Some(read_path("CA certificates", &path)?);
+                r.ca_certificates = Some(read_path(FileKind::CaCertificates, &path)?);
             }
             "--permission" => {
                 let value = next_value(&flag, inline, &mut it)?;
@@ -129,9 +132,7 @@ fn parse_token(args: Vec<String>) -> Result<TokenArgs, Error> {
         }
     }
     if out.raw.private_key.is_none() {
-        return Err(Error::Usage(
-            "--private-key-file is required (a path, or - for stdin).".into(),
-        ));
+        return Err(Error::MissingKeyFile);
     }
     Ok(out)
 }
@@ -146,7 +147,7 @@ pub fn token(args: Vec<String>) -> Result<(), Error> {
     let cfg = Config::new(&parsed.raw, &Context::from_env())?;
     if cfg.check {
         let checked = flow::check(&cfg)?;
-        crate::report::info(&flow::check_summary(&checked));
+        report::note(&flow::check_summary(&checked));
         if parsed.json {
             print(
                 &json!({
@@ -161,14 +162,14 @@ pub fn token(args: Vec<String>) -> Result<(), Error> {
         return Ok(());
     }
     let created = flow::create(&cfg)?;
-    crate::report::info(&flow::summary(&created));
+    report::note(&flow::summary(&created));
     if parsed.json {
         print(
             &json!({
                 "token": created.token.token,
                 "expires_at": created.token.expires_at,
-                "installation_id": created.installation.id,
-                "app_slug": created.installation.app_slug,
+                "installation_id": created.installation_id,
+                "app_slug": created.app_slug(),
                 "permissions": created.token.permissions,
             })
             .to_string(),
@@ -179,15 +180,22 @@ pub fn token(args: Vec<String>) -> Result<(), Error> {
     Ok(())
 }
 
-/// `app-token-action revoke [--api-url URL]`, the token on stdin.
+/// `app-token-action revoke [--api-url URL] [--ca-certificates-file PATH]`, the token on stdin.
 pub fn revoke(args: Vec<String>) -> Result<(), Error> {
-    let mut api_url = None;
+    let (mut api_url, mut ca) = (None, None);
     let mut it = args.into_iter();
     while let Some(arg) = it.next() {
-        match arg.split_once('=') {
-            Some(("--api-url", v)) => api_url = Some(v.to_string()),
-            _ if arg == "--api-url" => api_url = Some(next_value(&arg, None, &mut it)?),
-            _ if arg == "--verbose" || arg == "-v" => {}
+        let (flag, inline) = match arg.split_once('=') {
+            Some((f, v)) if f.starts_with("--") => (f.to_string(), Some(v.to_string())),
+            _ => (arg.clone(), None),
+        };
+        match flag.as_str() {
+            "--api-url" => api_url = Some(next_value(&flag, inline, &mut it)?),
+            "--ca-certificates-file" => {
+                let path = next_value(&flag, inline, &mut it)?;
+                ca = Some(read_path(FileKind::CaCertificates, &path)?);
+            }
+            "--verbose" | "-v" => {}
             _ => {
                 return Err(Error::UnknownOption {
                     option: Shown::of(&arg),
@@ -195,20 +203,16 @@ pub fn revoke(args: Vec<String>) -> Result<(), Error> {
             }
         }
     }
-    let token = read_path("the token", "-")?;
+    let token = read_path(FileKind::Token, "-")?;
     let token = token.trim();
     if token.is_empty() {
-        return Err(Error::Usage(
-            "revoke reads the token from stdin, and it was empty.".into(),
-        ));
+        return Err(Error::EmptyStdin);
     }
-    let url = crate::config::api_url(api_url.as_deref(), &Context::from_env())?;
-    let client = Client::new(&url, None)?;
-    match token::revoke(&client, token)? {
-        Revoked::Done => crate::report::info("Token revoked"),
-        Revoked::AlreadyInvalid => {
-            crate::report::info("The token was already invalid; nothing to revoke.")
-        }
+    let connection = Connection::new(api_url.as_deref(), ca.as_deref(), &Context::from_env())?;
+    // The token's age is unknown here: allow the retry for a fresh one.
+    match token::revoke_with(&connection, GithubClock::default(), token, true)? {
+        Revoked::Done => report::note(&Note::Revoked),
+        Revoked::AlreadyInvalid => report::note(&Note::AlreadyInvalid),
     }
     Ok(())
 }
@@ -248,7 +252,7 @@ mod tests {
         ));
         assert!(matches!(
             parse_token(args(&["--client-id"])),
-            Err(Error::Usage(_))
+            Err(Error::MissingValue { .. })
         ));
         assert!(matches!(
             parse_token(args(&["--permission", "contents"])),
@@ -256,7 +260,7 @@ mod tests {
         ));
         assert!(matches!(
             parse_token(args(&["--client-id", "x"])),
-            Err(Error::Usage(_))
+            Err(Error::MissingKeyFile)
         ));
     }
 }

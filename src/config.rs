@@ -5,8 +5,9 @@
 
 use std::collections::BTreeMap;
 
-use crate::error::{Error, Shown};
+use crate::error::{Error, NameRule, Need, Shown};
 use crate::permissions::{self, Problem, Verdict};
+use crate::url::{ServiceUrl, UrlProblem};
 
 /// GitHub's limit on repositories in one token.
 pub const MAX_REPOSITORIES: usize = 500;
@@ -97,6 +98,31 @@ pub enum Target {
     Id(u64),
 }
 
+/// Where the API is and how to reach it: the same for minting, the post
+/// stage's revocation and the CLI's `revoke`. The proxy is chosen per URL from
+/// the environment when connecting.
+#[derive(Debug, Clone)]
+pub struct Connection {
+    /// The REST API root.
+    pub api_url: ServiceUrl,
+    /// Extra CA certificates (PEM).
+    pub ca_certificates: Option<String>,
+}
+
+impl Connection {
+    /// `github-api-url` (else `GITHUB_API_URL`, else github.com) and `ca-certificates`.
+    pub fn new(
+        api_url: Option<&str>,
+        ca: Option<&str>,
+        ctx: &Context,
+    ) -> Result<Connection, Error> {
+        Ok(Connection {
+            api_url: api_url_of(api_url, ctx)?,
+            ca_certificates: ca.map(str::to_string),
+        })
+    }
+}
+
 /// Everything needed to mint, checked.
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -114,12 +140,10 @@ pub struct Config {
     pub unknown_permissions: Vec<String>,
     /// Do not revoke in the post stage.
     pub skip_token_revoke: bool,
-    /// The REST API root, no trailing slash.
-    pub api_url: String,
+    /// The API and how to reach it.
+    pub connection: Connection,
     /// The web root, for settings links.
     pub server_url: String,
-    /// Extra CA certificates (PEM).
-    pub ca_certificates: Option<String>,
     /// Look up the bot user's id.
     pub bot_identity: bool,
     /// Validate only; mint nothing.
@@ -150,9 +174,47 @@ fn valid_name(s: &str) -> bool {
             .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_' || b == b'.')
 }
 
-/// Splits `repositories` on commas and newlines into `(owner part, name)`.
+/// Whether `value` is a name of the kind `rule` describes.
+fn follows(rule: NameRule, value: &str) -> bool {
+    fn alnum_or(s: &str, extra: &[u8]) -> bool {
+        !s.is_empty()
+            && s.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || extra.contains(&b))
+    }
+    match rule {
+        // Single hyphens inside; a managed user's `_shortcode` after.
+        NameRule::Login => {
+            let (login, code) = value.split_once('_').unwrap_or((value, "a"));
+            login.len() <= 39
+                && alnum_or(login, b"-")
+                && !login.starts_with('-')
+                && !login.ends_with('-')
+                && !login.contains("--")
+                && alnum_or(code, b"")
+        }
+        NameRule::EnterpriseSlug => value.len() <= 100 && alnum_or(value, b"-"),
+        NameRule::AppId => value.len() <= 100 && alnum_or(value, b"._-"),
+    }
+}
+
+/// Checks `value` of `input` against `rule`.
+fn name(input: &'static str, value: &str, rule: NameRule) -> Result<String, Error> {
+    if follows(rule, value) {
+        Ok(value.to_string())
+    } else {
+        Err(Error::InvalidName {
+            input,
+            value: Shown::of(value),
+            rule,
+        })
+    }
+}
+
+/// Splits `repositories` on commas and newlines into `(owner part, name)`,
+/// dropping later spellings of a name already listed.
 fn split_repositories(text: &str) -> Result<Vec<(Option<String>, String)>, Error> {
     let mut out: Vec<(Option<String>, String)> = Vec::new();
+    let mut seen = std::collections::HashSet::new();
     for entry in text.split([',', '\n', '\r']).map(str::trim) {
         if entry.is_empty() {
             continue;
@@ -166,68 +228,44 @@ fn split_repositories(text: &str) -> Result<Vec<(Option<String>, String)>, Error
             None if valid_name(entry) => (None, entry),
             None => return Err(bad()),
         };
-        if !out.iter().any(|(_, n)| n.eq_ignore_ascii_case(name)) {
+        if seen.insert(name.to_ascii_lowercase()) {
             out.push((owner, name.to_string()));
         }
     }
     Ok(out)
 }
 
-/// Validates `github-api-url` and strips a trailing slash.
-pub fn api_url(given: Option<&str>, ctx: &Context) -> Result<String, Error> {
+/// The API root: `given`, else `GITHUB_API_URL`, else github.com.
+fn api_url_of(given: Option<&str>, ctx: &Context) -> Result<ServiceUrl, Error> {
     let url = given
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
         .or(ctx.api_url.as_deref())
         .unwrap_or("https://api.github.com")
-        .trim()
-        .trim_end_matches('/')
-        .to_string();
-    let invalid = || Error::InvalidApiUrl {
-        url: Shown::url(&url),
-    };
-    let (scheme, rest) = url.split_once("://").ok_or_else(invalid)?;
-    let authority = rest.split('/').next().unwrap_or_default();
-    let host = host_of(authority);
-    if host.is_empty() || authority.contains('@') {
-        return Err(invalid());
-    }
-    match scheme.to_ascii_lowercase().as_str() {
-        "https" => Ok(url),
-        "http" if is_loopback(host) => Ok(url),
-        "http" => Err(Error::InsecureApiUrl {
-            url: Shown::of(&url),
-        }),
-        _ => Err(invalid()),
-    }
-}
-
-/// The host of `host[:port]` or `[v6]:port`.
-pub fn host_of(authority: &str) -> &str {
-    if let Some(v6) = authority.strip_prefix('[') {
-        return v6.split(']').next().unwrap_or_default();
-    }
-    authority.split(':').next().unwrap_or_default()
-}
-
-/// localhost, 127.0.0.0/8 or ::1.
-pub fn is_loopback(host: &str) -> bool {
-    host.eq_ignore_ascii_case("localhost")
-        || host
-            .parse::<std::net::IpAddr>()
-            .is_ok_and(|ip| ip.is_loopback())
+        .trim();
+    ServiceUrl::parse(url).map_err(|problem| match problem {
+        UrlProblem::PlainHttp => Error::InsecureApiUrl {
+            url: Shown::of(url.trim_end_matches('/')),
+        },
+        UrlProblem::NotHttp | UrlProblem::UserInfo => Error::InvalidApiUrl {
+            url: Shown::url(url.trim_end_matches('/')),
+        },
+    })
 }
 
 /// The web root for settings links: `GITHUB_SERVER_URL`, else derived from the API root.
-fn server_url(api: &str, ctx: &Context) -> String {
+fn server_url(api: &ServiceUrl, ctx: &Context) -> String {
     if let Some(s) = &ctx.server_url {
         return s.trim_end_matches('/').to_string();
     }
-    if let Some(ghes) = api.strip_suffix("/api/v3") {
+    let root = api.as_str();
+    if let Some(ghes) = root.strip_suffix("/api/v3") {
         return ghes.to_string();
     }
     // github.com and GHE.com put the API on an `api.` host of the web host.
-    match api.split_once("://api.") {
-        Some((scheme, host)) if !host.contains('/') => format!("{scheme}://{host}"),
-        _ => api.to_string(),
+    match (api.path(), api.authority().strip_prefix("api.")) {
+        ("", Some(web)) => format!("{}://{web}", if api.is_https() { "https" } else { "http" }),
+        _ => root.to_string(),
     }
 }
 
@@ -235,21 +273,23 @@ impl Config {
     /// Checks `raw` against the rules of each input.
     pub fn new(raw: &Raw, ctx: &Context) -> Result<Config, Error> {
         refuse_secrets(raw)?;
-        let issuer = set(&raw.client_id)
-            .or(set(&raw.app_id))
-            .ok_or(Error::MissingAppId)?
-            .to_string();
+        let (input, issuer) = match (set(&raw.client_id), set(&raw.app_id)) {
+            (Some(id), _) => ("client-id", id),
+            (None, Some(id)) => ("app-id", id),
+            (None, None) => return Err(Error::MissingAppId),
+        };
         // GitHub would answer "Integration must generate a public key"; say why first,
         // before a secret travels anywhere.
         if issuer.len() == 40 && issuer.bytes().all(|b| b.is_ascii_hexdigit()) {
             return Err(Error::IdLooksLikeSecret);
         }
+        let issuer = name(input, issuer, NameRule::AppId)?;
         let private_key = raw.private_key.clone().unwrap_or_default();
         let skip_token_revoke = boolean("skip-token-revoke", &raw.skip_token_revoke)?;
         let bot_identity = boolean("bot-identity", &raw.bot_identity)?;
         let check = boolean("check", &raw.check)?;
-        let api_url = api_url(set(&raw.api_url), ctx)?;
-        let server_url = server_url(&api_url, ctx);
+        let connection = Connection::new(set(&raw.api_url), raw.ca_certificates.as_deref(), ctx)?;
+        let server_url = server_url(&connection.api_url, ctx);
         let (permissions, unknown_permissions) = check_permissions(&raw.permissions)?;
 
         let (target, repositories) = choose_target(raw, ctx)?;
@@ -261,9 +301,8 @@ impl Config {
             permissions,
             unknown_permissions,
             skip_token_revoke,
-            api_url,
+            connection,
             server_url,
-            ca_certificates: raw.ca_certificates.clone(),
             bot_identity,
             check,
         })
@@ -305,8 +344,14 @@ fn refuse_secrets(raw: &Raw) -> Result<(), Error> {
 /// token to (the table: `installation-id`, `enterprise`, `repositories`,
 /// `owner`, else the workflow's repository).
 fn choose_target(raw: &Raw, ctx: &Context) -> Result<(Target, Vec<String>), Error> {
-    let owner_input = set(&raw.owner).map(str::to_string);
-    let enterprise = set(&raw.enterprise).map(str::to_string);
+    let owner_input = match set(&raw.owner) {
+        Some(o) => Some(name("owner", o, NameRule::Login)?),
+        None => None,
+    };
+    let enterprise = match set(&raw.enterprise) {
+        Some(e) => Some(name("enterprise", e, NameRule::EnterpriseSlug)?),
+        None => None,
+    };
     let repos = split_repositories(set(&raw.repositories).unwrap_or_default())?;
     if repos.len() > MAX_REPOSITORIES {
         return Err(Error::TooManyRepositories { count: repos.len() });
@@ -336,30 +381,26 @@ fn choose_target(raw: &Raw, ctx: &Context) -> Result<(Target, Vec<String>), Erro
         return Ok((target, Vec::new()));
     }
 
-    // Which account the repositories belong to, and why we think so.
-    let (owner, why) = match (&owner_input, &ctx.repository_owner) {
-        (Some(o), _) => (Some(o.clone()), " (the `owner` input)"),
-        (None, Some(o)) => (
-            Some(o.clone()),
-            " (the owner of this workflow's repository)",
-        ),
-        (None, None) => (
+    // Which account the repositories belong to, and whether the `owner` input says so.
+    let from_input = owner_input.is_some();
+    let owner = owner_input
+        .clone()
+        .or_else(|| ctx.repository_owner.clone())
+        .or_else(|| {
             ctx.repository
                 .as_deref()
                 .and_then(|r| r.split_once('/'))
-                .map(|(o, _)| o.to_string()),
-            " (the owner of this workflow's repository)",
-        ),
-    };
+                .map(|(o, _)| o.to_string())
+        });
     for (given, name) in &repos {
         if let (Some(given), Some(owner)) = (given, &owner)
             && !given.eq_ignore_ascii_case(owner)
         {
             return Err(Error::RepositoryOwnerMismatch {
-                entry: format!("{given}/{name}"),
                 given: given.clone(),
+                name: name.clone(),
                 owner: owner.clone(),
-                why,
+                from_input,
             });
         }
     }
@@ -372,8 +413,7 @@ fn choose_target(raw: &Raw, ctx: &Context) -> Result<(Target, Vec<String>), Erro
     } else if let Some(first) = repositories.first() {
         let owner = owner.clone().ok_or(Error::MissingEnv {
             var: "GITHUB_REPOSITORY_OWNER",
-            why: "know whose repositories `repositories` names",
-            hint: "Set the `owner` input (CLI: --owner), or write the repositories as owner/name.",
+            need: Need::RepositoriesOwner,
         })?;
         Target::Repository {
             owner,
@@ -384,13 +424,11 @@ fn choose_target(raw: &Raw, ctx: &Context) -> Result<(Target, Vec<String>), Erro
     } else {
         let full = ctx.repository.clone().ok_or(Error::MissingEnv {
             var: "GITHUB_REPOSITORY",
-            why: "find the installation when neither `owner`, `repositories`, `enterprise` nor `installation-id` is set",
-            hint: "Inside Actions the runner sets it; elsewhere pass --owner, --repositories, --enterprise or --installation-id.",
+            need: Need::DefaultRepository,
         })?;
         let (o, r) = full.split_once('/').ok_or(Error::MissingEnv {
             var: "GITHUB_REPOSITORY",
-            why: "find the installation (it must be owner/name)",
-            hint: "Set `owner` or `repositories` instead.",
+            need: Need::RepositoryShape,
         })?;
         // The default scope: this repository only, as the official action does.
         repositories = vec![r.to_string()];
@@ -420,14 +458,13 @@ fn check_permissions(raw: &[RawPermission]) -> Result<Checked, Error> {
                     input: p.input.clone(),
                     name: p.name.clone(),
                     level: Shown::of(level),
-                    accepted: accepted.join(", "),
+                    accepted,
                 });
             }
             Err(Problem::Typo { suggestion }) => {
                 return Err(Error::PermissionTypo {
                     given: p.input.clone(),
                     suggestion,
-                    hyphenated: suggestion.replace('_', "-"),
                 });
             }
         }
@@ -501,6 +538,10 @@ mod tests {
         );
     }
 
+    fn api_url(given: Option<&str>, c: &Context) -> Result<String, Error> {
+        api_url_of(given, c).map(|u| u.as_str().to_string())
+    }
+
     #[test]
     fn api_urls() {
         let c = Context::default();
@@ -511,6 +552,14 @@ mod tests {
         );
         assert!(api_url(Some("http://127.0.0.1:8080"), &c).is_ok());
         assert!(api_url(Some("http://[::1]:8080/"), &c).is_ok());
+        let fallback = Context {
+            api_url: Some("https://ghe.example.com/api/v3".into()),
+            ..Context::default()
+        };
+        assert_eq!(
+            api_url(None, &fallback).unwrap(),
+            "https://ghe.example.com/api/v3"
+        );
         assert!(matches!(
             api_url(Some("http://ghe.example.com"), &c),
             Err(Error::InsecureApiUrl { .. })
@@ -527,6 +576,7 @@ mod tests {
     #[test]
     fn web_root_from_the_api_root() {
         let c = Context::default();
+        let server_url = |api: &str, c: &Context| server_url(&ServiceUrl::parse(api).unwrap(), c);
         assert_eq!(
             server_url("https://api.github.com", &c),
             "https://github.com"
@@ -574,6 +624,60 @@ mod tests {
             Err(Error::RepositoryOwnerMismatch { .. })
         ));
         r.owner = Some("other".into());
+        assert!(Config::new(&r, &ctx()).is_ok());
+    }
+
+    #[test]
+    fn deduplicating_repositories_is_linear() {
+        let mut r = raw();
+        let names: Vec<String> = (0..10_000).map(|i| format!("r{i}")).collect();
+        r.repositories = Some(format!("{},R1", names.join("\n")));
+        let started = std::time::Instant::now();
+        let split = split_repositories(r.repositories.as_deref().unwrap()).unwrap();
+        assert_eq!(split.len(), 10_000, "R1 is r1 again");
+        // Quadratic took about a quarter second for these 10,000 (on the order of
+        // 10^8 comparisons); linear is a few milliseconds, even unoptimised.
+        assert!(started.elapsed() < std::time::Duration::from_millis(100));
+    }
+
+    #[test]
+    fn owner_enterprise_and_id_are_checked_before_any_request() {
+        let cases: [(&str, &str, &str); 7] = [
+            ("owner", "acme/../x", "owner"),
+            ("owner", "-acme", "owner"),
+            ("owner", "ac--me", "owner"),
+            ("enterprise", "big/corp", "enterprise"),
+            ("client-id", "Iv23li\nx", "client-id"),
+            ("client-id", "Iv23 li", "client-id"),
+            ("app-id", "12/34", "app-id"),
+        ];
+        for (field, value, named) in cases {
+            let mut r = raw();
+            match field {
+                "owner" => r.owner = Some(value.into()),
+                "enterprise" => r.enterprise = Some(value.into()),
+                "client-id" => r.client_id = Some(value.into()),
+                _ => {
+                    r.client_id = None;
+                    r.app_id = Some(value.into());
+                }
+            }
+            let err = Config::new(&r, &ctx()).unwrap_err();
+            assert!(
+                matches!(err, Error::InvalidName { input, .. } if input == named),
+                "{value:?}: {err}"
+            );
+        }
+        for (owner, enterprise) in [("octocat", "big-corp"), ("octo-cat_acme", "x1")] {
+            let mut r = raw();
+            r.owner = Some(owner.into());
+            assert!(Config::new(&r, &ctx()).is_ok(), "{owner}");
+            let mut r = raw();
+            r.enterprise = Some(enterprise.into());
+            assert!(Config::new(&r, &ctx()).is_ok(), "{enterprise}");
+        }
+        let mut r = raw();
+        r.client_id = Some("Iv1.0123456789abcdef".into());
         assert!(Config::new(&r, &ctx()).is_ok());
     }
 

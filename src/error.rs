@@ -1,11 +1,20 @@
-//! Every failure the program can report, with the words the user reads.
+//! Every sentence the user reads: the failures (`Error`, `KeyError`), the lines
+//! printed on the way (`Note`), and the small data types they are made of.
 //!
-//! Each variant's message says what went wrong and what to do about it; `title`
-//! is the short heading of the `::error` annotation. No variant carries a key, a
-//! JWT or a token, so no message can print one: a value from an input reaches a
-//! message only as a [`Shown`].
+//! Variants carry data (names, counts, which input, which proxy variable); the
+//! words are here only. `title` is the short heading of an annotation. No
+//! variant carries a key, a JWT or a token, so no message can print one: a value
+//! from an input reaches a message only as a [`Shown`].
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::time::Duration;
 
 use thiserror::Error;
+
+use crate::config::Target;
+use crate::retry::{Limit, MAX_ATTEMPTS, MAX_WAIT};
+use crate::transport::Method;
 
 /// An input's value as a message quotes it: in full when short, cut when long,
 /// and not at all when it spans lines or looks like a key or a credential.
@@ -24,12 +33,384 @@ impl Shown {
     }
 }
 
-impl std::fmt::Display for Shown {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+impl fmt::Display for Shown {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.0 {
             Some(v) => write!(f, "\"{v}\""),
             None => f.write_str("not shown (it spans lines, or looks like a key or a credential)"),
         }
+    }
+}
+
+/// What a name must look like, as GitHub defines it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NameRule {
+    /// A user or organization login.
+    Login,
+    /// An enterprise slug.
+    EnterpriseSlug,
+    /// A client ID or a numeric app ID.
+    AppId,
+}
+
+impl fmt::Display for NameRule {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            NameRule::Login => {
+                "a GitHub login: letters, digits and single hyphens, at most 39 characters, not starting or ending with a hyphen (managed users add `_` and a short code)"
+            }
+            NameRule::EnterpriseSlug => {
+                "an enterprise slug: letters, digits and hyphens, as in https://github.com/enterprises/SLUG"
+            }
+            NameRule::AppId => {
+                "a client ID (Iv..., letters, digits and dots) or a numeric app ID, on one line"
+            }
+        })
+    }
+}
+
+/// Which environment variable was needed, and for what.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Need {
+    /// `GITHUB_REPOSITORY_OWNER`, for bare names in `repositories`.
+    RepositoriesOwner,
+    /// `GITHUB_REPOSITORY`, for the default scope.
+    DefaultRepository,
+    /// `GITHUB_REPOSITORY` that is not `owner/name`.
+    RepositoryShape,
+    /// `GITHUB_OUTPUT` / `GITHUB_STATE`, for the file commands.
+    FileCommand,
+}
+
+impl Need {
+    fn why(self) -> &'static str {
+        match self {
+            Need::RepositoriesOwner => "know whose repositories `repositories` names",
+            Need::DefaultRepository => {
+                "find the installation when neither `owner`, `repositories`, `enterprise` nor `installation-id` is set"
+            }
+            Need::RepositoryShape => "find the installation (it must be owner/name)",
+            Need::FileCommand => "hand values to later steps",
+        }
+    }
+
+    fn hint(self) -> &'static str {
+        match self {
+            Need::RepositoriesOwner => {
+                "Set the `owner` input (CLI: --owner), or write the repositories as owner/name."
+            }
+            Need::DefaultRepository => {
+                "Inside Actions the runner sets it; elsewhere pass --owner, --repositories, --enterprise or --installation-id."
+            }
+            Need::RepositoryShape => "Set `owner` or `repositories` instead.",
+            Need::FileCommand => {
+                "The runner sets it for every step: run this as a GitHub Actions step, or use `app-token-action token` outside Actions."
+            }
+        }
+    }
+}
+
+/// A file the CLI reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FileKind {
+    /// `--private-key-file`.
+    PrivateKey,
+    /// `--ca-certificates-file`.
+    CaCertificates,
+    /// The token on stdin for `revoke`.
+    Token,
+}
+
+impl fmt::Display for FileKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            FileKind::PrivateKey => "the private key",
+            FileKind::CaCertificates => "CA certificates",
+            FileKind::Token => "the token",
+        })
+    }
+}
+
+/// What a GitHub request was for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Purpose {
+    /// `GET /app`.
+    AppCheck,
+    /// `GET .../installation` or `/app/installations/{id}`.
+    InstallationLookup,
+    /// `POST .../access_tokens`.
+    TokenRequest,
+    /// `GET /users/<slug>[bot]`.
+    BotLookup,
+    /// `DELETE /installation/token`.
+    Revocation,
+}
+
+/// One request as messages name it: `the token request (POST /app/...)`, or
+/// `POST /app/...` where the purpose is not known (the transport).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Call {
+    /// What it was for, when known.
+    pub purpose: Option<Purpose>,
+    /// The method.
+    pub method: Method,
+    /// The path under the service's root.
+    pub path: String,
+}
+
+impl fmt::Display for Call {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let what = match self.purpose {
+            None => return write!(f, "{} {}", self.method, self.path),
+            Some(Purpose::AppCheck) => "the app check",
+            Some(Purpose::InstallationLookup) => "the installation lookup",
+            Some(Purpose::TokenRequest) => "the token request",
+            Some(Purpose::BotLookup) => "the bot user lookup",
+            Some(Purpose::Revocation) => "the revocation",
+        };
+        write!(f, "{what} ({} {})", self.method, self.path)
+    }
+}
+
+/// Who answered, for messages: GitHub, or another service by its host.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Who {
+    /// The GitHub API.
+    GitHub,
+    /// Another service.
+    Host(String),
+}
+
+impl fmt::Display for Who {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Who::GitHub => f.write_str("GitHub"),
+            Who::Host(h) => f.write_str(h),
+        }
+    }
+}
+
+/// Why an attempt got no answer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Cause {
+    /// The request ran out of time.
+    Timeout,
+    /// DNS found nothing.
+    HostNotFound,
+    /// The connection could not be made.
+    ConnectionFailed,
+    /// The server refused the connection.
+    Refused,
+    /// The connection was reset.
+    Reset,
+    /// The server closed the connection without an answer.
+    ClosedEarly,
+    /// Another I/O error, as the system words it.
+    Io(String),
+    /// The answer was not valid HTTP.
+    Protocol(String),
+    /// The proxy refused the tunnel, with its words.
+    ProxyRefused(String),
+    /// The proxy answered 407.
+    ProxyAuth,
+    /// TLS handshake or certificate, as rustls words it.
+    Tls(String),
+    /// The answer exceeded this many bytes.
+    TooLarge(u64),
+    /// Anything else the HTTP client reports.
+    Other(String),
+}
+
+impl fmt::Display for Cause {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Cause::Timeout => f.write_str("the request timed out"),
+            Cause::HostNotFound => f.write_str("the host name did not resolve"),
+            Cause::ConnectionFailed => f.write_str("the connection failed"),
+            Cause::Refused => f.write_str("the connection was refused"),
+            Cause::Reset => f.write_str("the connection was reset"),
+            Cause::ClosedEarly => f.write_str("the server closed the connection without an answer"),
+            Cause::Io(e) => write!(f, "I/O error: {e}"),
+            Cause::Protocol(p) => write!(f, "the answer was not valid HTTP ({p})"),
+            Cause::ProxyRefused(m) => write!(f, "the proxy refused the connection ({m})"),
+            Cause::ProxyAuth => {
+                f.write_str("the proxy refused the credentials (407 Proxy Authentication Required)")
+            }
+            Cause::Tls(m) | Cause::Other(m) => f.write_str(m),
+            Cause::TooLarge(n) => write!(f, "the answer exceeded the limit of {n} bytes"),
+        }
+    }
+}
+
+/// The last thing that went wrong before giving up.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Last {
+    /// An answer worth retrying.
+    Answer {
+        /// Who answered.
+        who: Who,
+        /// Its status.
+        status: u16,
+        /// Which rate limit, if one.
+        limit: Option<Limit>,
+    },
+    /// No answer.
+    Failed(Cause),
+    /// The run's budget ran out before another attempt.
+    BudgetSpent {
+        /// The budget.
+        secs: u64,
+    },
+}
+
+impl fmt::Display for Last {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Last::Answer { who, status, limit } => {
+                write!(f, "{who} answered {}", status_line(*status))?;
+                f.write_str(match limit {
+                    Some(Limit::Secondary) => " (secondary rate limit)",
+                    Some(Limit::Primary) => " (rate limit exhausted)",
+                    Some(Limit::TooManyRequests) | None => "",
+                })
+            }
+            Last::Failed(cause) => cause.fmt(f),
+            Last::BudgetSpent { secs } => write!(f, "the run's {secs} s network budget is spent"),
+        }
+    }
+}
+
+fn status_line(status: u16) -> String {
+    let text = match status {
+        403 => "403 Forbidden",
+        429 => "429 Too Many Requests",
+        500 => "500 Internal Server Error",
+        502 => "502 Bad Gateway",
+        503 => "503 Service Unavailable",
+        504 => "504 Gateway Timeout",
+        s => return s.to_string(),
+    };
+    text.to_string()
+}
+
+/// Why an answer could not be used.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BadAnswer {
+    /// Not the JSON expected: serde's category and position, never the body.
+    NotJson {
+        /// `Syntax`, `Data`, `Eof`.
+        category: String,
+        /// Line.
+        line: usize,
+        /// Column.
+        column: usize,
+    },
+    /// Over the size cap.
+    TooLarge(u64),
+    /// A minted token that is empty or has whitespace.
+    TokenShape,
+}
+
+impl fmt::Display for BadAnswer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            BadAnswer::NotJson {
+                category,
+                line,
+                column,
+            } => write!(
+                f,
+                "not the expected JSON ({category} error at line {line}, column {column})"
+            ),
+            BadAnswer::TooLarge(n) => write!(f, "the answer exceeded the limit of {n} bytes"),
+            BadAnswer::TokenShape => f.write_str("the token field is empty or contains whitespace"),
+        }
+    }
+}
+
+impl fmt::Display for Target {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Target::Repository { owner, repo } => write!(f, "the repository {owner}/{repo}"),
+            Target::Account(owner) => write!(f, "the account {owner}"),
+            Target::Enterprise(slug) => write!(f, "the enterprise {slug}"),
+            Target::Id(id) => write!(f, "installation {id}"),
+        }
+    }
+}
+
+/// Where a person installs the app or changes its repository access.
+fn settings_link(server: &str, target: &Target) -> String {
+    match target {
+        Target::Repository { owner, .. } | Target::Account(owner) => format!(
+            "{server}/organizations/{owner}/settings/installations for an organization, or {server}/settings/installations for a personal account"
+        ),
+        Target::Enterprise(slug) => format!("{server}/enterprises/{slug}/settings/apps"),
+        Target::Id(_) => format!("{server}/settings/installations"),
+    }
+}
+
+/// `contents:write, issues:read`.
+pub fn permission_list(p: &BTreeMap<String, String>) -> String {
+    p.iter()
+        .map(|(k, v)| format!("{k}:{v}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// `repositories a, b; permissions contents:write`: what a token request asked for.
+fn requested(repositories: &[String], permissions: &BTreeMap<String, String>) -> String {
+    let repos = if repositories.is_empty() {
+        "all of the installation's repositories".to_string()
+    } else {
+        format!("repositories {}", repositories.join(", "))
+    };
+    let perms = if permissions.is_empty() {
+        "all of the installation's permissions".to_string()
+    } else {
+        format!("permissions {}", permission_list(permissions))
+    };
+    format!("{repos}; {perms}")
+}
+
+fn attempts_note(n: u32) -> String {
+    if n > 1 {
+        format!(" after {n} attempts")
+    } else {
+        String::new()
+    }
+}
+
+fn via(proxy: &Option<String>) -> String {
+    proxy
+        .as_ref()
+        .map(|p| format!(" through the proxy {p}"))
+        .unwrap_or_default()
+}
+
+fn network_hint(proxy: &Option<String>, cause: &Cause) -> &'static str {
+    match (cause, proxy) {
+        (Cause::ProxyAuth, _) => {
+            "Give the proxy's user name and password in the proxy URL (http://USER:PASSWORD@HOST:PORT in HTTPS_PROXY / HTTP_PROXY), percent-encoding special characters; the URL is never printed."
+        }
+        (_, Some(_)) => {
+            "Check that the proxy is reachable from the runner and allows this host (or list the host in NO_PROXY)."
+        }
+        (_, None) => {
+            "Check the runner's network and `github-api-url`; behind a proxy, set HTTPS_PROXY (and NO_PROXY for exceptions)."
+        }
+    }
+}
+
+fn api_hint(status: u16) -> &'static str {
+    match status {
+        403 => {
+            " The app may lack a permission this call needs, or an IP allow list may block the runner."
+        }
+        s if s >= 500 => {
+            " GitHub had a problem; retry the job later, or check https://www.githubstatus.com (or your GitHub Enterprise Server's health) and the host in `github-api-url`."
+        }
+        _ => "",
     }
 }
 
@@ -95,7 +476,31 @@ pub enum KeyError {
     #[error(
         "The private key's PEM block is damaged ({reason}): it is not a valid RSA key. Copy the whole .pem file again, without changing its lines, or generate a new key on the app's settings page."
     )]
-    Corrupt { reason: &'static str },
+    Corrupt { reason: Damage },
+}
+
+/// What is wrong inside a PEM block's armour.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Damage {
+    /// No END line.
+    EndMissing,
+    /// The body does not decode.
+    NotBase64,
+    /// A modulus over 4096 bits.
+    TooLarge,
+    /// The RSA fields do not decode or agree.
+    Fields,
+}
+
+impl fmt::Display for Damage {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Damage::EndMissing => "the END line is missing",
+            Damage::NotBase64 => "its body is not valid base64",
+            Damage::TooLarge => "the RSA modulus is larger than 4096 bits",
+            Damage::Fields => "the RSA key's fields do not decode or do not agree",
+        })
+    }
 }
 
 /// Everything that can fail, as the user is told it.
@@ -126,6 +531,15 @@ pub enum Error {
         "`installation-id` must be a positive number (the id in the installation's settings URL); the value given is {value}."
     )]
     InvalidInstallationId { value: Shown },
+    /// A login, slug or id GitHub would not accept.
+    #[error(
+        "`{input}` must be {rule}; the value given is {value}. Give it as it appears on GitHub (no slashes, spaces or line breaks)."
+    )]
+    InvalidName {
+        input: &'static str,
+        value: Shown,
+        rule: NameRule,
+    },
     /// `enterprise` combined with an account or repositories.
     #[error(
         "`enterprise` selects an enterprise installation and cannot be combined with `{other}`. Remove one of them."
@@ -138,13 +552,14 @@ pub enum Error {
     InvalidRepository { entry: Shown },
     /// `owner/name` whose owner is not the installation's account.
     #[error(
-        "Repository \"{entry}\" belongs to `{given}`, but the token is for `{owner}`{why}. A token covers one account's repositories: set `owner: {given}`, or make one token per account."
+        "Repository \"{given}/{name}\" belongs to `{given}`, but the token is for `{owner}`{}. A token covers one account's repositories: set `owner: {given}`, or make one token per account.",
+        if *.from_input { " (the `owner` input)" } else { " (the owner of this workflow's repository)" }
     )]
     RepositoryOwnerMismatch {
-        entry: String,
         given: String,
+        name: String,
         owner: String,
-        why: &'static str,
+        from_input: bool,
     },
     /// More than GitHub accepts in one token.
     #[error(
@@ -153,22 +568,23 @@ pub enum Error {
     TooManyRepositories { count: usize },
     /// A permission level the name does not take.
     #[error(
-        "`permission-{input}` must be one of the levels {name} accepts: {accepted}; the value given is {level}."
+        "`permission-{input}` must be one of the levels {name} accepts: {}; the value given is {level}.",
+        .accepted.join(", ")
     )]
     PermissionLevel {
         input: String,
         name: String,
         level: Shown,
-        accepted: String,
+        accepted: &'static [&'static str],
     },
     /// A near miss of a known permission name.
     #[error(
-        "There is no permission named \"{given}\". Did you mean `{suggestion}` (input `permission-{hyphenated}`)?"
+        "There is no permission named \"{given}\". Did you mean `{suggestion}` (input `permission-{}`)?",
+        .suggestion.replace('_', "-")
     )]
     PermissionTypo {
         given: String,
         suggestion: &'static str,
-        hyphenated: String,
     },
     /// A malformed `--permission` argument.
     #[error(
@@ -176,12 +592,8 @@ pub enum Error {
     )]
     PermissionSyntax { value: Shown },
     /// An environment variable the runner normally sets is missing.
-    #[error("{var} is not set, and it is needed to {why}. {hint}")]
-    MissingEnv {
-        var: &'static str,
-        why: &'static str,
-        hint: &'static str,
-    },
+    #[error("{var} is not set, and it is needed to {}. {}", .need.why(), .need.hint())]
+    MissingEnv { var: &'static str, need: Need },
     /// `github-api-url` is not an http(s) URL.
     #[error(
         "`github-api-url` is not an http(s) URL without user info; the value given (user info removed) is {url}. Use https://api.github.com, or https://HOST/api/v3 for GitHub Enterprise Server."
@@ -192,43 +604,62 @@ pub enum Error {
         "`github-api-url` {url} uses plain http. The JWT and the token would cross the network unencrypted, so http is allowed only for a loopback host (localhost, 127.0.0.1, ::1). Use https."
     )]
     InsecureApiUrl { url: Shown },
-    /// The key was refused.
-    #[error(transparent)]
-    Key(#[from] KeyError),
-    /// Extra CA certificates could not be used.
-    #[error(
-        "The CA certificates from {origin} could not be used: {reason}. Give PEM text with one or more -----BEGIN CERTIFICATE----- blocks."
-    )]
-    CaCertificates { origin: String, reason: String },
     /// A key or credential in an input that takes neither.
     #[error(
         "The `{input}` input looks like a private key, a token or another credential, so it is refused before any request and its value is not shown. Give that input the value it expects (the key belongs in `private-key`, from a secret); if a secret was written into a workflow file or variable by mistake, rotate it."
     )]
     SecretInInput { input: String },
-    /// A command-line mistake.
-    #[error("{0} Run `app-token-action --help` for usage.")]
-    Usage(String),
+    /// The key was refused.
+    #[error(transparent)]
+    Key(#[from] KeyError),
+    /// No certificate in the extra CA certificates.
+    #[error(
+        "The CA certificates from the `ca-certificates` input (CLI: --ca-certificates-file) could not be used: no certificate was found in them. Give PEM text with one or more -----BEGIN CERTIFICATE----- blocks."
+    )]
+    CaCertificates,
+    /// A proxy variable that is not a proxy URL.
+    #[error(
+        "{var} is set but is not a proxy URL like http://proxy.example.com:3128 (its value is not shown: it may hold credentials). Fix or unset {var} in the step's environment."
+    )]
+    Proxy { var: &'static str },
+    /// A flag without its value.
+    #[error("{flag} needs a value. Run `app-token-action --help` for usage.")]
+    MissingValue { flag: String },
+    /// `token` without a key file.
+    #[error(
+        "--private-key-file is required (a path, or - for stdin). Run `app-token-action --help` for usage."
+    )]
+    MissingKeyFile,
+    /// `revoke` with nothing on stdin.
+    #[error(
+        "revoke reads the token from stdin, and it was empty. Run `app-token-action --help` for usage."
+    )]
+    EmptyStdin,
     /// An option `token` or `revoke` does not know.
     #[error(
         "Unknown option: the option given is {option}. Run `app-token-action --help` for usage."
     )]
     UnknownOption { option: Shown },
+    /// A command the program does not have.
+    #[error("error: unknown command: the command given is {command}.")]
+    UnknownCommand { command: Shown },
     /// Reading a file named on the command line.
     #[error("Could not read {what} from {path}: {source}.")]
     ReadFile {
-        what: &'static str,
+        what: FileKind,
         path: String,
         source: std::io::Error,
     },
 
     /// 404 on the installation lookup.
     #[error(
-        "The app is not installed on {target}, or cannot see it (GitHub answered 404 to {path}). Install the app there, or give its installation access to the repository: {settings}. Check too that `client-id`/`app-id` names the app you installed."
+        "The app is not installed on {target}, or cannot see it (GitHub answered 404 to {path}). Install the app there, or give its installation access to the repository: {}. Check too that `client-id`/`app-id` names the app you installed.",
+        settings_link(.server, .target)
     )]
     InstallationNotFound {
-        target: String,
+        target: Target,
         path: String,
-        settings: String,
+        server: String,
     },
     /// 404 for an installation id.
     #[error(
@@ -250,70 +681,79 @@ pub enum Error {
         "GitHub refused the JWT's times: \"{message}\", even after correcting for this machine's clock. Make sure the runner's clock is synchronised (NTP)."
     )]
     ClockSkew { message: String },
+    /// The signer could not sign the JWT.
+    #[error(
+        "The app's JWT could not be signed with the private key (the system's random number generator failed). Retry the job; if it fails again, the runner's kernel does not provide getrandom."
+    )]
+    Signing,
     /// Some other 401.
-    #[error("GitHub refused the credentials for {action} (401: \"{message}\").{hint}")]
-    Unauthorized {
-        action: String,
-        message: String,
-        hint: &'static str,
-    },
+    #[error("GitHub refused the credentials for {call} (401: \"{message}\").")]
+    Unauthorized { call: Call, message: String },
     /// 422 on minting.
     #[error(
-        "GitHub refused the token request: \"{message}\" (422). Requested {requested}. The permissions must be granted to the app (its settings page, \"Permissions\") and accepted on the installation, and each repository must exist and be accessible to the installation."
+        "GitHub refused the token request: \"{message}\" (422). Requested {}. The permissions must be granted to the app (its settings page, \"Permissions\") and accepted on the installation, and each repository must exist and be accessible to the installation.",
+        requested(.repositories, .permissions)
     )]
-    Unprocessable { message: String, requested: String },
+    Unprocessable {
+        message: String,
+        repositories: Vec<String>,
+        permissions: BTreeMap<String, String>,
+    },
     /// The primary or secondary rate limit, with a wait over our cap.
     #[error(
-        "GitHub's rate limit stops {action}: {message}. Retry after {retry_at} ({wait_secs} s from now); the action waits at most {cap_secs} s by itself."
+        "{who}'s rate limit stops {call}: {message}. Retry after {retry_at} ({wait_secs} s from now); the action waits at most {} s by itself.",
+        MAX_WAIT.as_secs()
     )]
     RateLimited {
-        action: String,
+        call: Call,
+        who: Who,
         message: String,
         retry_at: String,
         wait_secs: u64,
-        cap_secs: u64,
     },
     /// Any other answer we cannot use.
-    #[error("GitHub answered {status} to {action}: \"{message}\"{attempts}.{hint}")]
+    #[error("GitHub answered {status} to {call}: \"{message}\"{}.{}", attempts_note(*.attempts), api_hint(*.status))]
     Api {
-        action: String,
+        call: Call,
         status: u16,
         message: String,
-        attempts: String,
-        hint: &'static str,
+        attempts: u32,
     },
     /// An answer that is not the JSON GitHub sends.
     #[error(
-        "GitHub's answer to {action} could not be read: {reason}. If github-api-url points at a proxy or a mirror, check that it forwards the REST API unchanged."
+        "GitHub's answer to {call} could not be read: {reason}. If github-api-url points at a proxy or a mirror, check that it forwards the REST API unchanged."
     )]
-    BadResponse { action: String, reason: String },
+    BadResponse { call: Call, reason: BadAnswer },
     /// Could not reach the server at all.
-    #[error("Could not reach {host}{via} for {action}: {reason}{attempts}. {hint}")]
+    #[error(
+        "Could not reach {host}{} for {call}: {cause}{}. {}",
+        via(.proxy), attempts_note(*.attempts), network_hint(.proxy, .cause)
+    )]
     Network {
-        action: String,
+        call: Call,
         host: String,
-        via: String,
-        reason: String,
-        attempts: String,
-        hint: &'static str,
+        proxy: Option<String>,
+        cause: Cause,
+        attempts: u32,
     },
     /// TLS handshake or certificate failure.
     #[error(
-        "TLS to {host}{via} failed for {action}: {reason}. If {host} uses a private certificate authority (GitHub Enterprise Server often does), pass its CA certificate as the `ca-certificates` input (PEM text, e.g. from a secret or variable), or set SSL_CERT_FILE / SSL_CERT_DIR to a file or directory the program can read."
+        "TLS to {host}{} failed for {call}: {reason}. If {host} uses a private certificate authority (GitHub Enterprise Server often does), pass its CA certificate as the `ca-certificates` input (PEM text, e.g. from a secret or variable), or set SSL_CERT_FILE / SSL_CERT_DIR to a file or directory the program can read.",
+        via(.proxy)
     )]
     Tls {
-        action: String,
+        call: Call,
         host: String,
-        via: String,
+        proxy: Option<String>,
         reason: String,
     },
     /// The whole retry budget ran out.
-    #[error("Gave up on {action} after {elapsed_secs} s and {attempts} attempts: {last}.")]
+    #[error("Gave up on {call} after {elapsed_secs} s and {attempts} attempts: {last}.")]
     Exhausted {
-        action: String,
+        call: Call,
         elapsed_secs: u64,
         attempts: u32,
-        last: String,
+        last: Last,
     },
     /// A workflow file command could not be written.
     #[error("Could not write to {var} ({path}): {source}.")]
@@ -339,6 +779,7 @@ impl Error {
             | ConflictingSpellings { .. }
             | InvalidBoolean { .. }
             | InvalidInstallationId { .. }
+            | InvalidName { .. }
             | EnterpriseConflict { .. }
             | InvalidRepository { .. }
             | RepositoryOwnerMismatch { .. }
@@ -347,20 +788,25 @@ impl Error {
             | InvalidApiUrl { .. }
             | InsecureApiUrl { .. }
             | SecretInInput { .. }
-            | Usage(_)
+            | MissingValue { .. }
+            | MissingKeyFile
+            | EmptyStdin
             | UnknownOption { .. }
+            | UnknownCommand { .. }
             | ReadFile { .. } => "Invalid input",
             PermissionLevel { .. } | PermissionTypo { .. } | PermissionSyntax { .. } => {
                 "Invalid permission"
             }
             Key(_) => "Invalid private key",
-            CaCertificates { .. } => "Invalid CA certificates",
+            CaCertificates => "Invalid CA certificates",
+            Proxy { .. } => "Invalid proxy setting",
             InstallationNotFound { .. } | InstallationIdNotFound { .. } => {
                 "App installation not found"
             }
             KeyMismatch => "Private key does not match the app",
             NoPublicKey => "Unknown app id",
             ClockSkew { .. } => "Clock skew",
+            Signing => "Signing failed",
             Unauthorized { .. } => "Authentication failed",
             Unprocessable { .. } => "Token request refused",
             RateLimited { .. } => "Rate limited",
@@ -370,57 +816,423 @@ impl Error {
             FileCommand { .. } | UnsafeValue { .. } => "Cannot write outputs",
         }
     }
+
+    /// A mistake on the command line (exit code 2 for the CLI).
+    pub fn is_usage(&self) -> bool {
+        matches!(
+            self,
+            Error::MissingValue { .. }
+                | Error::MissingKeyFile
+                | Error::EmptyStdin
+                | Error::UnknownOption { .. }
+                | Error::UnknownCommand { .. }
+        )
+    }
+}
+
+/// The account an installation belongs to: its login or slug, and its type.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AccountName {
+    /// Login or slug.
+    pub name: String,
+    /// `Organization`, `User`, `Enterprise`, when GitHub says.
+    pub kind: Option<String>,
+}
+
+impl fmt::Display for AccountName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.kind {
+            Some(k) => write!(f, "{} ({k})", self.name),
+            None => f.write_str(&self.name),
+        }
+    }
+}
+
+/// What a minted token covers, for the summary line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Coverage {
+    /// The repositories listed in the answer.
+    pub repositories: Vec<String>,
+    /// `all` or `selected`.
+    pub selection: Option<String>,
+    /// Granted permissions.
+    pub permissions: BTreeMap<String, String>,
+}
+
+impl fmt::Display for Coverage {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if !self.repositories.is_empty() {
+            write!(f, "repositories {}", self.repositories.join(", "))?;
+        } else if self.selection.as_deref() == Some("selected") {
+            f.write_str("the installation's selected repositories")?;
+        } else {
+            f.write_str("all of the installation's repositories")?;
+        }
+        if self.permissions.is_empty() {
+            f.write_str("; permissions the installation's permissions")
+        } else {
+            write!(f, "; permissions {}", permission_list(&self.permissions))
+        }
+    }
+}
+
+/// How a line is shown: a plain line, a notice, a warning with a title, a debug line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Level {
+    /// A plain log line.
+    Info,
+    /// A notice annotation.
+    Notice,
+    /// A warning annotation with this title.
+    Warning(&'static str),
+    /// Only with step debug logging or `--verbose`.
+    Debug,
+}
+
+/// Every line the program prints on the way that is not its final error.
+#[derive(Debug)]
+pub enum Note {
+    /// One attempt's outcome (debug).
+    Attempt {
+        /// Method.
+        method: Method,
+        /// Path.
+        path: String,
+        /// The status, or why there was none.
+        result: Result<u16, Cause>,
+        /// How long it took.
+        elapsed: Duration,
+        /// GitHub's `x-ratelimit-remaining` and `x-github-request-id`.
+        github: Option<(String, String)>,
+    },
+    /// Another attempt follows.
+    Retry {
+        /// What went wrong.
+        last: Last,
+        /// The request.
+        call: Call,
+        /// The wait.
+        wait: Duration,
+        /// The coming attempt's number.
+        next: u32,
+        /// Whether the server set the wait.
+        asked: Option<Who>,
+    },
+    /// GitHub refused the JWT's times; signing on its clock from now on.
+    SkewCorrected {
+        /// GitHub minus this machine, seconds.
+        skew: i64,
+    },
+    /// A just-minted token was refused; one retry after a short wait.
+    FreshTokenRetry {
+        /// The status.
+        status: u16,
+        /// The request.
+        call: Call,
+        /// The wait.
+        wait: Duration,
+    },
+    /// A permission name not in the known list.
+    UnknownPermission {
+        /// As the API spells it.
+        name: String,
+    },
+    /// The bot user's id could not be read.
+    BotIdNotFound(Box<Error>),
+    /// With an explicit installation id the slug is unknown.
+    BotIdentityUnknown,
+    /// What was created.
+    Created {
+        /// The installation's account, when looked up.
+        account: Option<AccountName>,
+        /// The installation id.
+        id: u64,
+        /// What the token covers.
+        coverage: Coverage,
+        /// Its expiry as GitHub wrote it.
+        expires_at: String,
+        /// Minutes until then by GitHub's clock, when the expiry could be read.
+        minutes_left: Option<i64>,
+    },
+    /// What `check` proved.
+    Checked {
+        /// The app's slug.
+        slug: String,
+        /// The app's id.
+        app_id: u64,
+        /// The installation's account, when known.
+        account: Option<AccountName>,
+        /// The installation id.
+        id: u64,
+        /// `all` or `selected`.
+        selection: Option<String>,
+        /// The installation's permissions.
+        permissions: BTreeMap<String, String>,
+    },
+    /// Main will not save the token for post.
+    RevocationOff,
+    /// Post skips by request.
+    RevocationSkipped,
+    /// Post found no token.
+    NothingToRevoke,
+    /// The saved token is past its expiry.
+    AlreadyExpired {
+        /// The expiry, ISO-8601.
+        at: String,
+    },
+    /// The token was revoked.
+    Revoked,
+    /// Post found the token already invalid.
+    AlreadyInvalidAtEnd,
+    /// `revoke` found the token already invalid.
+    AlreadyInvalid,
+    /// Post could not revoke.
+    NotRevoked(Box<Error>),
+    /// `SSL_CERT_FILE` could not be read.
+    CaFileUnread {
+        /// The path.
+        path: String,
+        /// The system's words.
+        error: String,
+    },
+    /// An `SSL_CERT_DIR` entry could not be read.
+    CaDirUnread {
+        /// The directory.
+        dir: String,
+    },
+    /// The process's own peak RSS, run time and CPU time.
+    Resources {
+        /// Peak RSS, KiB.
+        peak_kib: u64,
+        /// Time since start.
+        elapsed: Duration,
+        /// CPU time of the task.
+        cpu: Duration,
+    },
+}
+
+impl Note {
+    /// How the line is shown.
+    pub fn level(&self) -> Level {
+        match self {
+            Note::Attempt { .. } | Note::Resources { .. } => Level::Debug,
+            Note::UnknownPermission { .. } => Level::Warning("Unknown permission"),
+            Note::BotIdNotFound(_) => Level::Warning("Bot identity not found"),
+            Note::BotIdentityUnknown => Level::Warning("Bot identity unknown"),
+            Note::NotRevoked(_) => Level::Warning("Token not revoked"),
+            Note::CaFileUnread { .. } => Level::Warning("CA file not read"),
+            Note::CaDirUnread { .. } => Level::Warning("CA directory not read"),
+            Note::AlreadyInvalidAtEnd => Level::Notice,
+            _ => Level::Info,
+        }
+    }
+}
+
+fn describe_skew(skew: i64) -> String {
+    // Positive: this machine is behind.
+    match skew {
+        0 => "within a second of".into(),
+        o if o > 0 => format!("{o} s behind"),
+        o => format!("{} s ahead of", -o),
+    }
+}
+
+fn ms(d: Duration) -> String {
+    format!("{:.1}", d.as_secs_f64() * 1000.0)
+}
+
+impl fmt::Display for Note {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Note::Attempt {
+                method,
+                path,
+                result: Ok(status),
+                elapsed,
+                github,
+            } => {
+                write!(f, "{method} {path} -> {status} in {} ms", ms(*elapsed))?;
+                match github {
+                    Some((remaining, id)) => {
+                        write!(f, " (rate limit remaining {remaining}, request id {id})")
+                    }
+                    None => Ok(()),
+                }
+            }
+            Note::Attempt {
+                method,
+                path,
+                result: Err(cause),
+                elapsed,
+                ..
+            } => write!(f, "{method} {path} -> failed in {} ms: {cause}", ms(*elapsed)),
+            Note::Retry {
+                last,
+                call,
+                wait,
+                next,
+                asked,
+            } => {
+                write!(
+                    f,
+                    "{last} for {call}; retrying in {:.1} s (attempt {next} of {MAX_ATTEMPTS})",
+                    wait.as_secs_f64()
+                )?;
+                match asked {
+                    Some(who) => write!(f, ", as {who} asked."),
+                    None => f.write_str("."),
+                }
+            }
+            Note::SkewCorrected { skew } => write!(
+                f,
+                "GitHub refused the JWT's times: this machine's clock is {} GitHub's. Signing with GitHub's time from now on and retrying.",
+                describe_skew(*skew)
+            ),
+            Note::FreshTokenRetry { status, call, wait } => write!(
+                f,
+                "GitHub answered {status} to {call} with the new token; new tokens take a moment to reach every server, so retrying once in {} ms.",
+                wait.as_millis()
+            ),
+            Note::UnknownPermission { name } => write!(
+                f,
+                "`{name}` is not in this version's list of GitHub App permissions; it is sent as given (GitHub adds permissions over time). If GitHub refuses it, check the name against GitHub's documentation."
+            ),
+            Note::BotIdNotFound(e) => write!(
+                f,
+                "The token was created, but the bot user's id could not be read, so bot-user-id and bot-email are empty: {e}"
+            ),
+            Note::BotIdentityUnknown => f.write_str(
+                "With `installation-id` the app's slug is not looked up, so bot-name, bot-user-id and bot-email are empty. Use `owner` or `repositories` instead to get them.",
+            ),
+            Note::Created {
+                account,
+                id,
+                coverage,
+                expires_at,
+                minutes_left,
+            } => {
+                f.write_str("Created an installation token for ")?;
+                if let Some(a) = account {
+                    write!(f, "{a}, ")?;
+                }
+                write!(f, "installation {id}: {coverage}; expires {expires_at}")?;
+                if let Some(m) = minutes_left {
+                    write!(f, " (in {m} min)")?;
+                }
+                f.write_str(".")
+            }
+            Note::Checked {
+                slug,
+                app_id,
+                account,
+                id,
+                selection,
+                permissions,
+            } => {
+                write!(f, "Check passed: the key signs for app {slug} (id {app_id}), installed ")?;
+                if let Some(a) = account {
+                    write!(f, "on {a} ")?;
+                }
+                let perms = if permissions.is_empty() {
+                    "none listed".to_string()
+                } else {
+                    permission_list(permissions)
+                };
+                write!(
+                    f,
+                    "as installation {id} with repository selection {} and permissions {perms}. No token was created.",
+                    selection.as_deref().unwrap_or("unknown")
+                )
+            }
+            Note::RevocationOff => f.write_str(
+                "skip-token-revoke is set: the token will not be revoked when the job ends.",
+            ),
+            Note::RevocationSkipped => {
+                f.write_str("Token revocation skipped (skip-token-revoke is true).")
+            }
+            Note::NothingToRevoke => {
+                f.write_str("No token to revoke: the main step did not create one.")
+            }
+            Note::AlreadyExpired { at } => {
+                write!(f, "The token already expired at {at}; nothing to revoke.")
+            }
+            Note::Revoked => f.write_str("Token revoked"),
+            Note::AlreadyInvalidAtEnd => f.write_str(
+                "The token was already invalid when the job ended (revoked or expired elsewhere); nothing to revoke.",
+            ),
+            Note::AlreadyInvalid => f.write_str("The token was already invalid; nothing to revoke."),
+            Note::NotRevoked(e) => write!(
+                f,
+                "{e} The token stays valid until it expires (at most one hour)."
+            ),
+            Note::CaFileUnread { path, error } => write!(
+                f,
+                "SSL_CERT_FILE={path} could not be read ({error}); continuing without it."
+            ),
+            Note::CaDirUnread { dir } => write!(
+                f,
+                "SSL_CERT_DIR entry {dir} could not be read; continuing without it."
+            ),
+            Note::Resources {
+                peak_kib,
+                elapsed,
+                cpu,
+            } => write!(
+                f,
+                "resources: peak RSS {peak_kib} KiB, {:.2} ms in the program, CPU {:.2} ms for the task",
+                elapsed.as_secs_f64() * 1e3,
+                cpu.as_secs_f64() * 1e3
+            ),
+        }
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    /// Compile-time exhaustiveness: a new variant must be added to `catalogue`.
-    fn name(e: &Error) -> &'static str {
-        use Error::*;
-        match e {
-            MissingAppId => "MissingAppId",
-            IdLooksLikeSecret => "IdLooksLikeSecret",
-            ConflictingSpellings { .. } => "ConflictingSpellings",
-            InvalidBoolean { .. } => "InvalidBoolean",
-            InvalidInstallationId { .. } => "InvalidInstallationId",
-            EnterpriseConflict { .. } => "EnterpriseConflict",
-            InvalidRepository { .. } => "InvalidRepository",
-            RepositoryOwnerMismatch { .. } => "RepositoryOwnerMismatch",
-            TooManyRepositories { .. } => "TooManyRepositories",
-            PermissionLevel { .. } => "PermissionLevel",
-            PermissionTypo { .. } => "PermissionTypo",
-            PermissionSyntax { .. } => "PermissionSyntax",
-            MissingEnv { .. } => "MissingEnv",
-            InvalidApiUrl { .. } => "InvalidApiUrl",
-            InsecureApiUrl { .. } => "InsecureApiUrl",
-            Key(_) => "Key",
-            CaCertificates { .. } => "CaCertificates",
-            SecretInInput { .. } => "SecretInInput",
-            Usage(_) => "Usage",
-            UnknownOption { .. } => "UnknownOption",
-            ReadFile { .. } => "ReadFile",
-            InstallationNotFound { .. } => "InstallationNotFound",
-            InstallationIdNotFound { .. } => "InstallationIdNotFound",
-            KeyMismatch => "KeyMismatch",
-            NoPublicKey => "NoPublicKey",
-            ClockSkew { .. } => "ClockSkew",
-            Unauthorized { .. } => "Unauthorized",
-            Unprocessable { .. } => "Unprocessable",
-            RateLimited { .. } => "RateLimited",
-            Api { .. } => "Api",
-            BadResponse { .. } => "BadResponse",
-            Network { .. } => "Network",
-            Tls { .. } => "Tls",
-            Exhausted { .. } => "Exhausted",
-            FileCommand { .. } => "FileCommand",
-            UnsafeValue { .. } => "UnsafeValue",
+    fn s(v: &str) -> String {
+        v.to_string()
+    }
+
+    fn call(purpose: Option<Purpose>, method: Method, path: &str) -> Call {
+        Call {
+            purpose,
+            method,
+            path: s(path),
         }
     }
 
-    fn s(v: &str) -> String {
-        v.to_string()
+    /// The variant names of `enum {name}` in this file's source, as declared.
+    fn declared(name: &str) -> Vec<String> {
+        let src = include_str!("error.rs");
+        let start = src
+            .find(&format!("pub enum {name} {{"))
+            .expect("enum in source");
+        src[start..]
+            .lines()
+            .skip(1)
+            .take_while(|l| *l != "}")
+            .filter(|l| l.starts_with("    ") && !l.starts_with("     "))
+            .map(str::trim)
+            .filter(|l| l.starts_with(|c: char| c.is_ascii_uppercase()))
+            .map(|l| {
+                l.split(|c: char| !c.is_ascii_alphanumeric())
+                    .next()
+                    .unwrap_or_default()
+                    .to_string()
+            })
+            .collect()
+    }
+
+    /// The variant's name, from its `Debug` form.
+    fn variant(e: &impl fmt::Debug) -> String {
+        let debug = format!("{e:?}");
+        debug
+            .split(|c: char| !c.is_ascii_alphanumeric())
+            .next()
+            .unwrap_or_default()
+            .to_string()
     }
 
     /// Every error with sample details, and what its message must say: the
@@ -428,6 +1240,7 @@ mod tests {
     fn catalogue() -> Vec<(Error, Vec<&'static str>)> {
         use Error::*;
         let io = || std::io::Error::new(std::io::ErrorKind::NotFound, "No such file");
+        let get_app = || call(None, Method::Get, "/app");
         vec![
             (
                 MissingAppId,
@@ -458,6 +1271,14 @@ mod tests {
                 vec!["\"abc\"", "positive number"],
             ),
             (
+                InvalidName {
+                    input: "owner",
+                    value: Shown::of("acme/../x"),
+                    rule: NameRule::Login,
+                },
+                vec!["`owner`", "\"acme/../x\"", "GitHub login", "no slashes"],
+            ),
+            (
                 EnterpriseConflict { other: "owner" },
                 vec!["`owner`", "Remove one"],
             ),
@@ -469,12 +1290,12 @@ mod tests {
             ),
             (
                 RepositoryOwnerMismatch {
-                    entry: s("x/r"),
                     given: s("x"),
+                    name: s("r"),
                     owner: s("acme"),
-                    why: " (the `owner` input)",
+                    from_input: true,
                 },
-                vec!["x/r", "`acme`", "set `owner: x`"],
+                vec!["x/r", "`acme`", "(the `owner` input)", "set `owner: x`"],
             ),
             (
                 TooManyRepositories { count: 600 },
@@ -485,7 +1306,7 @@ mod tests {
                     input: s("workflows"),
                     name: s("workflows"),
                     level: Shown::of("read"),
-                    accepted: s("write"),
+                    accepted: &["write"],
                 },
                 vec![
                     "permission-workflows",
@@ -496,10 +1317,13 @@ mod tests {
             (
                 PermissionTypo {
                     given: s("content"),
-                    suggestion: "contents",
-                    hyphenated: s("contents"),
+                    suggestion: "pull_requests",
                 },
-                vec!["\"content\"", "Did you mean `contents`"],
+                vec![
+                    "\"content\"",
+                    "`pull_requests`",
+                    "`permission-pull-requests`",
+                ],
             ),
             (
                 PermissionSyntax {
@@ -510,10 +1334,9 @@ mod tests {
             (
                 MissingEnv {
                     var: "GITHUB_REPOSITORY",
-                    why: "find it",
-                    hint: "Set `owner`.",
+                    need: Need::RepositoryShape,
                 },
-                vec!["GITHUB_REPOSITORY is not set", "Set `owner`."],
+                vec!["GITHUB_REPOSITORY is not set", "owner/name", "Set `owner`"],
             ),
             (
                 InvalidApiUrl {
@@ -527,22 +1350,25 @@ mod tests {
                 },
                 vec!["\"http://x\"", "Use https"],
             ),
-            (Key(KeyError::Ec), vec!["EC key", "RS256", "Private keys"]),
-            (
-                CaCertificates {
-                    origin: s("the `ca-certificates` input"),
-                    reason: s("no certificate"),
-                },
-                vec!["`ca-certificates`", "no certificate", "BEGIN CERTIFICATE"],
-            ),
             (
                 SecretInInput { input: s("owner") },
                 vec!["`owner`", "not shown", "`private-key`", "rotate"],
             ),
+            (Key(KeyError::Ec), vec!["EC key", "RS256", "Private keys"]),
             (
-                Usage(s("--client-id needs a value.")),
-                vec!["--client-id", "--help"],
+                CaCertificates,
+                vec!["`ca-certificates`", "no certificate", "BEGIN CERTIFICATE"],
             ),
+            (
+                Proxy { var: "HTTPS_PROXY" },
+                vec!["HTTPS_PROXY", "not shown", "unset"],
+            ),
+            (
+                MissingValue { flag: s("--owner") },
+                vec!["--owner", "--help"],
+            ),
+            (MissingKeyFile, vec!["--private-key-file", "--help"]),
+            (EmptyStdin, vec!["stdin", "--help"]),
             (
                 UnknownOption {
                     option: Shown::of("--x"),
@@ -550,8 +1376,14 @@ mod tests {
                 vec!["\"--x\"", "--help"],
             ),
             (
+                UnknownCommand {
+                    command: Shown::of("frob"),
+                },
+                vec!["unknown command", "\"frob\""],
+            ),
+            (
                 ReadFile {
-                    what: "the private key",
+                    what: FileKind::PrivateKey,
                     path: s("/k.pem"),
                     source: io(),
                 },
@@ -559,9 +1391,9 @@ mod tests {
             ),
             (
                 InstallationNotFound {
-                    target: s("the account nobody"),
+                    target: Target::Account(s("nobody")),
                     path: s("/users/nobody/installation"),
-                    settings: s("https://github.com/settings/installations"),
+                    server: s("https://github.com"),
                 },
                 vec![
                     "the account nobody",
@@ -596,69 +1428,91 @@ mod tests {
                 },
                 vec!["too far in the future", "NTP"],
             ),
+            (Signing, vec!["could not be signed", "Retry"]),
             (
                 Unauthorized {
-                    action: s("the revocation"),
+                    call: call(
+                        Some(Purpose::Revocation),
+                        Method::Delete,
+                        "/installation/token",
+                    ),
                     message: s("Bad credentials"),
-                    hint: "",
                 },
-                vec!["the revocation", "401", "Bad credentials"],
+                vec![
+                    "the revocation (DELETE /installation/token)",
+                    "401",
+                    "Bad credentials",
+                ],
             ),
             (
                 Unprocessable {
                     message: s("The permissions requested are not granted to this installation."),
-                    requested: s("repositories a; permissions issues:write"),
+                    repositories: vec![s("a")],
+                    permissions: BTreeMap::from([(s("issues"), s("write"))]),
                 },
                 vec![
                     "not granted",
-                    "issues:write",
+                    "repositories a; permissions issues:write",
                     "Permissions",
                     "accepted on the installation",
                 ],
             ),
             (
                 RateLimited {
-                    action: s("GET /app"),
+                    call: get_app(),
+                    who: Who::GitHub,
                     message: s("API rate limit exceeded"),
                     retry_at: s("2026-11-23T12:00:00Z"),
                     wait_secs: 3600,
-                    cap_secs: 60,
                 },
-                vec!["GET /app", "Retry after 2026-11-23T12:00:00Z", "3600 s"],
+                vec![
+                    "GitHub's rate limit",
+                    "GET /app",
+                    "Retry after 2026-11-23T12:00:00Z",
+                    "3600 s",
+                    "at most 60 s",
+                ],
             ),
             (
                 Api {
-                    action: s("POST /x"),
+                    call: call(None, Method::Post, "/x"),
                     status: 502,
                     message: s("Bad Gateway"),
-                    attempts: s(" after 4 attempts"),
-                    hint: " Retry the job later.",
+                    attempts: 4,
                 },
-                vec!["502", "POST /x", "after 4 attempts", "Retry the job later."],
+                vec!["502", "POST /x", "after 4 attempts", "retry the job later"],
             ),
             (
                 BadResponse {
-                    action: s("GET /app"),
-                    reason: s("not the expected JSON"),
+                    call: call(Some(Purpose::AppCheck), Method::Get, "/app"),
+                    reason: BadAnswer::TokenShape,
                 },
-                vec!["GET /app", "not the expected JSON", "github-api-url"],
+                vec![
+                    "the app check (GET /app)",
+                    "empty or contains whitespace",
+                    "github-api-url",
+                ],
             ),
             (
                 Network {
-                    action: s("GET /app"),
+                    call: get_app(),
                     host: s("ghe.example.com"),
-                    via: s(" through the proxy http://proxy:3128"),
-                    reason: s("the connection was refused"),
-                    attempts: s(" after 4 attempts"),
-                    hint: "Check that the proxy is reachable.",
+                    proxy: Some(s("http://proxy:3128")),
+                    cause: Cause::Refused,
+                    attempts: 4,
                 },
-                vec!["ghe.example.com", "http://proxy:3128", "refused", "Check"],
+                vec![
+                    "ghe.example.com",
+                    "through the proxy http://proxy:3128",
+                    "refused",
+                    "Check",
+                ],
             ),
             (
                 Tls {
-                    action: s("GET /app"),
+                    call: get_app(),
                     host: s("ghe.example.com"),
-                    via: String::new(),
+                    proxy: None,
                     reason: s("invalid peer certificate: UnknownIssuer"),
                 },
                 vec![
@@ -670,12 +1524,16 @@ mod tests {
             ),
             (
                 Exhausted {
-                    action: s("POST /x"),
+                    call: call(None, Method::Post, "/x"),
                     elapsed_secs: 118,
                     attempts: 4,
-                    last: s("GitHub answered 503"),
+                    last: Last::Answer {
+                        who: Who::GitHub,
+                        status: 503,
+                        limit: None,
+                    },
                 },
-                vec!["POST /x", "118 s", "4 attempts", "503"],
+                vec!["POST /x", "118 s", "4 attempts", "GitHub answered 503"],
             ),
             (
                 FileCommand {
@@ -697,21 +1555,26 @@ mod tests {
     #[test]
     fn every_error_is_specific_and_actionable() {
         let all = catalogue();
-        let mut seen: Vec<&str> = all.iter().map(|(e, _)| name(e)).collect();
-        seen.sort();
-        seen.dedup();
-        assert_eq!(seen.len(), 36, "every variant once in the catalogue");
+        let mut listed: Vec<String> = all.iter().map(|(e, _)| variant(e)).collect();
+        listed.sort();
+        let mut declared = declared("Error");
+        declared.sort();
+        assert_eq!(listed, declared, "every variant once in the catalogue");
         for (e, must) in &all {
             let msg = e.to_string();
             assert!(!e.title().is_empty());
             for m in must {
-                assert!(msg.contains(m), "{}: {m:?} missing from: {msg}", name(e));
+                assert!(msg.contains(m), "{}: {m:?} missing from: {msg}", variant(e));
             }
-            assert!(msg.ends_with(['.', '?']), "{}: a sentence: {msg}", name(e));
             assert!(
-                !msg.contains("{") || msg.contains("${{"),
+                msg.ends_with(['.', '?']),
+                "{}: a sentence: {msg}",
+                variant(e)
+            );
+            assert!(
+                !msg.contains('{') || msg.contains("${{"),
                 "{}: unfilled field: {msg}",
-                name(e)
+                variant(e)
             );
         }
     }
@@ -733,6 +1596,24 @@ mod tests {
     }
 
     #[test]
+    fn summary_names_each_thing_once() {
+        let created = Note::Created {
+            account: None,
+            id: 7,
+            coverage: Coverage {
+                repositories: Vec::new(),
+                selection: None,
+                permissions: BTreeMap::new(),
+            },
+            expires_at: s("2026-01-01T00:00:00Z"),
+            minutes_left: Some(59),
+        }
+        .to_string();
+        assert_eq!(created.matches("installation 7").count(), 1, "{created}");
+        assert!(created.starts_with("Created an installation token for installation 7: "));
+    }
+
+    #[test]
     fn every_key_error_says_what_to_pass() {
         let all = [
             KeyError::Empty,
@@ -751,9 +1632,14 @@ mod tests {
             KeyError::NotPem,
             KeyError::Path,
             KeyError::Corrupt {
-                reason: "the END line is missing",
+                reason: Damage::EndMissing,
             },
         ];
+        let mut listed: Vec<String> = all.iter().map(variant).collect();
+        listed.sort();
+        let mut declared = declared("KeyError");
+        declared.sort();
+        assert_eq!(listed, declared, "every variant once");
         let mut messages: Vec<String> = all.iter().map(ToString::to_string).collect();
         for m in &messages {
             let lower = m.to_lowercase();

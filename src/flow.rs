@@ -2,14 +2,15 @@
 //! config → key → JWT → installation → token (→ bot identity).
 
 use crate::config::{Config, Target};
-use crate::error::Error;
-use crate::github;
-use crate::http::Client;
+use crate::error::{Coverage, Error, Note};
+use crate::github::{self, GitHub};
 use crate::installation::{self, Installation};
 use crate::jwt::AppJwt;
-use crate::key;
+use crate::key::{self, PrivateKey};
 use crate::report;
-use crate::token::{self, Scope, Token, describe_permissions};
+use crate::time::GithubClock;
+use crate::token::{self, Scope, Token};
+use crate::transport::Transport;
 
 /// The bot user behind the app.
 #[derive(Debug, Clone)]
@@ -41,107 +42,98 @@ impl Bot {
 pub struct Created {
     /// The token.
     pub token: Token,
-    /// Where it came from.
-    pub installation: Installation,
+    /// The installation id the token is for.
+    pub installation_id: u64,
+    /// The installation as the lookup described it; `None` when the id was given.
+    pub installation: Option<Installation>,
     /// The bot identity, when the slug is known.
     pub bot: Option<Bot>,
     /// Seconds to add to this machine's clock to get GitHub's (0 unless corrected).
     pub clock_offset: i64,
 }
 
-/// Checks the key and connects: everything before the first request.
-pub fn prepare(cfg: &Config) -> Result<(AppJwt, Client), Error> {
-    let key = key::parse(&cfg.private_key)?;
-    let jwt = AppJwt::new(&cfg.issuer, &key);
-    let client = Client::new(&cfg.api_url, cfg.ca_certificates.as_deref())?;
-    for name in &cfg.unknown_permissions {
-        report::warning(
-            "Unknown permission",
-            &format!(
-                "`{name}` is not in this version's list of GitHub App permissions; it is sent as given (GitHub adds permissions over time). If GitHub refuses it, check the name against GitHub's documentation."
-            ),
-        );
+impl Created {
+    /// The app's slug, when the lookup named it.
+    pub fn app_slug(&self) -> Option<&str> {
+        self.installation.as_ref()?.app_slug.as_deref()
     }
-    Ok((jwt, client))
+}
+
+/// Checks the key and sets up the network: everything before the first request.
+fn prepare(cfg: &Config) -> Result<(PrivateKey, Transport), Error> {
+    let key = key::parse(&cfg.private_key)?;
+    let transport = Transport::new(cfg.connection.ca_certificates.as_deref())?;
+    for name in &cfg.unknown_permissions {
+        report::note(&Note::UnknownPermission { name: name.clone() });
+    }
+    Ok((key, transport))
 }
 
 /// Mints the token. Masks it before anything else is printed.
 pub fn create(cfg: &Config) -> Result<Created, Error> {
-    let (jwt, client) = prepare(cfg)?;
-    let installation = installation::find(&client, &jwt, &cfg.target, &cfg.server_url)?;
+    let (key, transport) = prepare(cfg)?;
+    let github = GitHub::new(&transport, &cfg.connection.api_url, GithubClock::default())?;
+    let jwt = AppJwt::new(&cfg.issuer, &key);
+    // An explicit id needs no lookup: one request fewer, nothing known about it.
+    let (installation_id, installation) = match cfg.target {
+        Target::Id(id) => (id, None),
+        ref target => {
+            let found = installation::find(&github, &jwt, target, &cfg.server_url)?;
+            (found.id, Some(found))
+        }
+    };
     let scope = Scope {
         repositories: &cfg.repositories,
         permissions: &cfg.permissions,
     };
-    let token = token::mint(&client, &jwt, installation.id, &scope)?;
+    let token = token::mint(&github, &jwt, installation_id, &scope)?;
     report::add_mask(&token.token);
 
-    let bot = installation.app_slug.as_deref().map(Bot::of);
-    let bot = match (bot, cfg.bot_identity) {
-        (Some(mut bot), true) => {
-            let slug = installation.app_slug.as_deref().unwrap_or_default();
-            match github::bot_user_id(&client, &token.token, slug) {
+    let slug = installation.as_ref().and_then(|i| i.app_slug.as_deref());
+    let bot = match (slug, cfg.bot_identity) {
+        (Some(slug), true) => {
+            let mut bot = Bot::of(slug);
+            match github::bot_user_id(&github, &token.token, slug) {
                 Ok(id) => bot.user_id = Some(id),
-                Err(e) => report::warning(
-                    "Bot identity not found",
-                    &format!(
-                        "The token was created, but the bot user's id could not be read, so bot-user-id and bot-email are empty: {e}"
-                    ),
-                ),
+                Err(e) => report::note(&Note::BotIdNotFound(Box::new(e))),
             }
             Some(bot)
         }
         (None, true) => {
-            report::warning(
-                "Bot identity unknown",
-                "With `installation-id` the app's slug is not looked up, so bot-name, bot-user-id and bot-email are empty. Use `owner` or `repositories` instead to get them.",
-            );
+            report::note(&Note::BotIdentityUnknown);
             None
         }
-        (bot, false) => bot,
+        (slug, false) => slug.map(Bot::of),
     };
     Ok(Created {
         token,
+        installation_id,
         installation,
         bot,
-        clock_offset: jwt.offset(),
+        clock_offset: github.clock().offset(),
     })
 }
 
-/// One line saying what was created.
-pub fn summary(c: &Created) -> String {
+/// What was created, as one line.
+pub fn summary(c: &Created) -> Note {
     // The expiry is GitHub's time: compare it with GitHub's clock.
-    let now = crate::time::now() + c.clock_offset;
-    let scope = match (
-        &c.token.repository_selection,
-        c.token.repositories.is_empty(),
-    ) {
-        (_, false) => format!(
-            "repositories {}",
-            c.token
+    let now = GithubClock::with_offset(c.clock_offset).now();
+    Note::Created {
+        account: c.installation.as_ref().and_then(Installation::account_name),
+        id: c.installation_id,
+        coverage: Coverage {
+            repositories: c
+                .token
                 .repositories
                 .iter()
-                .map(|r| r.name.as_str())
-                .collect::<Vec<_>>()
-                .join(", ")
-        ),
-        (Some(s), true) if s == "selected" => "the installation's selected repositories".into(),
-        _ => "all of the installation's repositories".into(),
-    };
-    let perms = if c.token.permissions.is_empty() {
-        "the installation's permissions".to_string()
-    } else {
-        describe_permissions(&c.token.permissions)
-    };
-    let expiry = match crate::time::parse_iso8601(&c.token.expires_at) {
-        Some(t) => format!("{} (in {} min)", c.token.expires_at, (t - now).max(0) / 60),
-        None => c.token.expires_at.clone(),
-    };
-    format!(
-        "Created an installation token for {}, installation {}: {scope}; permissions {perms}; expires {expiry}.",
-        c.installation.describe(),
-        c.installation.id
-    )
+                .map(|r| r.name.clone())
+                .collect(),
+            selection: c.token.repository_selection.clone(),
+            permissions: c.token.permissions.clone(),
+        },
+        expires_at: c.token.expires_at.clone(),
+        minutes_left: c.token.expires.map(|t| (t - now).max(0) / 60),
+    }
 }
 
 /// What `check` found.
@@ -154,34 +146,25 @@ pub struct Checked {
 
 /// Validates id, key and installation without minting.
 pub fn check(cfg: &Config) -> Result<Checked, Error> {
-    let (jwt, client) = prepare(cfg)?;
-    let app = github::app(&client, &jwt)?;
-    let mut installation = match cfg.target {
-        Target::Id(id) => installation::by_id(&client, &jwt, id)?,
-        ref target => installation::find(&client, &jwt, target, &cfg.server_url)?,
-    };
+    let (key, transport) = prepare(cfg)?;
+    let github = GitHub::new(&transport, &cfg.connection.api_url, GithubClock::default())?;
+    let jwt = AppJwt::new(&cfg.issuer, &key);
+    let app = github::app(&github, &jwt)?;
+    let mut installation = installation::find(&github, &jwt, &cfg.target, &cfg.server_url)?;
     installation
         .app_slug
         .get_or_insert_with(|| app.slug.clone());
     Ok(Checked { app, installation })
 }
 
-/// One line saying what `check` proved.
-pub fn check_summary(c: &Checked) -> String {
-    let perms = if c.installation.permissions.is_empty() {
-        "none listed".to_string()
-    } else {
-        describe_permissions(&c.installation.permissions)
-    };
-    format!(
-        "Check passed: the key signs for app {} (id {}), installed on {} as installation {} with repository selection {} and permissions {perms}. No token was created.",
-        c.app.slug,
-        c.app.id,
-        c.installation.describe(),
-        c.installation.id,
-        c.installation
-            .repository_selection
-            .as_deref()
-            .unwrap_or("unknown"),
-    )
+/// What `check` proved, as one line.
+pub fn check_summary(c: &Checked) -> Note {
+    Note::Checked {
+        slug: c.app.slug.clone(),
+        app_id: c.app.id,
+        account: c.installation.account_name(),
+        id: c.installation.id,
+        selection: c.installation.repository_selection.clone(),
+        permissions: c.installation.permissions.clone(),
+    }
 }

@@ -5,10 +5,10 @@ use std::collections::BTreeMap;
 use serde::Deserialize;
 
 use crate::config::Target;
-use crate::error::Error;
-use crate::github;
-use crate::http::{Auth, Client, Method};
+use crate::error::{AccountName, Error, Purpose};
+use crate::github::{self, Auth, GitHub};
 use crate::jwt::AppJwt;
+use crate::transport::Method;
 
 /// The installation's account.
 #[derive(Debug, Clone, Deserialize, Default)]
@@ -44,91 +44,54 @@ pub struct Installation {
 }
 
 impl Installation {
-    /// `acme (Organization)`, or the id when the account is unknown.
-    pub fn describe(&self) -> String {
-        let name = self.account.login.as_ref().or(self.account.slug.as_ref());
-        match (name, &self.account.kind) {
-            (Some(n), Some(k)) => format!("{n} ({k})"),
-            (Some(n), None) => n.clone(),
-            _ => format!("installation {}", self.id),
-        }
+    /// `acme (Organization)`, when the answer names the account.
+    pub fn account_name(&self) -> Option<AccountName> {
+        let name = self.account.login.as_ref().or(self.account.slug.as_ref())?;
+        Some(AccountName {
+            name: name.clone(),
+            kind: self.account.kind.clone(),
+        })
     }
 }
 
-/// The lookup path for `target`, with what to call it in messages.
-fn lookup(target: &Target) -> (String, String) {
+/// The lookup path for `target`.
+fn lookup_path(target: &Target) -> String {
     let enc = github::path_segment;
     match target {
-        Target::Repository { owner, repo } => (
-            format!("/repos/{}/{}/installation", enc(owner), enc(repo)),
-            format!("the repository {owner}/{repo}"),
-        ),
-        Target::Account(owner) => (
-            format!("/users/{}/installation", enc(owner)),
-            format!("the account {owner}"),
-        ),
-        Target::Enterprise(slug) => (
-            format!("/enterprises/{}/installation", enc(slug)),
-            format!("the enterprise {slug}"),
-        ),
-        Target::Id(id) => (
-            format!("/app/installations/{id}"),
-            format!("installation {id}"),
-        ),
+        Target::Repository { owner, repo } => {
+            format!("/repos/{}/{}/installation", enc(owner), enc(repo))
+        }
+        Target::Account(owner) => format!("/users/{}/installation", enc(owner)),
+        Target::Enterprise(slug) => format!("/enterprises/{}/installation", enc(slug)),
+        Target::Id(id) => format!("/app/installations/{id}"),
     }
 }
 
-/// Where a person installs the app or changes its repository access.
-fn settings_link(server: &str, target: &Target) -> String {
-    match target {
-        Target::Repository { owner, .. } | Target::Account(owner) => format!(
-            "{server}/organizations/{owner}/settings/installations for an organization, or {server}/settings/installations for a personal account"
-        ),
-        Target::Enterprise(slug) => format!("{server}/enterprises/{slug}/settings/apps"),
-        Target::Id(_) => format!("{server}/settings/installations"),
-    }
-}
-
-/// Finds the installation for `target` (no request for an explicit id: see `by_id`).
+/// Looks up the installation for `target`; for an explicit id, checks that the
+/// installation is this app's.
 pub fn find(
-    client: &Client,
+    github: &GitHub,
     jwt: &AppJwt,
     target: &Target,
     server_url: &str,
 ) -> Result<Installation, Error> {
-    if let Target::Id(id) = *target {
-        // An explicit id: no lookup (one request fewer), nothing known about it yet.
-        return Ok(Installation {
-            id,
-            app_slug: None,
-            account: Account::default(),
-            repository_selection: None,
-            permissions: BTreeMap::new(),
-        });
-    }
-    let (path, what) = lookup(target);
-    let action = format!("the installation lookup (GET {path})");
-    let resp = client.send(Method::Get, &path, Auth::App(jwt), None)?;
-    match resp.status {
-        200 => resp.json(&action),
-        404 => Err(Error::InstallationNotFound {
-            target: what,
+    let path = lookup_path(target);
+    let (resp, call) = github.send(
+        Purpose::InstallationLookup,
+        Method::Get,
+        &path,
+        Auth::App(jwt),
+        None,
+    )?;
+    match (resp.status, target) {
+        (200, _) => resp.json(&call),
+        (404, Target::Id(id)) => Err(Error::InstallationIdNotFound { id: *id }),
+        (404, _) => Err(Error::InstallationNotFound {
+            target: target.clone(),
             path,
-            settings: settings_link(server_url, target),
+            server: server_url.to_string(),
         }),
-        _ => Err(github::api_error(&resp, &action)),
-    }
-}
-
-/// `GET /app/installations/{id}`: checks that the installation is this app's.
-pub fn by_id(client: &Client, jwt: &AppJwt, id: u64) -> Result<Installation, Error> {
-    let (path, _) = lookup(&Target::Id(id));
-    let action = format!("the installation lookup (GET {path})");
-    let resp = client.send(Method::Get, &path, Auth::App(jwt), None)?;
-    match resp.status {
-        200 => resp.json(&action),
-        404 => Err(Error::InstallationIdNotFound { id }),
-        _ => Err(github::api_error(&resp, &action)),
+        _ => Err(github::api_error(&resp, call)),
     }
 }
 
@@ -142,15 +105,15 @@ mod tests {
             owner: "acme".into(),
             repo: "repo-a".into(),
         };
-        assert_eq!(lookup(&repo).0, "/repos/acme/repo-a/installation");
+        assert_eq!(lookup_path(&repo), "/repos/acme/repo-a/installation");
         assert_eq!(
-            lookup(&Target::Account("octocat".into())).0,
+            lookup_path(&Target::Account("octocat".into())),
             "/users/octocat/installation"
         );
         assert_eq!(
-            lookup(&Target::Enterprise("big-corp".into())).0,
+            lookup_path(&Target::Enterprise("big-corp".into())),
             "/enterprises/big-corp/installation"
         );
-        assert_eq!(lookup(&Target::Id(7)).0, "/app/installations/7");
+        assert_eq!(lookup_path(&Target::Id(7)), "/app/installations/7");
     }
 }

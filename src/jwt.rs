@@ -1,20 +1,16 @@
-//! The app's JSON Web Token: RS256 over `{iat, exp, iss}`, re-signed for every
-//! request so that a clock-offset correction applies to all later calls.
+//! The app's JSON Web Token: RS256 over `{iat, exp, iss}`, built here and only
+//! here from any [`Signer`], and signed on GitHub's clock.
 //!
-//! `jsonwebtoken` builds the token; its RS256 signature comes from ring (the
-//! same ring rustls already links), installed as its crypto provider. This keeps
-//! one RSA implementation in the binary and none with a known timing flaw.
+//! A JWT is three base64url parts joined by dots; with the signature coming
+//! from a `Signer`, the header and claims are two small JSON objects, so no JWT
+//! crate is needed (see Cargo.toml).
 
-use std::cell::Cell;
-
-use jsonwebtoken::crypto::{CryptoProvider, JwtSigner, JwtVerifier, KeyUtils};
-use jsonwebtoken::errors::{ErrorKind, new_error};
-use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header};
-use ring::rand::SystemRandom;
-use ring::signature::{RSA_PKCS1_SHA256, RsaKeyPair};
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde::Serialize;
 
-use crate::key::{self, PrivateKey};
+use crate::error::Error;
+use crate::time::GithubClock;
 
 /// GitHub recommends back-dating `iat` by 60 s to absorb small clock drift.
 const BACKDATE_SECS: i64 = 60;
@@ -22,51 +18,17 @@ const BACKDATE_SECS: i64 = 60;
 /// Nine minutes ahead leaves a minute's margin on that side.
 const LIFETIME_SECS: i64 = 600;
 
-struct RingRs256 {
-    pair: RsaKeyPair,
-}
+/// The JOSE header of every token: RS256, type JWT.
+const HEADER: &str = r#"{"alg":"RS256","typ":"JWT"}"#;
 
-impl signature::Signer<Vec<u8>> for RingRs256 {
-    fn try_sign(&self, msg: &[u8]) -> Result<Vec<u8>, signature::Error> {
-        let mut sig = vec![0; self.pair.public().modulus_len()];
-        self.pair
-            .sign(&RSA_PKCS1_SHA256, &SystemRandom::new(), msg, &mut sig)
-            .map_err(|_| signature::Error::new())?;
-        Ok(sig)
-    }
+/// Signs bytes with RS256 (RSASSA-PKCS1-v1_5, SHA-256): the app's local key, or
+/// a key service, whose implementation holds its own network handle.
+pub trait Signer {
+    /// The signature of `message`.
+    fn sign(&self, message: &[u8]) -> Result<Vec<u8>, Error>;
+    /// The public key as SubjectPublicKeyInfo DER, to tell which key signs.
+    fn public_key_der(&self) -> &[u8];
 }
-
-impl JwtSigner for RingRs256 {
-    fn algorithm(&self) -> Algorithm {
-        Algorithm::RS256
-    }
-}
-
-fn signer(alg: &Algorithm, key: &EncodingKey) -> jsonwebtoken::errors::Result<Box<dyn JwtSigner>> {
-    if *alg != Algorithm::RS256 {
-        return Err(new_error(ErrorKind::InvalidAlgorithm));
-    }
-    // EncodingKey holds the DER; PKCS#8 first, then PKCS#1 (both checked by key.rs).
-    let der = key.as_bytes();
-    let pair = key::key_pair(der, true)
-        .or_else(|_| key::key_pair(der, false))
-        .map_err(|e| new_error(ErrorKind::InvalidRsaKey(e.to_string())))?;
-    Ok(Box::new(RingRs256 { pair }))
-}
-
-fn no_verifier(
-    _: &Algorithm,
-    _: &DecodingKey,
-) -> jsonwebtoken::errors::Result<Box<dyn JwtVerifier>> {
-    // The program only signs; GitHub verifies.
-    Err(new_error(ErrorKind::UnsupportedAlgorithm))
-}
-
-static PROVIDER: CryptoProvider = CryptoProvider {
-    signer_factory: signer,
-    verifier_factory: no_verifier,
-    key_utils: KeyUtils::new_unimplemented(),
-};
 
 #[derive(Serialize)]
 struct Claims<'a> {
@@ -75,53 +37,45 @@ struct Claims<'a> {
     iss: &'a str,
 }
 
-/// Signs the app's JWTs, with the clock offset learnt from GitHub's `Date`.
-pub struct AppJwt {
+/// The app's identity for GitHub: its issuer (client ID or app ID) and its signer.
+pub struct AppJwt<'s> {
     issuer: String,
-    key: EncodingKey,
-    offset: Cell<i64>,
+    signer: &'s dyn Signer,
 }
 
-impl AppJwt {
-    /// A signer for the app `issuer` (client ID or app ID, sent as given).
-    pub fn new(issuer: &str, key: &PrivateKey) -> AppJwt {
-        let _ = PROVIDER.install_default();
+impl<'s> AppJwt<'s> {
+    /// JWTs for the app `issuer`, sent as given.
+    pub fn new(issuer: &str, signer: &'s dyn Signer) -> AppJwt<'s> {
         AppJwt {
             issuer: issuer.to_string(),
-            key: EncodingKey::from_rsa_der(key.der()),
-            offset: Cell::new(0),
+            signer,
         }
     }
 
-    /// Seconds to add to this machine's clock to get GitHub's.
-    pub fn offset(&self) -> i64 {
-        self.offset.get()
-    }
-
-    /// Uses `offset` for every later token.
-    pub fn set_offset(&self, offset: i64) {
-        self.offset.set(offset);
-    }
-
-    /// A fresh JWT valid from a minute ago for ten minutes, by GitHub's clock.
-    pub fn sign(&self) -> String {
-        let now = crate::time::now() + self.offset.get();
+    /// A JWT valid from a minute ago for ten minutes, by `clock`.
+    pub fn sign(&self, clock: &GithubClock) -> Result<String, Error> {
+        let now = clock.now();
         let claims = Claims {
             iat: now - BACKDATE_SECS,
             exp: now - BACKDATE_SECS + LIFETIME_SECS,
             iss: &self.issuer,
         };
-        // The key was checked by key::parse and the claims always serialise,
-        // so encoding cannot fail; an empty token would just be refused by GitHub.
-        jsonwebtoken::encode(&Header::new(Algorithm::RS256), &claims, &self.key).unwrap_or_default()
+        // Three integers and a string always serialise.
+        let claims = serde_json::to_vec(&claims).unwrap_or_default();
+        let message = format!(
+            "{}.{}",
+            URL_SAFE_NO_PAD.encode(HEADER),
+            URL_SAFE_NO_PAD.encode(claims)
+        );
+        let signature = self.signer.sign(message.as_bytes())?;
+        Ok(format!("{message}.{}", URL_SAFE_NO_PAD.encode(signature)))
     }
 }
 
-impl std::fmt::Debug for AppJwt {
+impl std::fmt::Debug for AppJwt<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("AppJwt")
             .field("issuer", &self.issuer)
-            .field("offset", &self.offset.get())
             .finish_non_exhaustive()
     }
 }
@@ -130,8 +84,7 @@ impl std::fmt::Debug for AppJwt {
 mod tests {
     use super::*;
     use crate::fixture;
-    use base64::Engine;
-    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    use crate::key;
 
     fn parts(jwt: &str) -> (serde_json::Value, serde_json::Value, Vec<u8>, String) {
         let mut it = jwt.split('.');
@@ -145,15 +98,19 @@ mod tests {
         )
     }
 
-    fn verify(pub_pem: &str, message: &str, sig: &[u8]) -> bool {
+    fn spki(pub_pem: &str) -> Vec<u8> {
         let b64: String = pub_pem
             .lines()
             .filter(|l| !l.starts_with("-----"))
             .collect();
-        let spki = base64::engine::general_purpose::STANDARD
+        base64::engine::general_purpose::STANDARD
             .decode(b64)
-            .unwrap();
+            .unwrap()
+    }
+
+    fn verify(pub_pem: &str, message: &str, sig: &[u8]) -> bool {
         // SubjectPublicKeyInfo: skip to the BIT STRING holding RSAPublicKey.
+        let spki = spki(pub_pem);
         let rsa_pub = &spki[spki.len() - 270..];
         ring::signature::UnparsedPublicKey::new(
             &ring::signature::RSA_PKCS1_2048_8192_SHA256,
@@ -167,8 +124,9 @@ mod tests {
     fn claims_and_signature() {
         for file in ["app.pem", "app-pkcs8.pem"] {
             let key = key::parse(&fixture(file)).unwrap();
+            assert_eq!(key.public_key_der(), spki(&fixture("app.pub.pem")));
             let jwt = AppJwt::new("Iv23liExample", &key);
-            let (header, claims, sig, message) = parts(&jwt.sign());
+            let (header, claims, sig, message) = parts(&jwt.sign(&GithubClock::default()).unwrap());
             assert_eq!(header["alg"], "RS256");
             assert_eq!(header["typ"], "JWT");
             assert_eq!(claims["iss"], "Iv23liExample");
@@ -186,12 +144,31 @@ mod tests {
     }
 
     #[test]
-    fn offset_moves_the_claims() {
+    fn the_clock_moves_the_claims() {
         let key = key::parse(&fixture("app.pem")).unwrap();
         let jwt = AppJwt::new("1", &key);
-        jwt.set_offset(-300);
-        let (_, claims, _, _) = parts(&jwt.sign());
+        let (_, claims, _, _) = parts(&jwt.sign(&GithubClock::with_offset(-300)).unwrap());
         let iat = claims["iat"].as_i64().unwrap();
         assert!((crate::time::now() - 362..=crate::time::now() - 358).contains(&iat));
+    }
+
+    struct Broken;
+
+    impl Signer for Broken {
+        fn sign(&self, _: &[u8]) -> Result<Vec<u8>, Error> {
+            Err(Error::Signing)
+        }
+        fn public_key_der(&self) -> &[u8] {
+            &[]
+        }
+    }
+
+    #[test]
+    fn a_failed_signature_is_an_error_not_an_empty_token() {
+        let jwt = AppJwt::new("1", &Broken);
+        assert!(matches!(
+            jwt.sign(&GithubClock::default()),
+            Err(Error::Signing)
+        ));
     }
 }

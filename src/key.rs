@@ -1,24 +1,21 @@
 //! The app's private key: undo what secret stores and copy-paste do to a PEM
-//! file, tell every wrong kind of key apart, and check the RSA key with ring.
+//! file, tell every wrong kind of key apart, and open the RSA key with ring,
+//! once; the opened key is the local [`Signer`].
 //!
 //! Nothing here ever formats key material into a message.
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
-use ring::signature::RsaKeyPair;
+use ring::rand::SystemRandom;
+use ring::signature::{RSA_PKCS1_SHA256, RsaKeyPair};
 
-use crate::error::KeyError;
+use crate::error::{Damage, Error, KeyError};
+use crate::jwt::Signer;
 
-/// A checked RSA private key, as DER.
+/// A checked RSA private key, opened for signing.
 pub struct PrivateKey {
-    der: Vec<u8>,
-}
-
-impl PrivateKey {
-    /// The DER bytes (PKCS#1 `RSAPrivateKey` or PKCS#8 `PrivateKeyInfo`).
-    pub fn der(&self) -> &[u8] {
-        &self.der
-    }
+    pair: RsaKeyPair,
+    spki: Vec<u8>,
 }
 
 impl std::fmt::Debug for PrivateKey {
@@ -27,13 +24,51 @@ impl std::fmt::Debug for PrivateKey {
     }
 }
 
-/// Opens `der` with ring, PKCS#8 or PKCS#1.
-pub fn key_pair(der: &[u8], pkcs8: bool) -> Result<RsaKeyPair, ring::error::KeyRejected> {
-    if pkcs8 {
-        RsaKeyPair::from_pkcs8(der)
-    } else {
-        RsaKeyPair::from_der(der)
+impl Signer for PrivateKey {
+    fn sign(&self, message: &[u8]) -> Result<Vec<u8>, Error> {
+        let mut sig = vec![0; self.pair.public().modulus_len()];
+        self.pair
+            .sign(&RSA_PKCS1_SHA256, &SystemRandom::new(), message, &mut sig)
+            .map_err(|_| Error::Signing)?;
+        Ok(sig)
     }
+
+    fn public_key_der(&self) -> &[u8] {
+        &self.spki
+    }
+}
+
+/// `rsaEncryption` with NULL parameters: the AlgorithmIdentifier of an RSA SPKI.
+const RSA_ALGORITHM: &[u8] = &[
+    0x30, 0x0d, 0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x01, 0x05, 0x00,
+];
+
+/// A DER TLV with `tag` around `contents`.
+fn der(tag: u8, contents: &[u8]) -> Vec<u8> {
+    let len = contents.len();
+    let mut out = vec![tag];
+    if len < 0x80 {
+        out.push(len as u8);
+    } else {
+        let bytes: Vec<u8> = len
+            .to_be_bytes()
+            .into_iter()
+            .skip_while(|&b| b == 0)
+            .collect();
+        out.push(0x80 | bytes.len() as u8);
+        out.extend(bytes);
+    }
+    out.extend_from_slice(contents);
+    out
+}
+
+/// SubjectPublicKeyInfo of an RSA public key given as PKCS#1 `RSAPublicKey` DER.
+fn spki(rsa_public: &[u8]) -> Vec<u8> {
+    let mut bits = vec![0];
+    bits.extend_from_slice(rsa_public);
+    let mut inner = RSA_ALGORITHM.to_vec();
+    inner.extend(der(0x03, &bits));
+    der(0x30, &inner)
 }
 
 /// Parses the `private-key` input.
@@ -182,13 +217,13 @@ fn block(label: String, body: &str, closed: bool) -> Block {
     }
     let der = if !closed {
         Err(KeyError::Corrupt {
-            reason: "the END line is missing",
+            reason: Damage::EndMissing,
         })
     } else {
         STANDARD
             .decode(b64.as_bytes())
             .map_err(|_| KeyError::Corrupt {
-                reason: "its body is not valid base64",
+                reason: Damage::NotBase64,
             })
     };
     Block {
@@ -239,8 +274,16 @@ fn classify(block: Block) -> Result<PrivateKey, KeyError> {
             });
         }
     }
-    match key_pair(&der, pkcs8) {
-        Ok(_) => Ok(PrivateKey { der }),
+    let opened = if pkcs8 {
+        RsaKeyPair::from_pkcs8(&der)
+    } else {
+        RsaKeyPair::from_der(&der)
+    };
+    match opened {
+        Ok(pair) => Ok(PrivateKey {
+            spki: spki(pair.public().as_ref()),
+            pair,
+        }),
         Err(rejected) => Err(rejection(rejected, &der, pkcs8)),
     }
 }
@@ -251,10 +294,10 @@ fn rejection(rejected: ring::error::KeyRejected, der: &[u8], pkcs8: bool) -> Key
             bits: modulus_bits(der, pkcs8).unwrap_or(0),
         },
         "TooLarge" => KeyError::Corrupt {
-            reason: "the RSA modulus is larger than 4096 bits",
+            reason: Damage::TooLarge,
         },
         _ => KeyError::Corrupt {
-            reason: "the RSA key's fields do not decode or do not agree",
+            reason: Damage::Fields,
         },
     }
 }
@@ -304,11 +347,12 @@ mod tests {
     use crate::fixture;
 
     #[test]
-    fn pkcs1_and_pkcs8() {
+    fn pkcs1_and_pkcs8_are_one_key() {
         let pkcs1 = parse(&fixture("app.pem")).unwrap();
         let pkcs8 = parse(&fixture("app-pkcs8.pem")).unwrap();
-        assert!(key_pair(pkcs1.der(), false).is_ok());
-        assert!(key_pair(pkcs8.der(), true).is_ok());
+        assert_eq!(pkcs1.public_key_der(), pkcs8.public_key_der());
+        // PKCS#1 v1.5 signatures are deterministic.
+        assert_eq!(pkcs1.sign(b"m").unwrap(), pkcs8.sign(b"m").unwrap());
     }
 
     #[test]

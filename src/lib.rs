@@ -1,10 +1,11 @@
 //! app-token-action: a GitHub App installation token from the app's id and
 //! private key, as a Docker action's main and post stages or as a CLI.
 //!
-//! The modules, in the order a request travels them: `inputs`/`cli` → `config`
-//! → `key` → `jwt` → `installation` → `token` → `outputs`; `flow` strings them
-//! together, `action` is the two stages, `http`/`net` the network, `error` the
-//! words the user reads.
+//! The modules, in the order data flows through them (README "Development"):
+//! `inputs`/`cli` → `config` (with `url`, `secret`) → `key` → `jwt` →
+//! `installation` → `token` → `outputs`; `flow` strings them together and
+//! `action` is the two stages. Each request goes `github` → `transport` (with
+//! `retry`, `net`); `error` holds every sentence the user reads, `report` prints them.
 
 // Errors are built once, on the way out: their size costs nothing that matters.
 #![allow(clippy::result_large_err)]
@@ -15,7 +16,6 @@ pub mod config;
 pub mod error;
 pub mod flow;
 pub mod github;
-pub mod http;
 pub mod inputs;
 pub mod installation;
 pub mod jwt;
@@ -24,9 +24,12 @@ pub mod net;
 pub mod outputs;
 pub mod permissions;
 pub mod report;
+pub mod retry;
 pub mod secret;
 pub mod time;
 pub mod token;
+pub mod transport;
+pub mod url;
 
 /// A test key or file from `tests/fixtures/`.
 #[cfg(test)]
@@ -42,8 +45,8 @@ use crate::report::Mode;
 
 /// The process's own peak RSS, run time and CPU time, as a debug line.
 fn debug_usage(started: std::time::Instant) {
-    if let Some(line) = report::resource_usage(started) {
-        report::debug(&line);
+    if let Some(note) = report::resource_usage(started) {
+        report::note(&note);
     }
 }
 
@@ -101,7 +104,7 @@ pub fn run() -> ExitCode {
             };
             match result {
                 Ok(()) => ExitCode::SUCCESS,
-                Err(e @ (error::Error::Usage(_) | error::Error::UnknownOption { .. })) => {
+                Err(e) if e.is_usage() => {
                     fail(&e);
                     ExitCode::from(2)
                 }
@@ -121,7 +124,12 @@ pub fn run() -> ExitCode {
             ExitCode::from(2)
         }
         Some(other) => {
-            eprintln!("error: unknown command `{other}`.\n");
+            eprintln!(
+                "{}\n",
+                error::Error::UnknownCommand {
+                    command: error::Shown::of(other)
+                }
+            );
             eprint!("{}", cli::USAGE);
             ExitCode::from(2)
         }

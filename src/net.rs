@@ -6,52 +6,41 @@ use std::path::Path;
 
 use ureq::tls::{Certificate, PemItem, parse_pem};
 
-use crate::config::{env_var as env, host_of};
-use crate::error::Error;
+use crate::config::env_var as env;
+use crate::error::{Error, Note};
 use crate::report;
+use crate::url::ServiceUrl;
 
-/// A proxy chosen for the API host.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// A proxy chosen for one service's URL.
+#[derive(Debug, Clone)]
 pub struct ProxyChoice {
-    /// The full URL, credentials included: never print it.
-    pub url: String,
+    /// The proxy, credentials included: never print it.
+    pub proxy: ureq::Proxy,
     /// `scheme://host:port`, safe to print.
     pub shown: String,
 }
 
-/// The proxy for `api_url`, as curl would choose it: `https_proxy` for https,
+/// The proxy for `url`, as curl would choose it: `https_proxy` for https,
 /// `http_proxy` for http, else `all_proxy` (lower case first, then upper),
 /// unless `NO_PROXY` covers the host.
-pub fn proxy_for(api_url: &str) -> Result<Option<ProxyChoice>, Error> {
-    proxy_from(api_url, env)
+pub fn proxy_for(url: &ServiceUrl) -> Result<Option<ProxyChoice>, Error> {
+    proxy_from(url, env)
 }
 
 fn proxy_from(
-    api_url: &str,
+    url: &ServiceUrl,
     env: impl Fn(&str) -> Option<String>,
 ) -> Result<Option<ProxyChoice>, Error> {
-    let (scheme, rest) = api_url.split_once("://").unwrap_or(("https", api_url));
-    let authority = rest.split('/').next().unwrap_or_default();
-    let host = host_of(authority).to_ascii_lowercase();
-    let port = authority
-        .rsplit_once(':')
-        .filter(|(h, _)| !h.ends_with(']') || authority.starts_with('['))
-        .and_then(|(_, p)| p.parse::<u16>().ok())
-        .unwrap_or(if scheme.eq_ignore_ascii_case("http") {
-            80
-        } else {
-            443
-        });
     let no_proxy = env("no_proxy")
         .or_else(|| env("NO_PROXY"))
         .unwrap_or_default();
-    if bypassed(&no_proxy, &host, port) {
+    if bypassed(&no_proxy, url.host(), url.port()) {
         return Ok(None);
     }
-    let names: [&str; 4] = if scheme.eq_ignore_ascii_case("http") {
-        ["http_proxy", "HTTP_PROXY", "all_proxy", "ALL_PROXY"]
-    } else {
+    let names: [&'static str; 4] = if url.is_https() {
         ["https_proxy", "HTTPS_PROXY", "all_proxy", "ALL_PROXY"]
+    } else {
+        ["http_proxy", "HTTP_PROXY", "all_proxy", "ALL_PROXY"]
     };
     let Some((var, value)) = names.iter().find_map(|n| env(n).map(|v| (*n, v))) else {
         return Ok(None);
@@ -66,14 +55,11 @@ fn proxy_from(
     let (pscheme, prest) = url.split_once("://").unwrap_or_default();
     let pauth = prest.split('/').next().unwrap_or_default();
     let hostport = pauth.rsplit_once('@').map_or(pauth, |(_, hp)| hp);
-    if hostport.is_empty() || ureq::Proxy::new(&url).is_err() {
-        return Err(Error::Usage(format!(
-            "{var} is set but is not a proxy URL like http://proxy.example.com:3128 (its value is not shown: it may hold credentials)."
-        )));
-    }
+    let proxy = ureq::Proxy::new(&url).ok().filter(|_| !hostport.is_empty());
+    let proxy = proxy.ok_or(Error::Proxy { var })?;
     Ok(Some(ProxyChoice {
         shown: format!("{pscheme}://{hostport}"),
-        url,
+        proxy,
     }))
 }
 
@@ -115,10 +101,10 @@ pub fn roots(ca_input: Option<&str>) -> Result<Vec<Certificate<'static>>, Error>
     if let Some(path) = env("SSL_CERT_FILE") {
         match std::fs::read(&path) {
             Ok(pem) => certs.extend(pem_certs(&pem)),
-            Err(e) => report::warning(
-                "CA file not read",
-                &format!("SSL_CERT_FILE={path} could not be read ({e}); continuing without it."),
-            ),
+            Err(e) => report::note(&Note::CaFileUnread {
+                path,
+                error: e.to_string(),
+            }),
         }
     }
     if let Some(dir) = env("SSL_CERT_DIR") {
@@ -127,17 +113,18 @@ pub fn roots(ca_input: Option<&str>) -> Result<Vec<Certificate<'static>>, Error>
         }
     }
     if let Some(text) = ca_input.map(str::trim).filter(|t| !t.is_empty()) {
-        let text = text.replace("\\n", "\n");
-        let found = pem_certs(text.as_bytes());
-        if found.is_empty() {
-            return Err(Error::CaCertificates {
-                origin: "the `ca-certificates` input".into(),
-                reason: "no certificate was found in it".into(),
-            });
-        }
-        certs.extend(found);
+        certs.extend(pem_certificates(text)?);
     }
     Ok(certs)
+}
+
+/// The certificates in PEM `text` (`\n` escapes allowed); none is an error.
+pub fn pem_certificates(text: &str) -> Result<Vec<Certificate<'static>>, Error> {
+    let found = pem_certs(text.replace("\\n", "\n").as_bytes());
+    if found.is_empty() {
+        return Err(Error::CaCertificates);
+    }
+    Ok(found)
 }
 
 fn pem_certs(pem: &[u8]) -> Vec<Certificate<'static>> {
@@ -151,13 +138,9 @@ fn pem_certs(pem: &[u8]) -> Vec<Certificate<'static>> {
 
 fn dir_certs(dir: &Path) -> Vec<Certificate<'static>> {
     let Ok(entries) = std::fs::read_dir(dir) else {
-        report::warning(
-            "CA directory not read",
-            &format!(
-                "SSL_CERT_DIR entry {} could not be read; continuing without it.",
-                dir.display()
-            ),
-        );
+        report::note(&Note::CaDirUnread {
+            dir: dir.display().to_string(),
+        });
         return Vec::new();
     };
     entries
@@ -171,13 +154,19 @@ fn dir_certs(dir: &Path) -> Vec<Certificate<'static>> {
 mod tests {
     use super::*;
 
-    fn choose(url: &str, vars: &[(&str, &str)]) -> Option<ProxyChoice> {
-        proxy_from(url, |k| {
+    fn url(u: &str) -> ServiceUrl {
+        ServiceUrl::parse(u).unwrap()
+    }
+
+    /// The chosen proxy as it is shown.
+    fn choose(u: &str, vars: &[(&str, &str)]) -> Option<String> {
+        proxy_from(&url(u), |k| {
             vars.iter()
                 .find(|(n, _)| *n == k)
                 .map(|(_, v)| (*v).to_string())
         })
         .unwrap()
+        .map(|c| c.shown)
     }
 
     #[test]
@@ -188,17 +177,15 @@ mod tests {
             ("ALL_PROXY", "http://a:1"),
         ];
         assert_eq!(
-            choose("https://api.github.com", &vars).unwrap().url,
+            choose("https://api.github.com", &vars).unwrap(),
             "http://s:3128"
         );
         assert_eq!(
-            choose("http://127.0.0.1:9", &vars).unwrap().url,
+            choose("http://127.0.0.1:9", &vars).unwrap(),
             "http://p:3128"
         );
         assert_eq!(
-            choose("https://x", &[("ALL_PROXY", "proxy:8080")])
-                .unwrap()
-                .url,
+            choose("https://x", &[("ALL_PROXY", "proxy:8080")]).unwrap(),
             "http://proxy:8080"
         );
         assert!(choose("https://x", &[]).is_none());
@@ -209,13 +196,13 @@ mod tests {
         let c = choose(
             "https://x",
             &[("HTTPS_PROXY", "http://user:s3cret@proxy:3128")],
-        )
-        .unwrap();
-        assert_eq!(c.shown, "http://proxy:3128");
-        let err = proxy_from("https://x", |k| {
+        );
+        assert_eq!(c.unwrap(), "http://proxy:3128");
+        let err = proxy_from(&url("https://x"), |k| {
             (k == "HTTPS_PROXY").then(|| "ftp://user:s3cret@".to_string())
         })
         .unwrap_err();
+        assert!(matches!(err, Error::Proxy { var: "HTTPS_PROXY" }));
         assert!(!err.to_string().contains("s3cret"));
     }
 
@@ -236,6 +223,8 @@ mod tests {
             ("NO_PROXY", "localhost,example.com"),
         ];
         assert!(choose("https://api.example.com", &vars).is_none());
+        // Per URL: another host through the same variables still takes the proxy.
+        assert!(choose("https://kms.us-east-1.amazonaws.com/", &vars).is_some());
     }
 
     #[test]

@@ -10,7 +10,7 @@ use std::io::Write;
 
 use ring::rand::{SecureRandom, SystemRandom};
 
-use crate::error::Error;
+use crate::error::{Error, Need};
 
 /// A random heredoc delimiter, `ghadelimiter_` + 32 hex digits (as the toolkit does).
 fn delimiter() -> String {
@@ -44,8 +44,7 @@ pub fn append(var: &'static str, pairs: &[(&str, &str)]) -> Result<(), Error> {
     if path.is_empty() {
         return Err(Error::MissingEnv {
             var,
-            why: "hand values to later steps",
-            hint: "The runner sets it for every step: run this as a GitHub Actions step, or use `app-token-action token` outside Actions.",
+            need: Need::FileCommand,
         });
     }
     let text = render(pairs)?;

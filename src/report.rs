@@ -4,6 +4,9 @@
 
 use std::io::Write;
 use std::sync::OnceLock;
+use std::time::Duration;
+
+use crate::error::{Level, Note};
 
 /// Where and how diagnostics are written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -76,8 +79,18 @@ pub fn debug(msg: &str) {
     }
 }
 
-/// A notice annotation.
-pub fn notice(msg: &str) {
+/// Prints `note` at its level.
+pub fn note(note: &Note) {
+    let text = note.to_string();
+    match note.level() {
+        Level::Info => info(&text),
+        Level::Notice => notice(&text),
+        Level::Warning(title) => warning(title, &text),
+        Level::Debug => debug(&text),
+    }
+}
+
+fn notice(msg: &str) {
     match mode() {
         Mode::Actions => line(&format!("::notice::{}", escape_data(msg))),
         Mode::Cli { .. } => line(&format!("note: {msg}")),
@@ -97,8 +110,7 @@ fn annotation(kind: &str, title: &str, msg: &str) {
     }
 }
 
-/// A warning annotation with a title.
-pub fn warning(title: &str, msg: &str) {
+fn warning(title: &str, msg: &str) {
     annotation("warning", title, msg);
 }
 
@@ -111,7 +123,7 @@ pub fn error(title: &str, msg: &str) {
 /// the time since `started`, for a debug line at exit: measurable inside a
 /// container with no tools in it. (In a container the task's CPU time also holds
 /// the runtime's set-up before it started this program; peak RSS does not.)
-pub fn resource_usage(started: std::time::Instant) -> Option<String> {
+pub fn resource_usage(started: std::time::Instant) -> Option<Note> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
     let peak_kib: u64 = status
         .lines()
@@ -128,11 +140,11 @@ pub fn resource_usage(started: std::time::Instant) -> Option<String> {
         .next()?
         .parse()
         .ok()?;
-    Some(format!(
-        "resources: peak RSS {peak_kib} KiB, {:.2} ms in the program, CPU {:.2} ms for the task",
-        started.elapsed().as_secs_f64() * 1e3,
-        cpu_ns as f64 / 1e6
-    ))
+    Some(Note::Resources {
+        peak_kib,
+        elapsed: started.elapsed(),
+        cpu: Duration::from_nanos(cpu_ns),
+    })
 }
 
 #[cfg(test)]
@@ -141,7 +153,9 @@ mod tests {
 
     #[test]
     fn resource_usage_reads_proc() {
-        let line = resource_usage(std::time::Instant::now()).expect("Linux /proc");
+        let line = resource_usage(std::time::Instant::now())
+            .expect("Linux /proc")
+            .to_string();
         assert!(line.starts_with("resources: peak RSS "), "{line}");
     }
 

@@ -1,6 +1,7 @@
 //! Wall-clock seconds and the two date formats GitHub speaks: ISO-8601 in JSON
 //! (`expires_at`) and IMF-fixdate in the `Date` header (clock-skew correction).
 
+use std::cell::Cell;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 /// Seconds since the Unix epoch by this machine's clock.
@@ -8,6 +9,38 @@ pub fn now() -> i64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| d.as_secs() as i64)
+}
+
+/// "Now" by GitHub's clock: this machine's clock plus the offset measured from
+/// GitHub's `Date` when it refused a JWT's times. The JWT, the summary and the
+/// post stage's expiry check all ask it.
+#[derive(Debug, Default)]
+pub struct GithubClock {
+    offset: Cell<i64>,
+}
+
+impl GithubClock {
+    /// A clock already corrected by `offset` seconds (as main saved it for post).
+    pub fn with_offset(offset: i64) -> GithubClock {
+        GithubClock {
+            offset: Cell::new(offset),
+        }
+    }
+
+    /// Seconds since the Unix epoch by GitHub's clock.
+    pub fn now(&self) -> i64 {
+        now() + self.offset.get()
+    }
+
+    /// Seconds to add to this machine's clock to get GitHub's.
+    pub fn offset(&self) -> i64 {
+        self.offset.get()
+    }
+
+    /// Takes GitHub's `Date` (Unix seconds) as the time now.
+    pub fn set_from(&self, github_now: i64) {
+        self.offset.set(github_now - now());
+    }
 }
 
 /// Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's algorithm).
@@ -131,6 +164,16 @@ mod tests {
         assert_eq!(parse_iso8601("2016-07-11"), None);
         assert_eq!(parse_iso8601("2016-13-11T22:14:10Z"), None);
         assert_eq!(parse_iso8601("soon"), None);
+    }
+
+    #[test]
+    fn github_clock_adds_its_offset() {
+        let clock = GithubClock::default();
+        assert!((now()..=now() + 1).contains(&clock.now()));
+        clock.set_from(now() - 300);
+        assert!((-301..=-299).contains(&clock.offset()));
+        assert!((now() - 301..=now() - 299).contains(&clock.now()));
+        assert_eq!(GithubClock::with_offset(7).offset(), 7);
     }
 
     #[test]

@@ -5,10 +5,12 @@ use std::collections::BTreeMap;
 use serde::Deserialize;
 use serde_json::json;
 
-use crate::error::Error;
-use crate::github;
-use crate::http::{Auth, Client, Method};
+use crate::config::Connection;
+use crate::error::{BadAnswer, Error, Purpose};
+use crate::github::{self, Auth, GitHub};
 use crate::jwt::AppJwt;
+use crate::time::GithubClock;
+use crate::transport::{Method, Transport};
 
 /// A minted token and what GitHub says it covers.
 #[derive(Deserialize)]
@@ -16,8 +18,11 @@ pub struct Token {
     /// The secret itself. Any non-empty string without whitespace: GitHub's
     /// format changes (longer tokens from 2026), so nothing else is assumed.
     pub token: String,
-    /// ISO-8601 expiry.
+    /// ISO-8601 expiry, as GitHub wrote it (the `expires-at` output).
     pub expires_at: String,
+    /// The expiry as Unix seconds, read once from `expires_at` (`None` if unreadable).
+    #[serde(skip)]
+    pub expires: Option<i64>,
     /// Granted permissions.
     #[serde(default)]
     pub permissions: BTreeMap<String, String>,
@@ -65,58 +70,43 @@ impl Scope<'_> {
         }
         body
     }
-
-    /// `repositories a, b; permissions contents:write` for messages.
-    pub fn describe(&self) -> String {
-        let repos = if self.repositories.is_empty() {
-            "all of the installation's repositories".to_string()
-        } else {
-            format!("repositories {}", self.repositories.join(", "))
-        };
-        let perms = if self.permissions.is_empty() {
-            "all of the installation's permissions".to_string()
-        } else {
-            format!("permissions {}", describe_permissions(self.permissions))
-        };
-        format!("{repos}; {perms}")
-    }
-}
-
-/// `contents:write, issues:read`.
-pub fn describe_permissions(p: &BTreeMap<String, String>) -> String {
-    p.iter()
-        .map(|(k, v)| format!("{k}:{v}"))
-        .collect::<Vec<_>>()
-        .join(", ")
 }
 
 /// `POST /app/installations/{id}/access_tokens`.
 pub fn mint(
-    client: &Client,
+    github: &GitHub,
     jwt: &AppJwt,
     installation: u64,
     scope: &Scope,
 ) -> Result<Token, Error> {
     let path = format!("/app/installations/{installation}/access_tokens");
-    let action = format!("the token request (POST {path})");
-    let resp = client.send(Method::Post, &path, Auth::App(jwt), Some(&scope.body()))?;
+    let body = scope.body();
+    let (resp, call) = github.send(
+        Purpose::TokenRequest,
+        Method::Post,
+        &path,
+        Auth::App(jwt),
+        Some(&body),
+    )?;
     match resp.status {
         201 | 200 => {
-            let token: Token = resp.json(&action)?;
+            let mut token: Token = resp.json(&call)?;
             if token.token.is_empty() || token.token.chars().any(char::is_whitespace) {
                 return Err(Error::BadResponse {
-                    action,
-                    reason: "the token field is empty or contains whitespace".into(),
+                    call,
+                    reason: BadAnswer::TokenShape,
                 });
             }
+            token.expires = crate::time::parse_iso8601(&token.expires_at);
             Ok(token)
         }
         404 => Err(Error::InstallationIdNotFound { id: installation }),
         422 => Err(Error::Unprocessable {
-            message: resp.message(),
-            requested: scope.describe(),
+            message: github::message(&resp),
+            repositories: scope.repositories.to_vec(),
+            permissions: scope.permissions.clone(),
         }),
-        _ => Err(github::api_error(&resp, &action)),
+        _ => Err(github::api_error(&resp, call)),
     }
 }
 
@@ -129,20 +119,44 @@ pub enum Revoked {
     AlreadyInvalid,
 }
 
-/// `DELETE /installation/token` with the token itself.
-pub fn revoke(client: &Client, token: &str) -> Result<Revoked, Error> {
-    let action = "the revocation (DELETE /installation/token)";
-    let resp = client.send(
+/// A token this young may not have reached every GitHub server yet.
+pub const FRESH_SECS: i64 = 60;
+/// How long GitHub's installation tokens live, so the minting time follows from the expiry.
+pub const LIFETIME_SECS: i64 = 3600;
+
+/// Whether a token expiring at `expires` (GitHub's time) is fresh at `now`.
+pub fn is_fresh(expires: i64, now: i64) -> bool {
+    now - (expires - LIFETIME_SECS) < FRESH_SECS
+}
+
+/// `DELETE /installation/token` with the token itself; `fresh` allows one retry
+/// for replication lag.
+pub fn revoke(github: &GitHub, token: &str, fresh: bool) -> Result<Revoked, Error> {
+    let auth = Auth::Token { token, fresh };
+    let (resp, call) = github.send(
+        Purpose::Revocation,
         Method::Delete,
         "/installation/token",
-        Auth::FreshToken(token),
+        auth,
         None,
     )?;
     match resp.status {
         204 | 200 => Ok(Revoked::Done),
         401 => Ok(Revoked::AlreadyInvalid),
-        _ => Err(github::api_error(&resp, action)),
+        _ => Err(github::api_error(&resp, call)),
     }
+}
+
+/// Revokes `token` at the API `connection` names, on GitHub's `clock`.
+pub fn revoke_with(
+    connection: &Connection,
+    clock: GithubClock,
+    token: &str,
+    fresh: bool,
+) -> Result<Revoked, Error> {
+    let transport = Transport::new(connection.ca_certificates.as_deref())?;
+    let github = GitHub::new(&transport, &connection.api_url, clock)?;
+    revoke(&github, token, fresh)
 }
 
 #[cfg(test)]
@@ -170,9 +184,14 @@ mod tests {
             scope.body(),
             json!({"repositories": ["a"], "permissions": {"contents": "read"}})
         );
-        assert_eq!(
-            scope.describe(),
-            "repositories a; permissions contents:read"
-        );
+    }
+
+    #[test]
+    fn fresh_means_minted_within_a_minute() {
+        let now = 10_000;
+        assert!(is_fresh(now + 3600, now));
+        assert!(is_fresh(now + 3600 - 59, now));
+        assert!(!is_fresh(now + 3600 - 60, now));
+        assert!(!is_fresh(now + 1800, now));
     }
 }

@@ -805,8 +805,13 @@ fn malformed_proxy_url_is_refused_without_showing_it() {
     step.var("HTTP_PROXY", "http://user:s3cret@");
     let (run, took) = timed_main(&step);
     let err = the_error(&run);
-    assert!(err.starts_with("::error title=Invalid input::"), "{err}");
+    assert!(
+        err.starts_with("::error title=Invalid proxy setting::"),
+        "{err}"
+    );
     assert!(err.contains("HTTP_PROXY"), "{err}");
+    // Its own error, not a command-line mistake: nothing to run `--help` for.
+    assert!(!err.contains("--help"), "{err}");
     assert!(gh.requests().is_empty());
     assert!(took < Duration::from_secs(5), "{took:?}");
     assert_no_secrets(&gh, &run, &["s3cret"]);

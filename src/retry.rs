@@ -1,0 +1,218 @@
+//! Whether to try a request again, as a pure function of what the attempt
+//! produced, how many attempts there were and how much of the run's budget is
+//! left. The service's own readings (which rate limit, how long it asked to wait)
+//! arrive already made; nothing here reads a clock, sleeps or draws a random number.
+
+use std::time::Duration;
+
+/// Attempts per request, first one included.
+pub const MAX_ATTEMPTS: u32 = 4;
+/// The longest wait the program accepts from `Retry-After` or a rate-limit reset.
+pub const MAX_WAIT: Duration = Duration::from_secs(60);
+/// An attempt starts only with at least this much of the budget left, and a
+/// retry is planned only if it leaves this much after its wait.
+pub const MIN_LEFT: Duration = Duration::from_secs(1);
+
+/// Which rate limit an answer reports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Limit {
+    /// GitHub's primary limit: `x-ratelimit-remaining: 0`.
+    Primary,
+    /// GitHub's secondary limit.
+    Secondary,
+    /// A 429 without more detail.
+    TooManyRequests,
+}
+
+/// What one attempt produced, as far as retrying goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// An answer.
+    Answer {
+        /// Its status.
+        status: u16,
+        /// The rate limit it reports, if any.
+        limit: Option<Limit>,
+        /// The wait the server asked for (`Retry-After`, a reset time), if any.
+        asked: Option<Duration>,
+    },
+    /// No answer; `transient` when another attempt could get one.
+    Failed {
+        /// A network hiccup rather than TLS, a size cap or proxy credentials.
+        transient: bool,
+    },
+}
+
+/// What to do next.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Decision {
+    /// Use this answer, whatever its status.
+    Done,
+    /// Try again after `wait`; `asked` when the server set it.
+    Retry {
+        /// The wait.
+        wait: Duration,
+        /// Whether the server asked for it.
+        asked: bool,
+    },
+    /// Stop: a failure that retrying cannot help, or the last attempt failed.
+    Fail,
+    /// Stop: the server asks for a wait longer than [`MAX_WAIT`].
+    WaitTooLong(Duration),
+    /// Stop: the wait would run past the budget.
+    OutOfBudget,
+}
+
+/// The decision after attempt number `attempt` (from 1), with `left` of the
+/// run's budget remaining; `jitter` in `[0, 1)` spreads the backoff.
+pub fn decide(outcome: Outcome, attempt: u32, left: Duration, jitter: f64) -> Decision {
+    let last = attempt >= MAX_ATTEMPTS;
+    let (wait, asked) = match outcome {
+        Outcome::Failed { transient: false } => return Decision::Fail,
+        Outcome::Failed { transient: true } if last => return Decision::Fail,
+        Outcome::Failed { transient: true } => (backoff(attempt, jitter), false),
+        Outcome::Answer { status, limit, .. } if limit.is_none() && status < 500 => {
+            return Decision::Done;
+        }
+        Outcome::Answer { .. } if last => return Decision::Done,
+        Outcome::Answer { asked: Some(w), .. } if w > MAX_WAIT => {
+            return Decision::WaitTooLong(w);
+        }
+        Outcome::Answer { asked: Some(w), .. } => (w, true),
+        Outcome::Answer { asked: None, .. } => (backoff(attempt, jitter), false),
+    };
+    if wait + MIN_LEFT > left {
+        return Decision::OutOfBudget;
+    }
+    Decision::Retry { wait, asked }
+}
+
+/// Whether another attempt may start with `left` of the budget.
+pub fn can_start(left: Duration) -> bool {
+    left >= MIN_LEFT
+}
+
+/// Exponential backoff: about 1, 2, 4 s, each scaled by 0.5 + `jitter`.
+pub fn backoff(attempt: u32, jitter: f64) -> Duration {
+    let base = Duration::from_secs(1 << (attempt.max(1) - 1).min(5));
+    base / 2 + base.mul_f64(jitter.clamp(0.0, 1.0))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use Decision::*;
+
+    const S: fn(u64) -> Duration = Duration::from_secs;
+
+    fn answer(status: u16, limit: Option<Limit>, asked: Option<u64>) -> Outcome {
+        Outcome::Answer {
+            status,
+            limit,
+            asked: asked.map(S),
+        }
+    }
+
+    #[test]
+    fn the_table() {
+        let plenty = S(120);
+        let transient = Outcome::Failed { transient: true };
+        let retry = |ms: u64, asked| Retry {
+            wait: Duration::from_millis(ms),
+            asked,
+        };
+        // (outcome, attempt, budget left, jitter, decision)
+        let table = [
+            (answer(200, None, None), 1, plenty, 0.5, Done),
+            (answer(404, None, None), 1, plenty, 0.5, Done),
+            (answer(401, None, Some(5)), 1, plenty, 0.5, Done),
+            (answer(502, None, None), 1, plenty, 0.5, retry(1000, false)),
+            (answer(500, None, None), 3, plenty, 0.0, retry(2000, false)),
+            (answer(500, None, None), 3, plenty, 0.99, retry(5960, false)),
+            (
+                answer(503, None, Some(3)),
+                1,
+                plenty,
+                0.5,
+                retry(3000, true),
+            ),
+            (answer(503, None, None), MAX_ATTEMPTS, plenty, 0.5, Done),
+            (
+                answer(429, Some(Limit::TooManyRequests), Some(7)),
+                1,
+                plenty,
+                0.5,
+                retry(7000, true),
+            ),
+            (
+                answer(429, Some(Limit::TooManyRequests), None),
+                2,
+                plenty,
+                0.0,
+                retry(1000, false),
+            ),
+            (
+                answer(403, Some(Limit::Secondary), Some(60)),
+                1,
+                plenty,
+                0.5,
+                retry(60_000, true),
+            ),
+            (
+                answer(403, Some(Limit::Primary), Some(3600)),
+                1,
+                plenty,
+                0.5,
+                WaitTooLong(S(3600)),
+            ),
+            (
+                answer(503, None, Some(61)),
+                1,
+                plenty,
+                0.5,
+                WaitTooLong(S(61)),
+            ),
+            (
+                answer(403, Some(Limit::Secondary), Some(60)),
+                1,
+                S(60),
+                0.5,
+                OutOfBudget,
+            ),
+            (answer(502, None, None), 1, S(1), 0.5, OutOfBudget),
+            (transient, 1, plenty, 0.5, retry(1000, false)),
+            (transient, 2, plenty, 0.5, retry(2000, false)),
+            (transient, MAX_ATTEMPTS, plenty, 0.5, Fail),
+            (transient, 1, Duration::from_millis(1500), 0.5, OutOfBudget),
+            (Outcome::Failed { transient: false }, 1, plenty, 0.5, Fail),
+        ];
+        for (outcome, attempt, left, jitter, want) in table {
+            let got = decide(outcome, attempt, left, jitter);
+            let close = match (got, want) {
+                (Retry { wait: a, asked: x }, Retry { wait: b, asked: y }) => {
+                    x == y && a.abs_diff(b) < Duration::from_millis(1)
+                }
+                _ => got == want,
+            };
+            assert!(
+                close,
+                "{outcome:?} attempt {attempt}, {left:?} left: {got:?}, want {want:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn backoff_doubles_within_its_spread() {
+        for attempt in 1..=3 {
+            let base = S(1 << (attempt - 1));
+            assert_eq!(backoff(attempt, 0.0), base / 2);
+            assert!(backoff(attempt, 0.999) < base * 3 / 2);
+        }
+    }
+
+    #[test]
+    fn an_attempt_needs_a_second_of_budget() {
+        assert!(can_start(S(1)));
+        assert!(!can_start(Duration::from_millis(999)));
+    }
+}

@@ -1,0 +1,520 @@
+//! Sending HTTP requests: one attempt (connect, send, read a capped answer), and
+//! the request loop that repeats it as [`retry::decide`] says.
+//!
+//! A [`Transport`] is made once per run and owns what every request shares: the
+//! run-wide network budget, the timeouts, the CA roots (bundled, `SSL_CERT_FILE`,
+//! `SSL_CERT_DIR`, the `ca-certificates` input). An [`Endpoint`] is one service's
+//! root URL with the proxy chosen for it (`NO_PROXY` applies per URL) and,
+//! optionally, one more CA file of its own. Any service can have one: the GitHub
+//! API, a key service (`https://kms.us-east-1.amazonaws.com/`, a Vault address),
+//! the runner's OIDC token URL. A caller gives each [`Request`] its own headers
+//! and raw body bytes, and a [`Reader`] that says how the service's answers read
+//! for retrying; transient failures, 5xx and 429 are retried within the budget,
+//! every other status is returned to the caller. Nothing GitHub-specific lives
+//! here: GitHub's headers, rate-limit readings, clock skew and a fresh token's
+//! replication lag are in `github.rs`, so requests to other hosts never get them.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use ring::rand::{SecureRandom, SystemRandom};
+use serde::de::DeserializeOwned;
+use ureq::tls::{Certificate, RootCerts, TlsConfig};
+
+use crate::error::{BadAnswer, Call, Cause, Error, Last, Note, Who};
+use crate::net::{self, ProxyChoice};
+use crate::report;
+use crate::retry::{self, Decision, Limit, Outcome};
+use crate::url::ServiceUrl;
+
+/// Connect timeout.
+pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+/// One request, from connect to the last byte of the answer.
+pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+/// All requests of one run together, attempts and waits included.
+pub const TOTAL_BUDGET: Duration = Duration::from_secs(120);
+/// Answers larger than this are refused (a 500-repository token answer is a few MB).
+pub const BODY_LIMIT: u64 = 16 * 1024 * 1024;
+
+const USER_AGENT: &str = concat!("app-token-action/", env!("CARGO_PKG_VERSION"));
+
+/// An HTTP method the program uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Method {
+    /// GET.
+    Get,
+    /// POST, with a body.
+    Post,
+    /// DELETE.
+    Delete,
+}
+
+impl std::fmt::Display for Method {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Method::Get => "GET",
+            Method::Post => "POST",
+            Method::Delete => "DELETE",
+        })
+    }
+}
+
+/// One request to an endpoint.
+#[derive(Debug, Clone)]
+pub struct Request {
+    /// The method.
+    pub method: Method,
+    /// The path under the endpoint's URL, from `/`.
+    pub path: String,
+    /// Headers besides `User-Agent`.
+    pub headers: Vec<(&'static str, String)>,
+    /// The body of a POST.
+    pub body: Option<Vec<u8>>,
+}
+
+/// A complete answer.
+#[derive(Debug)]
+pub struct Response {
+    /// The status code.
+    pub status: u16,
+    headers: Vec<(String, String)>,
+    /// The body text.
+    pub body: String,
+    /// How many attempts it took.
+    pub attempts: u32,
+}
+
+impl Response {
+    /// An answer as the program got it (for readers' tests).
+    pub fn new(status: u16, headers: &[(&str, &str)], body: &str) -> Response {
+        Response {
+            status,
+            headers: headers
+                .iter()
+                .map(|(n, v)| ((*n).to_string(), (*v).to_string()))
+                .collect(),
+            body: body.to_string(),
+            attempts: 1,
+        }
+    }
+
+    /// A header by case-insensitive name.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// The body as `T`; the error never quotes the body (it may hold a token).
+    pub fn json<T: DeserializeOwned>(&self, call: &Call) -> Result<T, Error> {
+        serde_json::from_str(&self.body).map_err(|e| Error::BadResponse {
+            call: call.clone(),
+            reason: BadAnswer::NotJson {
+                category: format!("{:?}", e.classify()),
+                line: e.line(),
+                column: e.column(),
+            },
+        })
+    }
+
+    /// `Retry-After` as a wait: seconds, or an HTTP date against the answer's `Date`.
+    pub fn retry_after(&self) -> Option<Duration> {
+        let v = self.header("retry-after")?.trim();
+        if let Ok(secs) = v.parse::<u64>() {
+            return Some(Duration::from_secs(secs));
+        }
+        let at = crate::time::parse_http_date(v)?;
+        Some(Duration::from_secs(
+            at.saturating_sub(self.date()).max(0) as u64
+        ))
+    }
+
+    /// The server's `Date`, else this machine's time.
+    pub fn date(&self) -> i64 {
+        self.header("date")
+            .and_then(crate::time::parse_http_date)
+            .unwrap_or_else(crate::time::now)
+    }
+}
+
+/// How one service's answers read for retrying.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Reading {
+    /// The rate limit the answer reports.
+    pub limit: Option<Limit>,
+    /// The wait the server asked for.
+    pub asked: Option<Duration>,
+    /// Remaining quota and request id, for the debug line (GitHub's).
+    pub detail: Option<(String, String)>,
+}
+
+/// What a service's answers mean: who answers, how to read a status for retrying,
+/// and its error text.
+pub trait Reader {
+    /// Who answers, for messages.
+    fn who(&self) -> Who;
+    /// The answer's reading.
+    fn read(&self, resp: &Response) -> Reading;
+    /// The service's error text in an answer.
+    fn message(&self, resp: &Response) -> String;
+}
+
+/// Plain HTTP: 429 is a rate limit, `Retry-After` is the wait, 5xx are retried.
+pub struct PlainHttp {
+    /// The service's host, for messages.
+    pub host: String,
+}
+
+impl Reader for PlainHttp {
+    fn who(&self) -> Who {
+        Who::Host(self.host.clone())
+    }
+
+    fn read(&self, resp: &Response) -> Reading {
+        Reading {
+            limit: (resp.status == 429).then_some(Limit::TooManyRequests),
+            asked: resp.retry_after(),
+            detail: None,
+        }
+    }
+
+    fn message(&self, resp: &Response) -> String {
+        format!("HTTP {}", resp.status)
+    }
+}
+
+/// The connection settings of a run.
+pub struct Transport {
+    roots: Arc<Vec<Certificate<'static>>>,
+    /// When the run's network budget ends: one bound for all requests of a run.
+    deadline: Instant,
+}
+
+impl Transport {
+    /// The run's transport: its budget starts now; `ca_pem` joins the CA roots.
+    pub fn new(ca_pem: Option<&str>) -> Result<Transport, Error> {
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        Ok(Transport {
+            roots: Arc::new(net::roots(ca_pem)?),
+            deadline: Instant::now() + TOTAL_BUDGET,
+        })
+    }
+
+    fn left(&self) -> Duration {
+        self.deadline.saturating_duration_since(Instant::now())
+    }
+
+    /// An endpoint for the service at `base`, trusting `extra_ca` (PEM) too.
+    pub fn endpoint(
+        &self,
+        base: &ServiceUrl,
+        extra_ca: Option<&str>,
+    ) -> Result<Endpoint<'_>, Error> {
+        let proxy = net::proxy_for(base)?;
+        let roots = match extra_ca {
+            Some(pem) => {
+                let mut all = (*self.roots).clone();
+                all.extend(net::pem_certificates(pem)?);
+                Arc::new(all)
+            }
+            None => Arc::clone(&self.roots),
+        };
+        let tls = TlsConfig::builder()
+            .root_certs(RootCerts::Specific(roots))
+            .build();
+        let agent = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .user_agent(USER_AGENT)
+            .timeout_connect(Some(CONNECT_TIMEOUT))
+            .timeout_global(Some(REQUEST_TIMEOUT))
+            .tls_config(tls)
+            .proxy(proxy.as_ref().map(|p| p.proxy.clone()))
+            .build()
+            .new_agent();
+        Ok(Endpoint {
+            transport: self,
+            agent,
+            base: base.clone(),
+            proxy,
+        })
+    }
+}
+
+/// One service's root, reached through the run's transport.
+pub struct Endpoint<'t> {
+    transport: &'t Transport,
+    agent: ureq::Agent,
+    base: ServiceUrl,
+    proxy: Option<ProxyChoice>,
+}
+
+impl Endpoint<'_> {
+    /// Sends `req`, retrying as [`retry::decide`] says with `reader`'s readings.
+    /// Returns the final answer whatever its status; fails only when no usable
+    /// answer came.
+    pub fn send(&self, req: &Request, reader: &dyn Reader) -> Result<Response, Error> {
+        let started = Instant::now();
+        let mut attempt = 1;
+        loop {
+            let left = self.transport.left();
+            if !retry::can_start(left) {
+                let last = Last::BudgetSpent {
+                    secs: TOTAL_BUDGET.as_secs(),
+                };
+                return Err(self.exhausted(req, started, attempt - 1, last));
+            }
+            let (result, outcome, last) = self.attempt(req, REQUEST_TIMEOUT.min(left), reader);
+            match retry::decide(outcome, attempt, self.transport.left(), jitter()) {
+                Decision::Done | Decision::Fail => return self.finish(req, result, attempt),
+                Decision::WaitTooLong(wait) => {
+                    let message = result.map_or_else(|c| c.to_string(), |r| reader.message(&r));
+                    return Err(rate_limited(self.call(req), reader.who(), message, wait));
+                }
+                Decision::OutOfBudget => return Err(self.exhausted(req, started, attempt, last)),
+                Decision::Retry { wait, asked } => {
+                    report::note(&Note::Retry {
+                        last,
+                        call: self.call(req),
+                        wait,
+                        next: attempt + 1,
+                        asked: asked.then(|| reader.who()),
+                    });
+                    std::thread::sleep(wait);
+                    attempt += 1;
+                }
+            }
+        }
+    }
+
+    fn call(&self, req: &Request) -> Call {
+        Call {
+            purpose: None,
+            method: req.method,
+            path: req.path.clone(),
+        }
+    }
+
+    /// One attempt, its reading for the retry decision, and a debug line.
+    fn attempt(
+        &self,
+        req: &Request,
+        timeout: Duration,
+        reader: &dyn Reader,
+    ) -> (Result<Response, Cause>, Outcome, Last) {
+        let started = Instant::now();
+        let result = self.once(req, timeout);
+        let (outcome, last, detail) = match &result {
+            Ok(resp) => {
+                let reading = reader.read(resp);
+                let outcome = Outcome::Answer {
+                    status: resp.status,
+                    limit: reading.limit,
+                    asked: reading.asked,
+                };
+                let last = Last::Answer {
+                    who: reader.who(),
+                    status: resp.status,
+                    limit: reading.limit,
+                };
+                (outcome, last, reading.detail)
+            }
+            Err(cause) => {
+                let transient =
+                    !matches!(cause, Cause::Tls(_) | Cause::TooLarge(_) | Cause::ProxyAuth);
+                (
+                    Outcome::Failed { transient },
+                    Last::Failed(cause.clone()),
+                    None,
+                )
+            }
+        };
+        report::note(&Note::Attempt {
+            method: req.method,
+            path: req.path.clone(),
+            result: result.as_ref().map(|r| r.status).map_err(Clone::clone),
+            elapsed: started.elapsed(),
+            github: detail,
+        });
+        (result, outcome, last)
+    }
+
+    /// Sends once and reads the answer up to [`BODY_LIMIT`].
+    fn once(&self, req: &Request, timeout: Duration) -> Result<Response, Cause> {
+        let url = self.base.join(&req.path);
+        let mut builder = ureq::http::Request::builder()
+            .method(req.method.to_string().as_str())
+            .uri(&url);
+        for (name, value) in &req.headers {
+            builder = builder.header(*name, value);
+        }
+        let request = builder
+            .body(req.body.clone().unwrap_or_default())
+            .map_err(|e| Cause::Other(e.to_string()))?;
+        let config = self
+            .agent
+            .configure_request(request)
+            .timeout_global(Some(timeout));
+        let mut resp = self.agent.run(config.build()).map_err(cause)?;
+        let status = resp.status().as_u16();
+        let headers = resp
+            .headers()
+            .iter()
+            .map(|(n, v)| (n.as_str().to_string(), v.to_str().unwrap_or("").to_string()))
+            .collect();
+        let body = resp
+            .body_mut()
+            .with_config()
+            .limit(BODY_LIMIT)
+            .read_to_string()
+            .map_err(cause)?;
+        Ok(Response {
+            status,
+            headers,
+            body,
+            attempts: 1,
+        })
+    }
+
+    fn finish(
+        &self,
+        req: &Request,
+        result: Result<Response, Cause>,
+        attempt: u32,
+    ) -> Result<Response, Error> {
+        let cause = match result {
+            Ok(mut resp) => {
+                resp.attempts = attempt;
+                return Ok(resp);
+            }
+            Err(cause) => cause,
+        };
+        let (call, host, proxy) = (
+            self.call(req),
+            self.base.authority().to_string(),
+            self.shown_proxy(),
+        );
+        Err(match cause {
+            Cause::Tls(reason) => Error::Tls {
+                call,
+                host,
+                proxy,
+                reason,
+            },
+            Cause::TooLarge(n) => Error::BadResponse {
+                call,
+                reason: BadAnswer::TooLarge(n),
+            },
+            cause => Error::Network {
+                call,
+                host,
+                proxy,
+                attempts: if cause == Cause::ProxyAuth {
+                    1
+                } else {
+                    attempt
+                },
+                cause,
+            },
+        })
+    }
+
+    fn shown_proxy(&self) -> Option<String> {
+        self.proxy.as_ref().map(|p| p.shown.clone())
+    }
+
+    fn exhausted(&self, req: &Request, started: Instant, attempts: u32, last: Last) -> Error {
+        Error::Exhausted {
+            call: self.call(req),
+            elapsed_secs: started.elapsed().as_secs(),
+            attempts,
+            last,
+        }
+    }
+}
+
+fn rate_limited(call: Call, who: Who, message: String, wait: Duration) -> Error {
+    Error::RateLimited {
+        call,
+        who,
+        message,
+        retry_at: crate::time::format_iso8601(crate::time::now() + wait.as_secs() as i64),
+        wait_secs: wait.as_secs(),
+    }
+}
+
+/// A random fraction in `[0, 1)`, to spread retries.
+fn jitter() -> f64 {
+    let mut b = [0u8; 4];
+    let _ = SystemRandom::new().fill(&mut b);
+    f64::from(u32::from_le_bytes(b)) / (f64::from(u32::MAX) + 1.0)
+}
+
+/// Describes a ureq error without quoting anything the server sent.
+fn cause(e: ureq::Error) -> Cause {
+    use ureq::Error as E;
+    match e {
+        E::Timeout(_) => Cause::Timeout,
+        E::HostNotFound => Cause::HostNotFound,
+        E::ConnectionFailed => Cause::ConnectionFailed,
+        E::BodyExceedsLimit(n) => Cause::TooLarge(n),
+        E::Tls(msg) => Cause::Tls(msg.to_string()),
+        E::Rustls(e) => Cause::Tls(e.to_string()),
+        E::ConnectProxyFailed(msg) if msg.starts_with("proxy server responded 407") => {
+            Cause::ProxyAuth
+        }
+        E::ConnectProxyFailed(msg) => Cause::ProxyRefused(msg),
+        E::Io(io) => {
+            // rustls reports certificate problems as InvalidData I/O errors.
+            if let Some(e) = io.get_ref().and_then(|r| r.downcast_ref::<rustls::Error>()) {
+                return Cause::Tls(e.to_string());
+            }
+            use std::io::ErrorKind as K;
+            match io.kind() {
+                K::ConnectionRefused => Cause::Refused,
+                K::ConnectionReset | K::ConnectionAborted => Cause::Reset,
+                K::UnexpectedEof => Cause::ClosedEarly,
+                K::TimedOut | K::WouldBlock => Cause::Timeout,
+                _ => Cause::Io(io.to_string()),
+            }
+        }
+        E::Protocol(p) => Cause::Protocol(p.to_string()),
+        other => Cause::Other(other.to_string()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn plain_http_reads_429_and_retry_after_only() {
+        let plain = PlainHttp {
+            host: "kms.example.com".into(),
+        };
+        let r = plain.read(&Response::new(429, &[("Retry-After", "3")], ""));
+        assert_eq!(r.limit, Some(Limit::TooManyRequests));
+        assert_eq!(r.asked, Some(Duration::from_secs(3)));
+        // GitHub's headers mean nothing to another service.
+        let r = plain.read(&Response::new(
+            403,
+            &[("x-ratelimit-remaining", "0"), ("x-ratelimit-reset", "1")],
+            r#"{"message":"You have exceeded a secondary rate limit."}"#,
+        ));
+        assert_eq!(r, Reading::default());
+        assert_eq!(plain.who(), Who::Host("kms.example.com".into()));
+    }
+
+    #[test]
+    fn retry_after_as_a_date_is_read_against_the_answers_date() {
+        let r = Response::new(
+            503,
+            &[
+                ("Date", "Sun, 06 Nov 1994 08:49:37 GMT"),
+                ("Retry-After", "Sun, 06 Nov 1994 08:49:40 GMT"),
+            ],
+            "",
+        );
+        assert_eq!(r.retry_after(), Some(Duration::from_secs(3)));
+    }
+}
