@@ -371,6 +371,41 @@ fn permission_typo_suggests_the_name() {
 }
 
 #[test]
+fn logins_slugs_and_ids_are_checked_before_any_request() {
+    let gh = mock();
+    for (input, value) in [
+        ("owner", "acme/../x"),
+        ("enterprise", "big/corp"),
+        ("client-id", "Iv23liMock\nClient01"),
+    ] {
+        let main = Step::new(&gh.url()).input(input, value).main();
+        let e = failed(&main);
+        assert!(e.starts_with("::error title=Invalid input::"), "{e}");
+        assert!(e.contains(&format!("`{input}` must be")), "{e}");
+    }
+    assert!(gh.requests().is_empty(), "{:?}", gh.requests().len());
+}
+
+#[test]
+fn a_lookup_answer_without_an_account_is_named_once() {
+    let gh = MockGithub::builder(Scenario::standard())
+        .fault(
+            Fault::on("GET", "/repos/acme/repo-a/installation")
+                .status(200)
+                .body(r#"{"id":1001,"app_slug":"mock-app"}"#),
+        )
+        .start();
+    let main = Step::new(&gh.url()).main();
+    ok(&main);
+    let summary = main
+        .stdout
+        .lines()
+        .find(|l| l.starts_with("Created an installation token for "))
+        .unwrap_or_else(|| panic!("{}", main.shown()));
+    assert_eq!(summary.matches("installation 1001").count(), 1, "{summary}");
+}
+
+#[test]
 fn permission_level_is_checked() {
     let gh = mock();
     let main = Step::new(&gh.url())

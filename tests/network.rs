@@ -641,6 +641,26 @@ fn fresh_token_404_on_revocation_is_retried_once() {
 }
 
 #[test]
+fn an_old_tokens_401_on_revocation_is_not_retried() {
+    let gh = mock_with(vec![Fault::on("DELETE", REVOKE).fresh_token_lag(1, 401)]);
+    let step = Step::new(&gh.url());
+    let main = step.main();
+    assert_success(&gh, &main);
+    // As if main had minted it half an hour ago: the expiry says so.
+    let mut state = main.state.clone();
+    let expiry = support::http::iso8601(gh.now() + 1800);
+    state.insert("expires_at".into(), expiry);
+    let t = Instant::now();
+    let post = step.post_with_state(&state);
+    let took = t.elapsed();
+    assert_eq!(post.code, 0, "{}", post.log());
+    assert_eq!(gh.count("DELETE", REVOKE), 1, "no replication-lag retry");
+    assert!(post.stdout.contains("already invalid"), "{}", post.stdout);
+    assert!(took < Duration::from_millis(900), "{took:?}");
+    assert_no_secrets(&gh, &post, &[]);
+}
+
+#[test]
 fn fresh_token_lag_on_bot_user_lookup_is_retried_once() {
     let gh = mock_with(vec![
         Fault::on("GET", "/users/mock-app").fresh_token_lag(1, 404),
