@@ -50,7 +50,6 @@ pub struct RawPermission {
     pub input: String,
     /// The API name it maps to.
     pub name: String,
-    /// The level.
     pub level: String,
 }
 
@@ -340,30 +339,31 @@ fn refuse_secrets(raw: &Raw) -> Result<(), Error> {
     }
 }
 
+/// `installation-id`: a positive number.
+fn installation_id(v: &str) -> Result<u64, Error> {
+    v.parse::<u64>()
+        .ok()
+        .filter(|&id| id > 0)
+        .ok_or_else(|| Error::InvalidInstallationId {
+            value: Shown::of(v),
+        })
+}
+
 /// How the installation is found, and the bare repository names to scope the
 /// token to (the table: `installation-id`, `enterprise`, `repositories`,
 /// `owner`, else the workflow's repository).
 fn choose_target(raw: &Raw, ctx: &Context) -> Result<(Target, Vec<String>), Error> {
-    let owner_input = match set(&raw.owner) {
-        Some(o) => Some(name("owner", o, NameRule::Login)?),
-        None => None,
-    };
-    let enterprise = match set(&raw.enterprise) {
-        Some(e) => Some(name("enterprise", e, NameRule::EnterpriseSlug)?),
-        None => None,
-    };
+    let owner_input = set(&raw.owner)
+        .map(|o| name("owner", o, NameRule::Login))
+        .transpose()?;
+    let enterprise = set(&raw.enterprise)
+        .map(|e| name("enterprise", e, NameRule::EnterpriseSlug))
+        .transpose()?;
     let repos = split_repositories(set(&raw.repositories).unwrap_or_default())?;
     if repos.len() > MAX_REPOSITORIES {
         return Err(Error::TooManyRepositories { count: repos.len() });
     }
-    let installation_id = match set(&raw.installation_id) {
-        None => None,
-        Some(v) => Some(v.parse::<u64>().ok().filter(|&id| id > 0).ok_or_else(|| {
-            Error::InvalidInstallationId {
-                value: Shown::of(v),
-            }
-        })?),
-    };
+    let installation_id = set(&raw.installation_id).map(installation_id).transpose()?;
 
     if let Some(slug) = enterprise {
         if owner_input.is_some() {

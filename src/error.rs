@@ -152,7 +152,6 @@ pub enum Purpose {
 pub struct Call {
     /// What it was for, when known.
     pub purpose: Option<Purpose>,
-    /// The method.
     pub method: Method,
     /// The path under the service's root.
     pub path: String,
@@ -247,9 +246,7 @@ impl fmt::Display for Cause {
 pub enum Last {
     /// An answer worth retrying.
     Answer {
-        /// Who answered.
         who: Who,
-        /// Its status.
         status: u16,
         /// Which rate limit, if one.
         limit: Option<Limit>,
@@ -257,10 +254,7 @@ pub enum Last {
     /// No answer.
     Failed(Cause),
     /// The run's budget ran out before another attempt.
-    BudgetSpent {
-        /// The budget.
-        secs: u64,
-    },
+    BudgetSpent { secs: u64 },
 }
 
 impl fmt::Display for Last {
@@ -300,9 +294,7 @@ pub enum BadAnswer {
     NotJson {
         /// `Syntax`, `Data`, `Eof`.
         category: String,
-        /// Line.
         line: usize,
-        /// Column.
         column: usize,
     },
     /// Over the size cap.
@@ -894,9 +886,7 @@ pub enum Level {
 pub enum Note {
     /// One attempt's outcome (debug).
     Attempt {
-        /// Method.
         method: Method,
-        /// Path.
         path: String,
         /// The status, or why there was none.
         result: Result<u16, Cause>,
@@ -909,9 +899,7 @@ pub enum Note {
     Retry {
         /// What went wrong.
         last: Last,
-        /// The request.
         call: Call,
-        /// The wait.
         wait: Duration,
         /// The coming attempt's number.
         next: u32,
@@ -925,11 +913,8 @@ pub enum Note {
     },
     /// A just-minted token was refused; one retry after a short wait.
     FreshTokenRetry {
-        /// The status.
         status: u16,
-        /// The request.
         call: Call,
-        /// The wait.
         wait: Duration,
     },
     /// A permission name not in the known list.
@@ -945,7 +930,6 @@ pub enum Note {
     Created {
         /// The installation's account, when looked up.
         account: Option<AccountName>,
-        /// The installation id.
         id: u64,
         /// What the token covers.
         coverage: Coverage,
@@ -956,13 +940,10 @@ pub enum Note {
     },
     /// What `check` proved.
     Checked {
-        /// The app's slug.
         slug: String,
-        /// The app's id.
         app_id: u64,
         /// The installation's account, when known.
         account: Option<AccountName>,
-        /// The installation id.
         id: u64,
         /// `all` or `selected`.
         selection: Option<String>,
@@ -990,16 +971,12 @@ pub enum Note {
     NotRevoked(Box<Error>),
     /// `SSL_CERT_FILE` could not be read.
     CaFileUnread {
-        /// The path.
         path: String,
         /// The system's words.
         error: String,
     },
     /// An `SSL_CERT_DIR` entry could not be read.
-    CaDirUnread {
-        /// The directory.
-        dir: String,
-    },
+    CaDirUnread { dir: String },
     /// The process's own peak RSS, run time and CPU time.
     Resources {
         /// Peak RSS, KiB.
@@ -1043,6 +1020,13 @@ fn ms(d: Duration) -> String {
 
 impl fmt::Display for Note {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.fmt_network(f)
+    }
+}
+
+impl Note {
+    /// The network's lines; the rest in `fmt_flow`.
+    fn fmt_network(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Note::Attempt {
                 method,
@@ -1065,7 +1049,11 @@ impl fmt::Display for Note {
                 result: Err(cause),
                 elapsed,
                 ..
-            } => write!(f, "{method} {path} -> failed in {} ms: {cause}", ms(*elapsed)),
+            } => write!(
+                f,
+                "{method} {path} -> failed in {} ms: {cause}",
+                ms(*elapsed)
+            ),
             Note::Retry {
                 last,
                 call,
@@ -1093,6 +1081,13 @@ impl fmt::Display for Note {
                 "GitHub answered {status} to {call} with the new token; new tokens take a moment to reach every server, so retrying once in {} ms.",
                 wait.as_millis()
             ),
+            _ => self.fmt_flow(f),
+        }
+    }
+
+    /// The lines about the app, the installation and the token; the rest in `fmt_end`.
+    fn fmt_flow(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
             Note::UnknownPermission { name } => write!(
                 f,
                 "`{name}` is not in this version's list of GitHub App permissions; it is sent as given (GitHub adds permissions over time). If GitHub refuses it, check the name against GitHub's documentation."
@@ -1144,6 +1139,13 @@ impl fmt::Display for Note {
                     selection.as_deref().unwrap_or("unknown")
                 )
             }
+            _ => self.fmt_end(f),
+        }
+    }
+
+    /// The post stage's, the CLI's and the CA roots' lines.
+    fn fmt_end(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
             Note::RevocationOff => f.write_str(
                 "skip-token-revoke is set: the token will not be revoked when the job ends.",
             ),
@@ -1183,6 +1185,8 @@ impl fmt::Display for Note {
                 elapsed.as_secs_f64() * 1e3,
                 cpu.as_secs_f64() * 1e3
             ),
+            // Written by `fmt_network` and `fmt_flow`.
+            _ => Ok(()),
         }
     }
 }
@@ -1238,317 +1242,78 @@ mod tests {
     /// Every error with sample details, and what its message must say: the
     /// specifics (so the user knows which thing is wrong) and the remedy.
     fn catalogue() -> Vec<(Error, Vec<&'static str>)> {
+        [input_errors(), local_errors(), api_errors()]
+            .into_iter()
+            .flatten()
+            .collect()
+    }
+
+    /// Errors in the inputs, found before any request.
+    #[rustfmt::skip]
+    fn input_errors() -> Vec<(Error, Vec<&'static str>)> {
+        use Error::*;
+        vec![
+            (MissingAppId, vec!["`client-id`", "`app-id`", "settings page"]),
+            (IdLooksLikeSecret, vec!["client secret", "client ID (Iv...)", "regenerate"]),
+            (ConflictingSpellings { first: s("INPUT_APP-ID"), second: s("INPUT_APP_ID") }, vec!["INPUT_APP-ID", "INPUT_APP_ID", "Set only one"]),
+            (InvalidBoolean { input: "skip-token-revoke", value: Shown::of("yes") }, vec!["skip-token-revoke", "\"yes\"", "true or false"]),
+            (InvalidInstallationId { value: Shown::of("abc") }, vec!["\"abc\"", "positive number"]),
+            (InvalidName { input: "owner", value: Shown::of("acme/../x"), rule: NameRule::Login }, vec!["`owner`", "\"acme/../x\"", "GitHub login", "no slashes"]),
+            (EnterpriseConflict { other: "owner" }, vec!["`owner`", "Remove one"]),
+            (InvalidRepository { entry: Shown::of("a b") }, vec!["\"a b\"", "owner/name"]),
+            (RepositoryOwnerMismatch { given: s("x"), name: s("r"), owner: s("acme"), from_input: true }, vec!["x/r", "`acme`", "(the `owner` input)", "set `owner: x`"]),
+            (TooManyRepositories { count: 600 }, vec!["600", "at most 500", "Split"]),
+            (PermissionLevel { input: s("workflows"), name: s("workflows"), level: Shown::of("read"), accepted: &["write"] }, vec!["permission-workflows", "\"read\"", "workflows accepts: write"]),
+            (PermissionTypo { given: s("content"), suggestion: "pull_requests" }, vec!["\"content\"", "`pull_requests`", "`permission-pull-requests`"]),
+            (PermissionSyntax { value: Shown::of("contents") }, vec!["NAME=LEVEL", "\"contents\""]),
+            (MissingEnv { var: "GITHUB_REPOSITORY", need: Need::RepositoryShape }, vec!["GITHUB_REPOSITORY is not set", "owner/name", "Set `owner`"]),
+            (InvalidApiUrl { url: Shown::url("ftp://u:p@x") }, vec!["\"ftp://x\"", "https://api.github.com"]),
+            (InsecureApiUrl { url: Shown::of("http://x") }, vec!["\"http://x\"", "Use https"]),
+        ]
+    }
+
+    /// Errors of the key, the CA certificates, the proxy, the command line and the files.
+    #[rustfmt::skip]
+    fn local_errors() -> Vec<(Error, Vec<&'static str>)> {
+        use Error::*;
+        let io = || std::io::Error::new(std::io::ErrorKind::NotFound, "No such file");
+        vec![
+            (SecretInInput { input: s("owner") }, vec!["`owner`", "not shown", "`private-key`", "rotate"]),
+            (Key(KeyError::Ec), vec!["EC key", "RS256", "Private keys"]),
+            (CaCertificates, vec!["`ca-certificates`", "no certificate", "BEGIN CERTIFICATE"]),
+            (Proxy { var: "HTTPS_PROXY" }, vec!["HTTPS_PROXY", "not shown", "unset"]),
+            (MissingValue { flag: s("--owner") }, vec!["--owner", "--help"]),
+            (MissingKeyFile, vec!["--private-key-file", "--help"]),
+            (EmptyStdin, vec!["stdin", "--help"]),
+            (UnknownOption { option: Shown::of("--x") }, vec!["\"--x\"", "--help"]),
+            (UnknownCommand { command: Shown::of("frob") }, vec!["unknown command", "\"frob\""]),
+            (ReadFile { what: FileKind::PrivateKey, path: s("/k.pem"), source: io() }, vec!["the private key", "/k.pem", "No such file"]),
+            (InstallationNotFound { target: Target::Account(s("nobody")), path: s("/users/nobody/installation"), server: s("https://github.com") }, vec!["the account nobody", "404", "Install the app", "https://github.com/settings/installations"]),
+        ]
+    }
+
+    /// Errors from GitHub's answers, the network and the outputs.
+    #[rustfmt::skip]
+    fn api_errors() -> Vec<(Error, Vec<&'static str>)> {
         use Error::*;
         let io = || std::io::Error::new(std::io::ErrorKind::NotFound, "No such file");
         let get_app = || call(None, Method::Get, "/app");
         vec![
-            (
-                MissingAppId,
-                vec!["`client-id`", "`app-id`", "settings page"],
-            ),
-            (
-                IdLooksLikeSecret,
-                vec!["client secret", "client ID (Iv...)", "regenerate"],
-            ),
-            (
-                ConflictingSpellings {
-                    first: s("INPUT_APP-ID"),
-                    second: s("INPUT_APP_ID"),
-                },
-                vec!["INPUT_APP-ID", "INPUT_APP_ID", "Set only one"],
-            ),
-            (
-                InvalidBoolean {
-                    input: "skip-token-revoke",
-                    value: Shown::of("yes"),
-                },
-                vec!["skip-token-revoke", "\"yes\"", "true or false"],
-            ),
-            (
-                InvalidInstallationId {
-                    value: Shown::of("abc"),
-                },
-                vec!["\"abc\"", "positive number"],
-            ),
-            (
-                InvalidName {
-                    input: "owner",
-                    value: Shown::of("acme/../x"),
-                    rule: NameRule::Login,
-                },
-                vec!["`owner`", "\"acme/../x\"", "GitHub login", "no slashes"],
-            ),
-            (
-                EnterpriseConflict { other: "owner" },
-                vec!["`owner`", "Remove one"],
-            ),
-            (
-                InvalidRepository {
-                    entry: Shown::of("a b"),
-                },
-                vec!["\"a b\"", "owner/name"],
-            ),
-            (
-                RepositoryOwnerMismatch {
-                    given: s("x"),
-                    name: s("r"),
-                    owner: s("acme"),
-                    from_input: true,
-                },
-                vec!["x/r", "`acme`", "(the `owner` input)", "set `owner: x`"],
-            ),
-            (
-                TooManyRepositories { count: 600 },
-                vec!["600", "at most 500", "Split"],
-            ),
-            (
-                PermissionLevel {
-                    input: s("workflows"),
-                    name: s("workflows"),
-                    level: Shown::of("read"),
-                    accepted: &["write"],
-                },
-                vec![
-                    "permission-workflows",
-                    "\"read\"",
-                    "workflows accepts: write",
-                ],
-            ),
-            (
-                PermissionTypo {
-                    given: s("content"),
-                    suggestion: "pull_requests",
-                },
-                vec![
-                    "\"content\"",
-                    "`pull_requests`",
-                    "`permission-pull-requests`",
-                ],
-            ),
-            (
-                PermissionSyntax {
-                    value: Shown::of("contents"),
-                },
-                vec!["NAME=LEVEL", "\"contents\""],
-            ),
-            (
-                MissingEnv {
-                    var: "GITHUB_REPOSITORY",
-                    need: Need::RepositoryShape,
-                },
-                vec!["GITHUB_REPOSITORY is not set", "owner/name", "Set `owner`"],
-            ),
-            (
-                InvalidApiUrl {
-                    url: Shown::url("ftp://u:p@x"),
-                },
-                vec!["\"ftp://x\"", "https://api.github.com"],
-            ),
-            (
-                InsecureApiUrl {
-                    url: Shown::of("http://x"),
-                },
-                vec!["\"http://x\"", "Use https"],
-            ),
-            (
-                SecretInInput { input: s("owner") },
-                vec!["`owner`", "not shown", "`private-key`", "rotate"],
-            ),
-            (Key(KeyError::Ec), vec!["EC key", "RS256", "Private keys"]),
-            (
-                CaCertificates,
-                vec!["`ca-certificates`", "no certificate", "BEGIN CERTIFICATE"],
-            ),
-            (
-                Proxy { var: "HTTPS_PROXY" },
-                vec!["HTTPS_PROXY", "not shown", "unset"],
-            ),
-            (
-                MissingValue { flag: s("--owner") },
-                vec!["--owner", "--help"],
-            ),
-            (MissingKeyFile, vec!["--private-key-file", "--help"]),
-            (EmptyStdin, vec!["stdin", "--help"]),
-            (
-                UnknownOption {
-                    option: Shown::of("--x"),
-                },
-                vec!["\"--x\"", "--help"],
-            ),
-            (
-                UnknownCommand {
-                    command: Shown::of("frob"),
-                },
-                vec!["unknown command", "\"frob\""],
-            ),
-            (
-                ReadFile {
-                    what: FileKind::PrivateKey,
-                    path: s("/k.pem"),
-                    source: io(),
-                },
-                vec!["the private key", "/k.pem", "No such file"],
-            ),
-            (
-                InstallationNotFound {
-                    target: Target::Account(s("nobody")),
-                    path: s("/users/nobody/installation"),
-                    server: s("https://github.com"),
-                },
-                vec![
-                    "the account nobody",
-                    "404",
-                    "Install the app",
-                    "https://github.com/settings/installations",
-                ],
-            ),
-            (
-                InstallationIdNotFound { id: 42 },
-                vec!["Installation 42", "`installation-id`"],
-            ),
-            (
-                KeyMismatch,
-                vec![
-                    "A JSON web token could not be decoded",
-                    "does not belong",
-                    "same app",
-                ],
-            ),
-            (
-                NoPublicKey,
-                vec![
-                    "Integration must generate a public key",
-                    "client ID (Iv...)",
-                    "not a client secret",
-                ],
-            ),
-            (
-                ClockSkew {
-                    message: s("'Expiration time' claim ('exp') is too far in the future"),
-                },
-                vec!["too far in the future", "NTP"],
-            ),
+            (InstallationIdNotFound { id: 42 }, vec!["Installation 42", "`installation-id`"]),
+            (KeyMismatch, vec!["A JSON web token could not be decoded", "does not belong", "same app"]),
+            (NoPublicKey, vec!["Integration must generate a public key", "client ID (Iv...)", "not a client secret"]),
+            (ClockSkew { message: s("'Expiration time' claim ('exp') is too far in the future") }, vec!["too far in the future", "NTP"]),
             (Signing, vec!["could not be signed", "Retry"]),
-            (
-                Unauthorized {
-                    call: call(
-                        Some(Purpose::Revocation),
-                        Method::Delete,
-                        "/installation/token",
-                    ),
-                    message: s("Bad credentials"),
-                },
-                vec![
-                    "the revocation (DELETE /installation/token)",
-                    "401",
-                    "Bad credentials",
-                ],
-            ),
-            (
-                Unprocessable {
-                    message: s("The permissions requested are not granted to this installation."),
-                    repositories: vec![s("a")],
-                    permissions: BTreeMap::from([(s("issues"), s("write"))]),
-                },
-                vec![
-                    "not granted",
-                    "repositories a; permissions issues:write",
-                    "Permissions",
-                    "accepted on the installation",
-                ],
-            ),
-            (
-                RateLimited {
-                    call: get_app(),
-                    who: Who::GitHub,
-                    message: s("API rate limit exceeded"),
-                    retry_at: s("2026-11-23T12:00:00Z"),
-                    wait_secs: 3600,
-                },
-                vec![
-                    "GitHub's rate limit",
-                    "GET /app",
-                    "Retry after 2026-11-23T12:00:00Z",
-                    "3600 s",
-                    "at most 60 s",
-                ],
-            ),
-            (
-                Api {
-                    call: call(None, Method::Post, "/x"),
-                    status: 502,
-                    message: s("Bad Gateway"),
-                    attempts: 4,
-                },
-                vec!["502", "POST /x", "after 4 attempts", "retry the job later"],
-            ),
-            (
-                BadResponse {
-                    call: call(Some(Purpose::AppCheck), Method::Get, "/app"),
-                    reason: BadAnswer::TokenShape,
-                },
-                vec![
-                    "the app check (GET /app)",
-                    "empty or contains whitespace",
-                    "github-api-url",
-                ],
-            ),
-            (
-                Network {
-                    call: get_app(),
-                    host: s("ghe.example.com"),
-                    proxy: Some(s("http://proxy:3128")),
-                    cause: Cause::Refused,
-                    attempts: 4,
-                },
-                vec![
-                    "ghe.example.com",
-                    "through the proxy http://proxy:3128",
-                    "refused",
-                    "Check",
-                ],
-            ),
-            (
-                Tls {
-                    call: get_app(),
-                    host: s("ghe.example.com"),
-                    proxy: None,
-                    reason: s("invalid peer certificate: UnknownIssuer"),
-                },
-                vec![
-                    "ghe.example.com",
-                    "UnknownIssuer",
-                    "`ca-certificates`",
-                    "SSL_CERT_FILE",
-                ],
-            ),
-            (
-                Exhausted {
-                    call: call(None, Method::Post, "/x"),
-                    elapsed_secs: 118,
-                    attempts: 4,
-                    last: Last::Answer {
-                        who: Who::GitHub,
-                        status: 503,
-                        limit: None,
-                    },
-                },
-                vec!["POST /x", "118 s", "4 attempts", "GitHub answered 503"],
-            ),
-            (
-                FileCommand {
-                    var: "GITHUB_OUTPUT",
-                    path: s("/f"),
-                    source: io(),
-                },
-                vec!["GITHUB_OUTPUT", "/f", "No such file"],
-            ),
-            (
-                UnsafeValue {
-                    name: s("app-slug"),
-                },
-                vec!["`app-slug`", "line break"],
-            ),
+            (Unauthorized { call: call(Some(Purpose::Revocation), Method::Delete, "/installation/token"), message: s("Bad credentials") }, vec!["the revocation (DELETE /installation/token)", "401", "Bad credentials"]),
+            (Unprocessable { message: s("The permissions requested are not granted to this installation."), repositories: vec![s("a")], permissions: BTreeMap::from([(s("issues"), s("write"))]) }, vec!["not granted", "repositories a; permissions issues:write", "Permissions", "accepted on the installation"]),
+            (RateLimited { call: get_app(), who: Who::GitHub, message: s("API rate limit exceeded"), retry_at: s("2026-11-23T12:00:00Z"), wait_secs: 3600 }, vec!["GitHub's rate limit", "GET /app", "Retry after 2026-11-23T12:00:00Z", "3600 s", "at most 60 s"]),
+            (Api { call: call(None, Method::Post, "/x"), status: 502, message: s("Bad Gateway"), attempts: 4 }, vec!["502", "POST /x", "after 4 attempts", "retry the job later"]),
+            (BadResponse { call: call(Some(Purpose::AppCheck), Method::Get, "/app"), reason: BadAnswer::TokenShape }, vec!["the app check (GET /app)", "empty or contains whitespace", "github-api-url"]),
+            (Network { call: get_app(), host: s("ghe.example.com"), proxy: Some(s("http://proxy:3128")), cause: Cause::Refused, attempts: 4 }, vec!["ghe.example.com", "through the proxy http://proxy:3128", "refused", "Check"]),
+            (Tls { call: get_app(), host: s("ghe.example.com"), proxy: None, reason: s("invalid peer certificate: UnknownIssuer") }, vec!["ghe.example.com", "UnknownIssuer", "`ca-certificates`", "SSL_CERT_FILE"]),
+            (Exhausted { call: call(None, Method::Post, "/x"), elapsed_secs: 118, attempts: 4, last: Last::Answer { who: Who::GitHub, status: 503, limit: None } }, vec!["POST /x", "118 s", "4 attempts", "GitHub answered 503"]),
+            (FileCommand { var: "GITHUB_OUTPUT", path: s("/f"), source: io() }, vec!["GITHUB_OUTPUT", "/f", "No such file"]),
+            (UnsafeValue { name: s("app-slug") }, vec!["`app-slug`", "line break"]),
         ]
     }
 

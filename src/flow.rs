@@ -40,7 +40,6 @@ impl Bot {
 /// A minted token with its context.
 #[derive(Debug)]
 pub struct Created {
-    /// The token.
     pub token: Token,
     /// The installation id the token is for.
     pub installation_id: u64,
@@ -138,9 +137,7 @@ pub fn summary(c: &Created) -> Note {
 
 /// What `check` found.
 pub struct Checked {
-    /// The app.
     pub app: github::App,
-    /// The installation.
     pub installation: Installation,
 }
 

@@ -32,7 +32,6 @@ pub enum Auth<'a> {
     App(&'a AppJwt<'a>),
     /// An installation token; `fresh` when minted moments ago (replication may lag).
     Token {
-        /// The token.
         token: &'a str,
         /// Minted moments ago.
         fresh: bool,

@@ -27,9 +27,7 @@ pub struct Account {
 /// What the program needs of an installation.
 #[derive(Debug, Clone, Deserialize)]
 pub struct Installation {
-    /// Its id.
     pub id: u64,
-    /// The app's slug.
     #[serde(default)]
     pub app_slug: Option<String>,
     /// Whose it is.

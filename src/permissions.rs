@@ -1,7 +1,7 @@
 //! The permission names and levels an installation token can be asked for.
 //!
 //! Mirrors `#/components/schemas/app-permissions` of GitHub's REST description
-//! (`tests/permissions.rs` checks it against the shared copy and action.yml).
+//! (`tests/action_yml.rs` checks it against the shared copy and action.yml).
 
 /// `(name, accepted levels)` in the order of GitHub's schema.
 pub const PERMISSIONS: &[(&str, &[&str])] = &[

@@ -27,9 +27,7 @@ pub enum Limit {
 /// What one attempt produced, as far as retrying goes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Outcome {
-    /// An answer.
     Answer {
-        /// Its status.
         status: u16,
         /// The rate limit it reports, if any.
         limit: Option<Limit>,
@@ -50,7 +48,6 @@ pub enum Decision {
     Done,
     /// Try again after `wait`; `asked` when the server set it.
     Retry {
-        /// The wait.
         wait: Duration,
         /// Whether the server asked for it.
         asked: bool,

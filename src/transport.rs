@@ -27,7 +27,6 @@ use crate::report;
 use crate::retry::{self, Decision, Limit, Outcome};
 use crate::url::ServiceUrl;
 
-/// Connect timeout.
 pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 /// One request, from connect to the last byte of the answer.
 pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
@@ -41,11 +40,9 @@ const USER_AGENT: &str = concat!("app-token-action/", env!("CARGO_PKG_VERSION"))
 /// An HTTP method the program uses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Method {
-    /// GET.
     Get,
     /// POST, with a body.
     Post,
-    /// DELETE.
     Delete,
 }
 
@@ -62,7 +59,6 @@ impl std::fmt::Display for Method {
 /// One request to an endpoint.
 #[derive(Debug, Clone)]
 pub struct Request {
-    /// The method.
     pub method: Method,
     /// The path under the endpoint's URL, from `/`.
     pub path: String,
@@ -75,10 +71,8 @@ pub struct Request {
 /// A complete answer.
 #[derive(Debug)]
 pub struct Response {
-    /// The status code.
     pub status: u16,
     headers: Vec<(String, String)>,
-    /// The body text.
     pub body: String,
     /// How many attempts it took.
     pub attempts: u32,

@@ -7,11 +7,11 @@
 //! action.yml is read with a small line-based parser (no YAML crate): top-level keys at
 //! column 0, entries of `inputs:`/`outputs:`/`runs:` at two spaces, their properties at four.
 
-mod common;
+mod support;
 
-use common::{ActionYml, parse_action_yml};
 use std::collections::BTreeSet;
 use std::path::PathBuf;
+use support::action_yml::{ActionYml, parse_action_yml};
 
 // What the program reads and writes, taken from the program itself.
 
@@ -73,7 +73,7 @@ fn repo_root() -> PathBuf {
 }
 
 fn action_yml() -> ActionYml {
-    common::read_action_yml(&repo_root())
+    support::action_yml::read_action_yml(&repo_root())
 }
 
 fn set(items: impl IntoIterator<Item = String>) -> BTreeSet<String> {

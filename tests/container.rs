@@ -16,7 +16,6 @@
 //!   from action.yml's `post-entrypoint` for post, and `STATE_*` from main's `$GITHUB_STATE`.
 //!   `--network host` so the container reaches the mock API on 127.0.0.1.
 
-mod common;
 mod support;
 
 use std::collections::BTreeMap;
@@ -357,7 +356,7 @@ fn run_step(image: &Image, job: &mut Job, stage: Stage, env: &[(String, String)]
     }
     cmd.args(["-e", "GITHUB_ACTIONS=true", "-e", "CI=true"]);
     if stage == Stage::Post {
-        let yml = common::read_action_yml(&repo_root());
+        let yml = support::action_yml::read_action_yml(&repo_root());
         let post = yml.runs["post-entrypoint"].clone();
         cmd.arg("--entrypoint").arg(post);
     }
@@ -396,7 +395,7 @@ fn run_step(image: &Image, job: &mut Job, stage: Stage, env: &[(String, String)]
 /// every declared input (its default, `${{ github.api_url }}` evaluated, or empty), plus the
 /// GITHUB_*/RUNNER_* variables a container step gets.
 fn step_env(api_url: &str, with: &[(&str, &str)]) -> Vec<(String, String)> {
-    let yml = common::read_action_yml(&repo_root());
+    let yml = support::action_yml::read_action_yml(&repo_root());
     let mut env = Vec::new();
     for (name, props) in &yml.inputs {
         let value = match with.iter().find(|(k, _)| k == name) {
@@ -690,7 +689,7 @@ fn image_is_small_shell_free_root_and_execs_the_binary() {
         .unwrap_or_else(|| panic!("no /post: {entries:?}"));
     assert_eq!(post.kind, b'2', "/post must be a symlink: {post:?}");
     assert_eq!(post.link, "app-token-action");
-    let yml = common::read_action_yml(&repo_root());
+    let yml = support::action_yml::read_action_yml(&repo_root());
     assert_eq!(yml.runs["post-entrypoint"], "/post");
 }
 

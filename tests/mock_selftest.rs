@@ -314,7 +314,6 @@ fn installation_lookups() {
     assert_eq!(id(get("/repos/octocat/dotfiles/installation")), 1002);
     assert_eq!(id(get("/users/octocat/installation")), 1002);
     assert_eq!(id(get("/users/acme/installation")), 1001);
-    assert_eq!(id(get("/orgs/Acme/installation")), 1001);
     assert_eq!(id(get("/enterprises/big-corp/installation")), 1003);
     let one = get("/app/installations/1002");
     let v = one.json();
@@ -330,7 +329,6 @@ fn installation_lookups() {
     for p in [
         "/repos/acme/missing/installation",
         "/repos/other/repo-a/installation",
-        "/orgs/octocat/installation",
         "/users/nobody/installation",
         "/enterprises/acme/installation",
         "/users/big-corp/installation",

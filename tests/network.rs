@@ -120,72 +120,377 @@ fn announced_wait(line: &str) -> Duration {
     Duration::from_secs_f64(secs)
 }
 
-// ---------------------------------------------------------------- server errors
+// ---------------------------------------------------------------- retries, final answers, rate limits
 
-#[test]
-fn mint_500_twice_then_created() {
-    let gh = mock_with(vec![Fault::on("POST", MINT).status(500).times(2)]);
-    let (run, took) = timed_main(&Step::new(&gh.url()));
-    assert_success(&gh, &run);
-    assert_eq!(gh.count("POST", MINT), 3);
-    assert_eq!(gh.count("GET", LOOKUP), 1);
-    let lines = retry_lines(&run);
-    assert_eq!(lines.len(), 2, "one line per retry: {lines:?}");
-    assert!(lines[0].contains("500") && lines[0].contains("attempt 2 of 4"));
-    assert!(lines[1].contains("500") && lines[1].contains("attempt 3 of 4"));
-    // Backoff ~1 s then ~2 s, each ×0.5–1.5.
-    assert!(took >= Duration::from_millis(1500), "{took:?}");
-    assert!(took < Duration::from_secs(15), "{took:?}");
-    assert_no_secrets(&gh, &run, &[]);
+/// How a scenario must end.
+enum End {
+    /// Main succeeded with the token the mock minted last.
+    Created,
+    /// Main failed with one `::error` containing all of these.
+    Failed(&'static [&'static str]),
+}
+
+/// One scenario of the table: what the mock does, what main must end with, how
+/// many requests reach which path, what each retry line says, and how long it takes.
+struct Case {
+    name: &'static str,
+    faults: Vec<Fault>,
+    /// The mock's clock ahead of this machine's, seconds.
+    clock_offset: i64,
+    inputs: &'static [(&'static str, &'static str)],
+    end: End,
+    /// `(method, path prefix, count)`.
+    requests: &'static [(&'static str, &'static str, usize)],
+    /// All requests together, when the scenario pins it.
+    total: Option<usize>,
+    /// One entry per retry line, each with the words it must contain.
+    retries: &'static [&'static [&'static str]],
+    /// The run's duration: at least, less than.
+    took: (Duration, Duration),
+    /// Strings the log must never show (beyond the key and the JWT).
+    hidden: &'static [&'static str],
+    /// Anything particular to the scenario.
+    extra: fn(&MockGithub, &Run, Duration),
+}
+
+const MS: fn(u64) -> Duration = Duration::from_millis;
+const SECS: fn(u64) -> Duration = Duration::from_secs;
+
+impl Case {
+    fn new(name: &'static str, faults: Vec<Fault>, end: End) -> Case {
+        Case {
+            name,
+            faults,
+            clock_offset: 0,
+            inputs: &[],
+            end,
+            requests: &[],
+            total: None,
+            retries: &[],
+            took: (Duration::ZERO, SECS(10)),
+            hidden: &[],
+            extra: |_, _, _| {},
+        }
+    }
+
+    fn check(self) {
+        let mut builder =
+            MockGithub::builder(Scenario::standard()).clock_offset_secs(self.clock_offset);
+        for f in self.faults {
+            builder = builder.fault(f);
+        }
+        let gh = builder.start();
+        let mut step = Step::new(&gh.url());
+        for (name, value) in self.inputs {
+            step.input(name, value);
+        }
+        let (run, took) = timed_main(&step);
+        let name = self.name;
+        match self.end {
+            End::Created => assert_success(&gh, &run),
+            End::Failed(says) => {
+                let err = the_error(&run);
+                for s in says {
+                    assert!(err.contains(s), "{name}: {s:?} missing from {err}");
+                }
+            }
+        }
+        for (method, path, n) in self.requests {
+            assert_eq!(gh.count(method, path), *n, "{name}: {method} {path}");
+        }
+        if let Some(total) = self.total {
+            assert_eq!(gh.requests().len(), total, "{name}: all requests");
+        }
+        let lines = retry_lines(&run);
+        assert_eq!(
+            lines.len(),
+            self.retries.len(),
+            "{name}: one line per retry: {lines:?}"
+        );
+        for (line, words) in lines.iter().zip(self.retries) {
+            for w in *words {
+                assert!(line.contains(w), "{name}: {w:?} missing from {line}");
+            }
+        }
+        let (at_least, below) = self.took;
+        assert!(took >= at_least && took < below, "{name}: took {took:?}");
+        assert_no_secrets(&gh, &run, self.hidden);
+        (self.extra)(&gh, &run, took);
+    }
 }
 
 #[test]
-fn mint_500_forever_fails_cleanly_after_four_attempts() {
-    let gh = mock_with(vec![Fault::on("POST", MINT).status(500)]);
-    let (run, took) = timed_main(&Step::new(&gh.url()));
-    let err = the_error(&run);
-    assert!(err.starts_with("::error title=GitHub API error::"), "{err}");
-    assert!(
-        err.contains("500") && err.contains("after 4 attempts"),
-        "{err}"
-    );
-    assert_eq!(gh.count("POST", MINT), 4);
-    assert_eq!(gh.count("GET", LOOKUP), 1);
-    assert_eq!(retry_lines(&run).len(), 3);
-    // ~1 + 2 + 4 s of backoff, each ×0.5–1.5: 3.5–10.5 s.
-    assert!(took >= Duration::from_millis(3500), "{took:?}");
-    assert!(took < Duration::from_secs(20), "{took:?}");
-    assert!(gh.minted().is_empty());
-    assert_no_secrets(&gh, &run, &[]);
+fn retries_and_final_answers() {
+    let cases = vec![
+        Case {
+            requests: &[("POST", MINT, 3), ("GET", LOOKUP, 1)],
+            retries: &[&["500", "attempt 2 of 4"], &["500", "attempt 3 of 4"]],
+            // Backoff ~1 s then ~2 s, each ×0.5–1.5.
+            took: (MS(1500), SECS(15)),
+            ..Case::new(
+                "mint 500 twice, then created",
+                vec![Fault::on("POST", MINT).status(500).times(2)],
+                End::Created,
+            )
+        },
+        Case {
+            requests: &[("POST", MINT, 4), ("GET", LOOKUP, 1)],
+            retries: &[&[], &[], &[]],
+            // ~1 + 2 + 4 s of backoff, each ×0.5–1.5: 3.5–10.5 s.
+            took: (MS(3500), SECS(20)),
+            extra: |gh, _, _| assert!(gh.minted().is_empty()),
+            ..Case::new(
+                "mint 500 forever fails cleanly after four attempts",
+                vec![Fault::on("POST", MINT).status(500)],
+                End::Failed(&[
+                    "::error title=GitHub API error::",
+                    "500",
+                    "after 4 attempts",
+                ]),
+            )
+        },
+        Case {
+            requests: &[("GET", LOOKUP, 2), ("POST", MINT, 1)],
+            retries: &[&["502", "GET /repos/acme/repo-a/installation"]],
+            took: (MS(500), SECS(15)),
+            ..Case::new(
+                "lookup 502, then found",
+                vec![Fault::on("GET", LOOKUP).status(502).times(1)],
+                End::Created,
+            )
+        },
+        Case {
+            requests: &[("GET", LOOKUP, 2), ("POST", MINT, 1)],
+            retries: &[&[]],
+            took: (MS(500), SECS(15)),
+            extra: |gh, _, _| {
+                assert_eq!(gh.requests()[0].status, 0, "the first lookup got no answer")
+            },
+            ..Case::new(
+                "connection closed without an answer, then found",
+                vec![Fault::on("GET", LOOKUP).close().times(1)],
+                End::Created,
+            )
+        },
+        Case {
+            requests: &[("POST", MINT, 1)],
+            // The truncated body holds a token-looking value: it must not be quoted.
+            hidden: &["ghs_truncated"],
+            ..Case::new(
+                "malformed JSON is a clean error without retry",
+                vec![Fault::on("POST", MINT).malformed_json(201)],
+                End::Failed(&["could not be read", "not the expected JSON"]),
+            )
+        },
+        Case {
+            // Too large is not transient: one request, no retry.
+            requests: &[("POST", MINT, 1)],
+            took: (Duration::ZERO, SECS(15)),
+            hidden: &["ghs_oversized"],
+            ..Case::new(
+                "an oversized body is a clean error",
+                // 16 MiB + 1 KiB: just over the cap.
+                vec![Fault::on("POST", MINT).oversized(201, 16 * 1024 * 1024 + 1024)],
+                End::Failed(&[
+                    "16777216 bytes",
+                    "::error title=GitHub API error::",
+                    "could not be read",
+                ]),
+            )
+        },
+        Case {
+            inputs: &[("owner", "nobody")],
+            requests: &[("GET", "/users/nobody/installation", 1)],
+            total: Some(1),
+            ..Case::new(
+                "lookup 404 is not installed, after one request",
+                vec![],
+                End::Failed(&[
+                    "::error title=App installation not found::",
+                    "not installed on the account nobody",
+                ]),
+            )
+        },
+        Case {
+            requests: &[("POST", MINT, 1)],
+            ..Case::new(
+                "a plain 403 is final",
+                vec![
+                    Fault::on("POST", MINT)
+                        .status(403)
+                        .message("Resource not accessible by integration"),
+                ],
+                End::Failed(&["403", "Resource not accessible"]),
+            )
+        },
+        Case {
+            requests: &[("GET", LOOKUP, 1)],
+            total: Some(1),
+            ..Case::new(
+                "400 is final",
+                vec![
+                    Fault::on("GET", LOOKUP)
+                        .status(400)
+                        .message("Problems parsing JSON"),
+                ],
+                End::Failed(&["400", "Problems parsing JSON"]),
+            )
+        },
+        Case {
+            // The installation has issues:write at most: admin is not granted.
+            inputs: &[("permission-administration", "write")],
+            requests: &[("POST", MINT, 1)],
+            total: Some(2),
+            ..Case::new(
+                "422 is final",
+                vec![],
+                End::Failed(&["::error title=Token request refused::", "not granted"]),
+            )
+        },
+        Case {
+            requests: &[("POST", MINT, 2)],
+            retries: &[&["429", "retrying in 1.0 s", "as GitHub asked"]],
+            took: (SECS(1), SECS(15)),
+            ..Case::new(
+                "Retry-After: 1 on a 429",
+                vec![
+                    Fault::on("POST", MINT)
+                        .status(429)
+                        .message("Too many requests")
+                        .header("retry-after", "1")
+                        .times(1),
+                ],
+                End::Created,
+            )
+        },
+        Case {
+            requests: &[("GET", LOOKUP, 2), ("POST", MINT, 1)],
+            retries: &[&["403", "as GitHub asked", "(rate limit exhausted)"]],
+            // The reset is 2 s ahead (whole seconds): at least a second and a bit of waiting.
+            took: (SECS(2), SECS(15)),
+            ..Case::new(
+                "the primary rate limit's 403 waits for the reset",
+                vec![Fault::on("GET", LOOKUP).primary_rate_limit(403, 2).times(1)],
+                End::Created,
+            )
+        },
+        Case {
+            requests: &[("POST", MINT, 1)],
+            took: (Duration::ZERO, SECS(5)),
+            ..Case::new(
+                "Retry-After of an hour fails at once, saying when",
+                vec![
+                    Fault::on("POST", MINT)
+                        .status(429)
+                        .message("Too many requests")
+                        .header("retry-after", "3600"),
+                ],
+                End::Failed(&[
+                    "::error title=Rate limited::",
+                    "Retry after 20",
+                    "3600 s from now",
+                    "at most 60 s",
+                ]),
+            )
+        },
+        Case {
+            requests: &[("GET", LOOKUP, 1)],
+            total: Some(1),
+            took: (Duration::ZERO, SECS(5)),
+            ..Case::new(
+                "a primary rate limit reset in an hour fails at once",
+                vec![Fault::on("GET", LOOKUP).primary_rate_limit(403, 3600)],
+                End::Failed(&[
+                    "::error title=Rate limited::",
+                    "API rate limit exceeded",
+                    "Retry after 20",
+                ]),
+            )
+        },
+        Case {
+            // GitHub's clock is 10 minutes ahead: the reset (2 s ahead on GitHub's clock)
+            // is 602 s ahead on this machine's. Measured against the answer's Date it is
+            // a short wait, not a refusal. One clock-skew retry, one rate-limit retry.
+            clock_offset: 600,
+            requests: &[("GET", LOOKUP, 2), ("POST", MINT, 2)],
+            retries: &[&[]],
+            took: (SECS(2), SECS(15)),
+            ..Case::new(
+                "the primary rate limit's reset is read on GitHub's clock",
+                vec![Fault::on("POST", MINT).primary_rate_limit(429, 2).times(1)],
+                End::Created,
+            )
+        },
+        Case {
+            requests: &[("GET", LOOKUP, 2)],
+            retries: &[&["503", "retrying in 2.0 s", "as GitHub asked"]],
+            took: (SECS(2), SECS(15)),
+            ..Case::new(
+                "Retry-After on a 503 is honoured",
+                vec![
+                    Fault::on("GET", LOOKUP)
+                        .status(503)
+                        .header("retry-after", "2")
+                        .times(1),
+                ],
+                End::Created,
+            )
+        },
+        Case {
+            requests: &[("POST", MINT, 2)],
+            retries: &[&["as GitHub asked"]],
+            took: (Duration::ZERO, SECS(15)),
+            // The wait is "until that date" on GitHub's clock: at most 3 s, however long
+            // this machine took to get there; and the program really waits it.
+            extra: |_, run, took| {
+                let wait = announced_wait(&retry_lines(run)[0]);
+                assert!(wait <= SECS(3), "{wait:?}");
+                assert!(took >= wait, "{took:?} < {wait:?}");
+            },
+            ..Case::new(
+                "Retry-After as an HTTP date",
+                vec![
+                    Fault::on("POST", MINT)
+                        .status(429)
+                        .header("retry-after", support::http::http_date(now() + 3))
+                        .times(1),
+                ],
+                End::Created,
+            )
+        },
+        Case {
+            // A 403 (not 429) recognised by GitHub's secondary-rate-limit message.
+            // Without Retry-After the wait is a full minute: see the test below.
+            requests: &[("POST", MINT, 2)],
+            retries: &[&["403", "retrying in 1.0 s", "(secondary rate limit)"]],
+            took: (SECS(1), SECS(15)),
+            ..Case::new(
+                "the secondary rate limit's 403 with Retry-After is retried",
+                vec![
+                    Fault::on("POST", MINT)
+                        .secondary_rate_limit(403, Some(1))
+                        .times(1),
+                ],
+                End::Created,
+            )
+        },
+    ];
+    // In parallel: the scenarios wait for seconds each, and are independent.
+    std::thread::scope(|s| {
+        let runs: Vec<_> = cases
+            .into_iter()
+            .map(|c| s.spawn(move || c.check()))
+            .collect();
+        let failed = runs.into_iter().filter_map(|r| r.join().err()).count();
+        assert_eq!(failed, 0, "{failed} scenario(s) failed (see above)");
+    });
 }
 
-#[test]
-fn lookup_502_then_found() {
-    let gh = mock_with(vec![Fault::on("GET", LOOKUP).status(502).times(1)]);
-    let (run, took) = timed_main(&Step::new(&gh.url()));
-    assert_success(&gh, &run);
-    assert_eq!(gh.count("GET", LOOKUP), 2);
-    assert_eq!(gh.count("POST", MINT), 1);
-    let lines = retry_lines(&run);
-    assert_eq!(lines.len(), 1, "{lines:?}");
-    assert!(lines[0].contains("502") && lines[0].contains("GET /repos/acme/repo-a/installation"));
-    assert!(took >= Duration::from_millis(500), "{took:?}");
-    assert!(took < Duration::from_secs(15), "{took:?}");
-    assert_no_secrets(&gh, &run, &[]);
-}
-
-#[test]
-fn connection_closed_without_answer_then_found() {
-    let gh = mock_with(vec![Fault::on("GET", LOOKUP).close().times(1)]);
-    let (run, took) = timed_main(&Step::new(&gh.url()));
-    assert_success(&gh, &run);
-    assert_eq!(gh.count("GET", LOOKUP), 2);
-    assert_eq!(gh.requests()[0].status, 0, "the first lookup got no answer");
-    assert_eq!(gh.count("POST", MINT), 1);
-    assert_eq!(retry_lines(&run).len(), 1, "{}", run.stdout);
-    assert!(took >= Duration::from_millis(500), "{took:?}");
-    assert!(took < Duration::from_secs(15), "{took:?}");
-    assert_no_secrets(&gh, &run, &[]);
+/// This machine's clock, Unix seconds.
+fn now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64)
 }
 
 #[test]
@@ -212,282 +517,6 @@ fn connection_refused_is_retried_then_reported() {
     assert!(took >= Duration::from_millis(3500), "{took:?}");
     assert!(took < Duration::from_secs(20), "{took:?}");
     assert!(!run.log().lines().any(has_jwt));
-}
-
-// ---------------------------------------------------------------- unusable answers
-
-#[test]
-fn malformed_json_is_a_clean_error_without_retry() {
-    let gh = mock_with(vec![Fault::on("POST", MINT).malformed_json(201)]);
-    let (run, took) = timed_main(&Step::new(&gh.url()));
-    let err = the_error(&run);
-    assert!(err.contains("could not be read"), "{err}");
-    assert!(err.contains("not the expected JSON"), "{err}");
-    // The truncated body holds a token-looking value: it must not be quoted.
-    assert!(!run.log().contains("ghs_truncated"));
-    assert_eq!(gh.count("POST", MINT), 1);
-    assert!(retry_lines(&run).is_empty());
-    assert!(took < Duration::from_secs(10), "{took:?}");
-    assert_no_secrets(&gh, &run, &[]);
-}
-
-#[test]
-fn oversized_body_is_a_clean_error() {
-    // 16 MiB + 1 KiB: just over the cap.
-    let bytes = 16 * 1024 * 1024 + 1024;
-    let gh = mock_with(vec![Fault::on("POST", MINT).oversized(201, bytes)]);
-    let (run, took) = timed_main(&Step::new(&gh.url()));
-    let err = the_error(&run);
-    assert!(err.contains("16777216 bytes"), "{err}");
-    assert!(err.starts_with("::error title=GitHub API error::"), "{err}");
-    assert!(err.contains("could not be read"), "{err}");
-    assert!(!run.log().contains("ghs_oversized"));
-    // Too large is not transient: one request, no retry.
-    assert_eq!(gh.count("POST", MINT), 1);
-    assert!(retry_lines(&run).is_empty(), "{}", run.stdout);
-    assert!(took < Duration::from_secs(15), "{took:?}");
-    assert_no_secrets(&gh, &run, &[]);
-}
-
-// ---------------------------------------------------------------- final 4xx
-
-#[test]
-fn lookup_404_is_not_installed_after_one_request() {
-    let gh = mock_with(vec![]);
-    let mut step = Step::new(&gh.url());
-    step.input("owner", "nobody");
-    let (run, took) = timed_main(&step);
-    let err = the_error(&run);
-    assert!(
-        err.starts_with("::error title=App installation not found::"),
-        "{err}"
-    );
-    assert!(err.contains("not installed on the account nobody"), "{err}");
-    assert_eq!(gh.count("GET", "/users/nobody/installation"), 1);
-    assert_eq!(gh.requests().len(), 1);
-    assert!(took < Duration::from_secs(10), "{took:?}");
-    assert_no_secrets(&gh, &run, &[]);
-}
-
-#[test]
-fn plain_403_is_final() {
-    let gh = mock_with(vec![
-        Fault::on("POST", MINT)
-            .status(403)
-            .message("Resource not accessible by integration"),
-    ]);
-    let (run, took) = timed_main(&Step::new(&gh.url()));
-    let err = the_error(&run);
-    assert!(
-        err.contains("403") && err.contains("Resource not accessible"),
-        "{err}"
-    );
-    assert_eq!(gh.count("POST", MINT), 1);
-    assert!(retry_lines(&run).is_empty());
-    assert!(took < Duration::from_secs(10), "{took:?}");
-    assert_no_secrets(&gh, &run, &[]);
-}
-
-#[test]
-fn bad_request_400_is_final() {
-    let gh = mock_with(vec![
-        Fault::on("GET", LOOKUP)
-            .status(400)
-            .message("Problems parsing JSON"),
-    ]);
-    let (run, took) = timed_main(&Step::new(&gh.url()));
-    let err = the_error(&run);
-    assert!(
-        err.contains("400") && err.contains("Problems parsing JSON"),
-        "{err}"
-    );
-    assert_eq!(gh.count("GET", LOOKUP), 1);
-    assert_eq!(gh.requests().len(), 1);
-    assert!(retry_lines(&run).is_empty());
-    assert!(took < Duration::from_secs(10), "{took:?}");
-    assert_no_secrets(&gh, &run, &[]);
-}
-
-#[test]
-fn unprocessable_422_is_final() {
-    let gh = mock_with(vec![]);
-    let mut step = Step::new(&gh.url());
-    // The installation has issues:write at most: admin is not granted.
-    step.input("permission-administration", "write");
-    let (run, took) = timed_main(&step);
-    let err = the_error(&run);
-    assert!(
-        err.starts_with("::error title=Token request refused::"),
-        "{err}"
-    );
-    assert!(err.contains("not granted"), "{err}");
-    assert_eq!(gh.count("POST", MINT), 1);
-    assert_eq!(gh.requests().len(), 2);
-    assert!(retry_lines(&run).is_empty());
-    assert!(took < Duration::from_secs(10), "{took:?}");
-    assert_no_secrets(&gh, &run, &[]);
-}
-
-// ---------------------------------------------------------------- rate limits
-
-#[test]
-fn retry_after_one_second_on_429() {
-    let gh = mock_with(vec![
-        Fault::on("POST", MINT)
-            .status(429)
-            .message("Too many requests")
-            .header("retry-after", "1")
-            .times(1),
-    ]);
-    let (run, took) = timed_main(&Step::new(&gh.url()));
-    assert_success(&gh, &run);
-    assert_eq!(gh.count("POST", MINT), 2);
-    let lines = retry_lines(&run);
-    assert_eq!(lines.len(), 1, "{lines:?}");
-    assert!(lines[0].contains("429") && lines[0].contains("retrying in 1.0 s"));
-    assert!(lines[0].contains("as GitHub asked"), "{}", lines[0]);
-    assert!(took >= Duration::from_secs(1), "{took:?}");
-    assert!(took < Duration::from_secs(15), "{took:?}");
-    assert_no_secrets(&gh, &run, &[]);
-}
-
-#[test]
-fn primary_rate_limit_403_waits_for_the_reset() {
-    let gh = mock_with(vec![
-        Fault::on("GET", LOOKUP).primary_rate_limit(403, 2).times(1),
-    ]);
-    let (run, took) = timed_main(&Step::new(&gh.url()));
-    assert_success(&gh, &run);
-    assert_eq!(gh.count("GET", LOOKUP), 2);
-    assert_eq!(gh.count("POST", MINT), 1);
-    let lines = retry_lines(&run);
-    assert_eq!(lines.len(), 1, "{lines:?}");
-    assert!(lines[0].contains("403") && lines[0].contains("as GitHub asked"));
-    assert!(lines[0].contains("(rate limit exhausted)"), "{}", lines[0]);
-    // The reset is 2 s ahead (whole seconds): at least a second and a bit of waiting.
-    assert!(took >= Duration::from_secs(2), "{took:?}");
-    assert!(took < Duration::from_secs(15), "{took:?}");
-    assert_no_secrets(&gh, &run, &[]);
-}
-
-#[test]
-fn retry_after_an_hour_fails_at_once_saying_when() {
-    let gh = mock_with(vec![
-        Fault::on("POST", MINT)
-            .status(429)
-            .message("Too many requests")
-            .header("retry-after", "3600"),
-    ]);
-    let (run, took) = timed_main(&Step::new(&gh.url()));
-    let err = the_error(&run);
-    assert!(err.starts_with("::error title=Rate limited::"), "{err}");
-    assert!(err.contains("Retry after 20"), "names the time: {err}");
-    assert!(err.contains("3600 s from now"), "{err}");
-    assert!(err.contains("at most 60 s"), "{err}");
-    assert_eq!(gh.count("POST", MINT), 1);
-    assert!(took < Duration::from_secs(5), "{took:?}");
-    assert_no_secrets(&gh, &run, &[]);
-}
-
-#[test]
-fn primary_rate_limit_reset_in_an_hour_fails_at_once() {
-    let gh = mock_with(vec![Fault::on("GET", LOOKUP).primary_rate_limit(403, 3600)]);
-    let (run, took) = timed_main(&Step::new(&gh.url()));
-    let err = the_error(&run);
-    assert!(err.starts_with("::error title=Rate limited::"), "{err}");
-    assert!(err.contains("API rate limit exceeded"), "{err}");
-    assert!(err.contains("Retry after 20"), "{err}");
-    assert_eq!(gh.count("GET", LOOKUP), 1);
-    assert_eq!(gh.requests().len(), 1);
-    assert!(took < Duration::from_secs(5), "{took:?}");
-    assert_no_secrets(&gh, &run, &[]);
-}
-
-#[test]
-fn primary_rate_limit_reset_is_read_on_githubs_clock() {
-    // GitHub's clock is 10 minutes ahead: the reset (2 s ahead on GitHub's clock)
-    // is 602 s ahead on this machine's. Measured against the answer's Date it is
-    // a short wait, not a refusal.
-    let gh = MockGithub::builder(Scenario::standard())
-        .clock_offset_secs(600)
-        .fault(Fault::on("POST", MINT).primary_rate_limit(429, 2).times(1))
-        .start();
-    let (run, took) = timed_main(&Step::new(&gh.url()));
-    assert_success(&gh, &run);
-    assert_eq!(gh.count("GET", LOOKUP), 2, "one clock-skew retry");
-    assert_eq!(gh.count("POST", MINT), 2, "one rate-limit retry");
-    let lines = retry_lines(&run);
-    assert_eq!(lines.len(), 1, "{lines:?}");
-    assert!(took >= Duration::from_secs(2), "{took:?}");
-    assert!(took < Duration::from_secs(15), "{took:?}");
-    assert_no_secrets(&gh, &run, &[]);
-}
-
-#[test]
-fn retry_after_on_503_is_honoured() {
-    let gh = mock_with(vec![
-        Fault::on("GET", LOOKUP)
-            .status(503)
-            .header("retry-after", "2")
-            .times(1),
-    ]);
-    let (run, took) = timed_main(&Step::new(&gh.url()));
-    assert_success(&gh, &run);
-    assert_eq!(gh.count("GET", LOOKUP), 2);
-    let lines = retry_lines(&run);
-    assert_eq!(lines.len(), 1, "{lines:?}");
-    assert!(lines[0].contains("503") && lines[0].contains("retrying in 2.0 s"));
-    assert!(lines[0].contains("as GitHub asked"), "{}", lines[0]);
-    assert!(took >= Duration::from_secs(2), "{took:?}");
-    assert!(took < Duration::from_secs(15), "{took:?}");
-    assert_no_secrets(&gh, &run, &[]);
-}
-
-#[test]
-fn retry_after_as_an_http_date() {
-    let gh = mock_with(vec![]);
-    let at = support::http::http_date(gh.now() + 3);
-    drop(gh);
-    let gh = mock_with(vec![
-        Fault::on("POST", MINT)
-            .status(429)
-            .header("retry-after", at)
-            .times(1),
-    ]);
-    let (run, took) = timed_main(&Step::new(&gh.url()));
-    assert_success(&gh, &run);
-    assert_eq!(gh.count("POST", MINT), 2);
-    let lines = retry_lines(&run);
-    assert_eq!(lines.len(), 1, "{lines:?}");
-    // The wait is "until that date" on GitHub's clock: at most 3 s, however long
-    // this machine took to get there; and the program really waits it.
-    assert!(lines[0].contains("as GitHub asked"), "{}", lines[0]);
-    let wait = announced_wait(&lines[0]);
-    assert!(wait <= Duration::from_secs(3), "{}", lines[0]);
-    assert!(took >= wait, "{took:?} < {wait:?}");
-    assert!(took < Duration::from_secs(15), "{took:?}");
-    assert_no_secrets(&gh, &run, &[]);
-}
-
-#[test]
-fn secondary_rate_limit_403_with_retry_after_is_retried() {
-    // A 403 (not 429) recognised by GitHub's secondary-rate-limit message.
-    // Without Retry-After the wait is a full minute: see the next test.
-    let gh = mock_with(vec![
-        Fault::on("POST", MINT)
-            .secondary_rate_limit(403, Some(1))
-            .times(1),
-    ]);
-    let (run, took) = timed_main(&Step::new(&gh.url()));
-    assert_success(&gh, &run);
-    assert_eq!(gh.count("POST", MINT), 2);
-    let lines = retry_lines(&run);
-    assert_eq!(lines.len(), 1, "{lines:?}");
-    assert!(lines[0].contains("403") && lines[0].contains("retrying in 1.0 s"));
-    assert!(lines[0].contains("(secondary rate limit)"), "{}", lines[0]);
-    assert!(took >= Duration::from_secs(1), "{took:?}");
-    assert!(took < Duration::from_secs(15), "{took:?}");
-    assert_no_secrets(&gh, &run, &[]);
 }
 
 /// Starts main without waiting for it; stdout goes to a file in the step's dir.

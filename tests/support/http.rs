@@ -1,7 +1,37 @@
 //! Minimal hand-written HTTP/1.1: enough of the protocol for the mock server and the proxy
-//! (request parsing with Content-Length or chunked bodies, responses, dates).
+//! (the accept loop, request parsing with Content-Length or chunked bodies, responses, dates).
 
 use std::io::{self, BufRead, Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+/// Accepts connections on `listener` on a thread named `name`, each served by
+/// `serve` on a thread of its own, until `stop` is set (the next connection wakes it).
+pub fn accept_loop(
+    name: &str,
+    listener: TcpListener,
+    stop: Arc<AtomicBool>,
+    serve: impl Fn(TcpStream) + Send + Sync + 'static,
+) {
+    let serve = Arc::new(serve);
+    let conn_name = format!("{name}-conn");
+    std::thread::Builder::new()
+        .name(format!("{name}-accept"))
+        .spawn(move || {
+            for conn in listener.incoming() {
+                if stop.load(Ordering::SeqCst) {
+                    break;
+                }
+                let Ok(tcp) = conn else { continue };
+                let serve = Arc::clone(&serve);
+                let _ = std::thread::Builder::new()
+                    .name(conn_name.clone())
+                    .spawn(move || serve(tcp));
+            }
+        })
+        .expect("spawn accept thread");
+}
 
 /// Requests larger than this are refused: the mock never needs more, and a runaway
 /// client must not make a test eat memory.

@@ -1,8 +1,10 @@
 //! Test support: a mock GitHub API server (plain, GHES-prefixed or TLS), a forward proxy,
-//! and JWT helpers. Included by integration tests (`mod support;`) and by
+//! JWT helpers, the runner's way of running the binary, and an action.yml reader.
+//! Included by integration tests (`mod support;`) and by the examples
 //! `examples/mock_github.rs` (`#[path = "../tests/support/mod.rs"] mod support;`).
 #![allow(dead_code, unused_imports)] // each test crate uses a different subset
 
+pub mod action_yml;
 pub mod http;
 pub mod jwt;
 pub mod mock;

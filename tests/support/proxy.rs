@@ -28,7 +28,7 @@ pub struct ProxyLogEntry {
 struct ProxyShared {
     expected_auth: Option<String>,
     log: Mutex<Vec<ProxyLogEntry>>,
-    shutdown: AtomicBool,
+    shutdown: Arc<AtomicBool>,
 }
 
 pub struct Proxy {
@@ -54,26 +54,17 @@ impl Proxy {
         let shared = Arc::new(ProxyShared {
             expected_auth,
             log: Mutex::new(Vec::new()),
-            shutdown: AtomicBool::new(false),
+            shutdown: Arc::new(AtomicBool::new(false)),
         });
         let s = shared.clone();
-        std::thread::Builder::new()
-            .name("mock-proxy-accept".into())
-            .spawn(move || {
-                for conn in listener.incoming() {
-                    if s.shutdown.load(Ordering::SeqCst) {
-                        break;
-                    }
-                    let Ok(tcp) = conn else { continue };
-                    let s2 = s.clone();
-                    let _ = std::thread::Builder::new()
-                        .name("mock-proxy-conn".into())
-                        .spawn(move || {
-                            let _ = handle(&s2, tcp);
-                        });
-                }
-            })
-            .expect("spawn proxy thread");
+        http::accept_loop(
+            "mock-proxy",
+            listener,
+            shared.shutdown.clone(),
+            move |tcp| {
+                let _ = handle(&s, tcp);
+            },
+        );
         Proxy { shared, addr }
     }
 

@@ -1,7 +1,6 @@
-//! Shared by the integration tests: a line-based reader for action.yml (no YAML crate).
+//! A line-based reader for action.yml (no YAML crate).
 //! Top-level keys at column 0, entries of `inputs:`/`outputs:`/`runs:` at two spaces, their
 //! properties at four spaces; comments and blank lines ignored; values unquoted.
-#![allow(dead_code)]
 
 use std::collections::BTreeMap;
 use std::path::Path;
