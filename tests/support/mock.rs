@@ -41,6 +41,19 @@ pub const MSG_PRIMARY_RATE_LIMIT: &str = "API rate limit exceeded for installati
 const MAX_REPOSITORIES: usize = 500;
 const RATE_LIMIT: u64 = 5000;
 
+/// GitHub's temporary per-request override of the installation-token format
+/// (changelog 2026-05-15): `enabled` = new format, `disabled` = classic, other values ignored.
+pub const TOKEN_FORMAT_HEADER: &str = "x-github-stateless-s2s-token";
+
+/// The two installation-token formats GitHub issues (changelog 2026-04-24).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TokenFormat {
+    /// `ghs_<app id>_<JWT>`, about 520 characters, with `.`, `-` and `_`.
+    New,
+    /// `ghs_` + 36 alphanumerics.
+    Classic,
+}
+
 #[derive(Clone, Debug)]
 pub struct App {
     pub id: u64,
@@ -85,6 +98,8 @@ pub struct Scenario {
     pub installations: Vec<(u64, Installation)>,
     /// Lifetime of minted tokens (GitHub: one hour).
     pub token_ttl_secs: i64,
+    /// The format a mint without the override header gets (GitHub's rollout).
+    pub token_format: TokenFormat,
 }
 
 fn perms(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
@@ -100,6 +115,7 @@ impl Scenario {
             apps: Vec::new(),
             installations: Vec::new(),
             token_ttl_secs: 3600,
+            token_format: TokenFormat::New,
         }
     }
 
@@ -158,6 +174,7 @@ impl Scenario {
             apps: vec![app, no_key],
             installations: vec![(APP_ID, acme), (APP_ID, octocat), (APP_ID, big_corp)],
             token_ttl_secs: 3600,
+            token_format: TokenFormat::New,
         }
     }
 }
@@ -236,6 +253,10 @@ pub struct Minted {
     pub body: Value,
     /// `YYYY-MM-DDTHH:MM:SSZ`, mock clock.
     pub expires_at: String,
+    /// The format issued.
+    pub format: TokenFormat,
+    /// The override header as received, if any.
+    pub format_header: Option<String>,
 }
 
 impl fmt::Debug for Minted {
@@ -245,6 +266,8 @@ impl fmt::Debug for Minted {
             .field("installation_id", &self.installation_id)
             .field("body", &self.body)
             .field("expires_at", &self.expires_at)
+            .field("format", &self.format)
+            .field("format_header", &self.format_header)
             .finish()
     }
 }
@@ -516,21 +539,61 @@ fn level_rank(level: &str) -> u8 {
     }
 }
 
-fn random_token() -> String {
+fn random_bytes(n: usize) -> Vec<u8> {
     use ring::rand::SecureRandom;
+    let mut bytes = vec![0u8; n];
+    ring::rand::SystemRandom::new()
+        .fill(&mut bytes)
+        .expect("random bytes");
+    bytes
+}
+
+/// A classic installation token: `ghs_` + 36 alphanumerics.
+pub fn classic_token() -> String {
     const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
-    let rng = ring::rand::SystemRandom::new();
-    let mut bytes = [0u8; 128];
-    rng.fill(&mut bytes).expect("random bytes");
-    // New-format tokens are long and vary in length: 80..=111 characters after the prefix.
-    let len = 80 + (bytes[0] as usize % 32);
     let mut t = String::from("ghs_");
     t.extend(
-        bytes[1..=len]
+        random_bytes(36)
             .iter()
             .map(|b| ALPHABET[*b as usize % ALPHABET.len()] as char),
     );
     t
+}
+
+/// A new-format installation token: `ghs_<app id>_<JWT>`, the JWT part header.claims.
+/// signature in base64url, about 520 characters in all. It always holds `.`, `-` and `_`,
+/// the characters that broke tools assuming the classic shape.
+pub fn new_format_token(app_id: u64, installation_id: u64, now: i64, ttl: i64) -> String {
+    use base64::Engine;
+    let b64 = |b: &[u8]| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(b);
+    let nonce = b64(&random_bytes(16));
+    let header = b64(br#"{"alg":"RS256","typ":"JWT"}"#);
+    let claims = b64(json!({
+        "iss": app_id,
+        "sub": format!("installation:{installation_id}"),
+        "iat": now,
+        "exp": now + ttl,
+        "jti": nonce,
+    })
+    .to_string()
+    .as_bytes());
+    // A 2048-bit RSA signature's size; drawn again until it holds a `-` (it nearly always does).
+    let signature = loop {
+        let sig = b64(&random_bytes(256));
+        if sig.contains('-') {
+            break sig;
+        }
+    };
+    format!("ghs_{app_id}_{header}.{claims}.{signature}")
+}
+
+/// The format a mint asked for with the override header, if it asked in a way GitHub honours.
+fn requested_format(header: Option<&str>) -> Option<TokenFormat> {
+    match header {
+        Some("enabled") => Some(TokenFormat::New),
+        Some("disabled") => Some(TokenFormat::Classic),
+        _ => None,
+    }
 }
 
 impl Shared {
@@ -745,7 +808,7 @@ impl Shared {
             ("POST", ["app", "installations", id, "access_tokens"]) => {
                 self.jwt_app(req).and_then(|app| {
                     let inst = self.find_installation(app, id).ok_or_else(not_found)?;
-                    Ok(self.mint(inst, &req.body))
+                    Ok(self.mint(app, inst, req))
                 })
             }
             ("GET", ["repos", owner, repo, "installation"]) => self.jwt_app(req).and_then(|app| {
@@ -997,7 +1060,8 @@ impl Shared {
     }
 
     /// `POST /app/installations/{id}/access_tokens`, validated like GitHub.
-    fn mint(&self, inst: &Installation, raw: &[u8]) -> Response {
+    fn mint(&self, app: &App, inst: &Installation, req: &Request) -> Response {
+        let raw = &req.body;
         let body: Value = if raw.iter().all(u8::is_ascii_whitespace) {
             json!({})
         } else {
@@ -1098,7 +1162,15 @@ impl Shared {
 
         let now = self.now();
         let expires = now + self.scenario.token_ttl_secs;
-        let token = random_token();
+        let format_header = req.header(TOKEN_FORMAT_HEADER).map(str::to_string);
+        let format =
+            requested_format(format_header.as_deref()).unwrap_or(self.scenario.token_format);
+        let token = match format {
+            TokenFormat::New => {
+                new_format_token(app.id, inst.id, now, self.scenario.token_ttl_secs)
+            }
+            TokenFormat::Classic => classic_token(),
+        };
         let expires_at = http::iso8601(expires);
         let mut resp = json!({
             "token": token,
@@ -1126,6 +1198,8 @@ impl Shared {
             installation_id: inst.id,
             body,
             expires_at,
+            format,
+            format_header,
         });
         json_ok(201, &resp)
     }
