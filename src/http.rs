@@ -342,7 +342,8 @@ impl Client {
         let url = format!("{}{path}", self.base);
         let authorization = match auth {
             Auth::App(jwt) => format!("Bearer {}", jwt.sign()),
-            Auth::FreshToken(t) => format!("token {t}"),
+            // GitHub documents `Bearer` for installation tokens of either format.
+            Auth::FreshToken(t) => format!("Bearer {t}"),
         };
         let started = Instant::now();
         // GitHub's headers and this attempt's time limit, on either kind of builder.

@@ -634,6 +634,21 @@ fn post_revokes_the_token_of_main() {
     assert_eq!(post.code, 0, "{}", post.shown());
     assert!(post.stdout.contains("Token revoked"));
     assert_eq!(gh.revoked(), [main.output("token").to_string()]);
+    let delete = gh
+        .requests()
+        .into_iter()
+        .find(|r| r.method == "DELETE")
+        .expect("the revocation");
+    assert!(
+        delete
+            .header("authorization")
+            .is_some_and(|a| a.starts_with("Bearer ghs_")),
+        "{delete:?}"
+    );
+    assert!(
+        matches!(&delete.auth, Auth::Token(t) if t == main.output("token")),
+        "the mock took the installation token for a JWT: {delete:?}"
+    );
     assert!(
         !post
             .log()

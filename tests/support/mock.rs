@@ -179,15 +179,18 @@ impl Scenario {
     }
 }
 
-/// How a recorded request authenticated (parsed, not verified).
+/// How a recorded request authenticated (parsed, not verified). As GitHub does, an
+/// installation token is told from an app JWT by its `ghs_` prefix, whatever the scheme:
+/// a new-format token is JWT-shaped too (two dots).
 #[derive(Clone, PartialEq, Eq)]
 pub enum Auth {
     None,
-    /// `Bearer` with something JWT-shaped; `iss` rendered as a string ("" if absent).
+    /// `Bearer` with anything but a `ghs_` token; `iss` rendered as a string ("" if the
+    /// credential does not decode).
     Jwt {
         iss: String,
     },
-    /// `token X`, or `Bearer X` where X is not JWT-shaped (or any other scheme's value).
+    /// A `ghs_` credential under any scheme, or any credential under another scheme.
     Token(String),
 }
 
@@ -496,6 +499,11 @@ fn schema_error(detail: &str) -> Response {
     error(422, &format!("Invalid request.\n\n{detail}"))
 }
 
+/// An installation token, of either format (GitHub's one rule: the prefix).
+fn is_installation_token(cred: &str) -> bool {
+    cred.starts_with("ghs_")
+}
+
 /// Parses the Authorization header without verifying anything (for the record).
 fn classify_auth(req: &Request) -> Auth {
     let Some(v) = req.header("authorization") else {
@@ -503,14 +511,13 @@ fn classify_auth(req: &Request) -> Auth {
     };
     let (scheme, cred) = v.split_once(' ').unwrap_or(("", v));
     let cred = cred.trim();
-    if scheme.eq_ignore_ascii_case("bearer") && cred.matches('.').count() == 2 {
-        if let Ok(p) = jwt::parse(cred) {
-            return Auth::Jwt {
-                iss: p.iss().unwrap_or_default(),
-            };
-        }
-        // JWT-shaped but undecodable: still a JWT attempt.
-        return Auth::Jwt { iss: String::new() };
+    if scheme.eq_ignore_ascii_case("bearer") && !is_installation_token(cred) {
+        return Auth::Jwt {
+            iss: jwt::parse(cred)
+                .ok()
+                .and_then(|p| p.iss())
+                .unwrap_or_default(),
+        };
     }
     Auth::Token(cred.to_string())
 }
@@ -856,7 +863,8 @@ impl Shared {
     fn jwt_app(&self, req: &Request) -> Result<&App, Response> {
         let decode = || error(401, jwt::MSG_DECODE);
         let (bearer, cred) = bearer_or_token(req).ok_or_else(decode)?;
-        if !bearer {
+        // An installation token is no JWT, however JWT-shaped its new format is.
+        if !bearer || is_installation_token(cred) {
             return Err(decode());
         }
         let parsed = jwt::parse(cred).map_err(|e| error(401, e.message()))?;
