@@ -89,6 +89,11 @@ pub enum Error {
         "`{input}` must be true or false (YAML 1.2: true, True, TRUE, false, False, FALSE), not \"{value}\"."
     )]
     InvalidBoolean { input: &'static str, value: String },
+    /// `token-format` is neither `stateless` nor `stateful`.
+    #[error(
+        "`token-format` must be `stateless` (GitHub's new installation-token format), `stateful` (the classic format) or empty (GitHub's rollout decides), not \"{value}\"."
+    )]
+    InvalidTokenFormat { value: String },
     /// `installation-id` is not a number.
     #[error(
         "`installation-id` must be a positive number (the id in the installation's settings URL), not \"{value}\"."
@@ -292,6 +297,7 @@ impl Error {
             | IdLooksLikeSecret
             | ConflictingSpellings { .. }
             | InvalidBoolean { .. }
+            | InvalidTokenFormat { .. }
             | InvalidInstallationId { .. }
             | EnterpriseConflict { .. }
             | InvalidRepository { .. }
@@ -336,6 +342,7 @@ mod tests {
             IdLooksLikeSecret => "IdLooksLikeSecret",
             ConflictingSpellings { .. } => "ConflictingSpellings",
             InvalidBoolean { .. } => "InvalidBoolean",
+            InvalidTokenFormat { .. } => "InvalidTokenFormat",
             InvalidInstallationId { .. } => "InvalidInstallationId",
             EnterpriseConflict { .. } => "EnterpriseConflict",
             InvalidRepository { .. } => "InvalidRepository",
@@ -400,6 +407,10 @@ mod tests {
                     value: s("yes"),
                 },
                 vec!["skip-token-revoke", "\"yes\"", "true or false"],
+            ),
+            (
+                InvalidTokenFormat { value: s("new") },
+                vec!["`token-format`", "`stateless`", "`stateful`", "\"new\""],
             ),
             (
                 InvalidInstallationId { value: s("abc") },
@@ -625,7 +636,7 @@ mod tests {
         let mut seen: Vec<&str> = all.iter().map(|(e, _)| name(e)).collect();
         seen.sort();
         seen.dedup();
-        assert_eq!(seen.len(), 34, "every variant once in the catalogue");
+        assert_eq!(seen.len(), 35, "every variant once in the catalogue");
         for (e, must) in &all {
             let msg = e.to_string();
             assert!(!e.title().is_empty());

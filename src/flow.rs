@@ -73,7 +73,7 @@ pub fn create(cfg: &Config) -> Result<Created, Error> {
         repositories: &cfg.repositories,
         permissions: &cfg.permissions,
     };
-    let token = token::mint(&client, &jwt, installation.id, &scope)?;
+    let token = token::mint(&client, &jwt, installation.id, &scope, cfg.token_format)?;
     report::add_mask(&token.token);
 
     let bot = installation.app_slug.as_deref().map(Bot::of);

@@ -190,6 +190,18 @@ impl Client {
         auth: Auth<'_>,
         body: Option<&serde_json::Value>,
     ) -> Result<Response, Error> {
+        self.send_with(method, path, auth, body, &[])
+    }
+
+    /// [`Client::send`] with extra request headers.
+    pub fn send_with(
+        &self,
+        method: Method,
+        path: &str,
+        auth: Auth<'_>,
+        body: Option<&serde_json::Value>,
+        headers: &[(&str, &str)],
+    ) -> Result<Response, Error> {
         let action = format!("{} {path}", method.as_str());
         let started = Instant::now();
         let deadline = self.deadline;
@@ -215,7 +227,7 @@ impl Client {
                 ));
             }
             let timeout = REQUEST_TIMEOUT.min(left);
-            let outcome = self.once(method, path, auth, body, timeout);
+            let outcome = self.once(method, path, auth, body, headers, timeout);
             let (wait, reason, mandated) = match outcome {
                 Ok(mut resp) => {
                     resp.attempts = attempt;
@@ -337,6 +349,7 @@ impl Client {
         path: &str,
         auth: Auth<'_>,
         body: Option<&serde_json::Value>,
+        headers: &[(&str, &str)],
         timeout: Duration,
     ) -> Result<Response, Failure> {
         let url = format!("{}{path}", self.base);
@@ -351,23 +364,27 @@ impl Client {
             rb: ureq::RequestBuilder<B>,
             timeout: Duration,
             auth: &str,
+            headers: &[(&str, &str)],
         ) -> ureq::RequestBuilder<B> {
-            rb.config()
+            let rb = rb
+                .config()
                 .timeout_global(Some(timeout))
                 .build()
                 .header("Accept", "application/vnd.github+json")
                 .header("X-GitHub-Api-Version", API_VERSION)
-                .header("Authorization", auth)
+                .header("Authorization", auth);
+            headers.iter().fold(rb, |rb, (k, v)| rb.header(*k, *v))
         }
+        let auth = authorization.as_str();
         let result = match method {
             Method::Post => {
                 let bytes = body.map(|b| b.to_string()).unwrap_or_else(|| "{}".into());
-                prepare(self.agent.post(&url), timeout, &authorization)
+                prepare(self.agent.post(&url), timeout, auth, headers)
                     .header("Content-Type", "application/json")
                     .send(bytes.as_bytes())
             }
-            Method::Get => prepare(self.agent.get(&url), timeout, &authorization).call(),
-            Method::Delete => prepare(self.agent.delete(&url), timeout, &authorization).call(),
+            Method::Get => prepare(self.agent.get(&url), timeout, auth, headers).call(),
+            Method::Delete => prepare(self.agent.delete(&url), timeout, auth, headers).call(),
         };
         let read = result.and_then(|mut resp| {
             let status = resp.status().as_u16();

@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 use serde::Deserialize;
 use serde_json::json;
 
+use crate::config::TokenFormat;
 use crate::error::Error;
 use crate::github;
 use crate::http::{Auth, Client, Method};
@@ -90,16 +91,24 @@ pub fn describe_permissions(p: &BTreeMap<String, String>) -> String {
         .join(", ")
 }
 
-/// `POST /app/installations/{id}/access_tokens`.
+/// `POST /app/installations/{id}/access_tokens`; `format` forces a token format.
 pub fn mint(
     client: &Client,
     jwt: &AppJwt,
     installation: u64,
     scope: &Scope,
+    format: Option<TokenFormat>,
 ) -> Result<Token, Error> {
     let path = format!("/app/installations/{installation}/access_tokens");
     let action = format!("the token request (POST {path})");
-    let resp = client.send(Method::Post, &path, Auth::App(jwt), Some(&scope.body()))?;
+    let header = format.map(|f| (TokenFormat::HEADER, f.header_value()));
+    let resp = client.send_with(
+        Method::Post,
+        &path,
+        Auth::App(jwt),
+        Some(&scope.body()),
+        header.as_slice(),
+    )?;
     match resp.status {
         201 | 200 => {
             let token: Token = resp.json(&action)?;
