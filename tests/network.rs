@@ -10,7 +10,7 @@ mod support;
 use std::time::{Duration, Instant};
 
 use support::runner::{Run, Step, TempDir, assert_masked_first, redact};
-use support::{APP_KEY_PEM, Fault, MockGithub, Proxy, Scenario};
+use support::{APP_KEY_PEM, Fault, MockGithub, Proxy, Scenario, TokenFormat};
 
 const LOOKUP: &str = "/repos/acme/repo-a/installation";
 const MINT: &str = "/app/installations/1001/access_tokens";
@@ -609,11 +609,16 @@ fn skew_offset_carries_over_to_later_calls_in_check_mode() {
 
 // ---------------------------------------------------------------- fresh token lag
 
-fn revoke_after_lag(status: u16) {
-    let gh = mock_with(vec![Fault::on("DELETE", REVOKE).fresh_token_lag(1, status)]);
+fn revoke_after_lag(status: u16, format: TokenFormat) {
+    let mut scenario = Scenario::standard();
+    scenario.token_format = format;
+    let gh = MockGithub::builder(scenario)
+        .fault(Fault::on("DELETE", REVOKE).fresh_token_lag(1, status))
+        .start();
     let step = Step::new(&gh.url());
     let main = step.main();
     assert_success(&gh, &main);
+    assert_eq!(gh.minted()[0].format, format);
     let t = Instant::now();
     let post = step.post(&main);
     let took = t.elapsed();
@@ -633,12 +638,12 @@ fn revoke_after_lag(status: u16) {
 
 #[test]
 fn fresh_token_401_on_revocation_is_retried_once() {
-    revoke_after_lag(401);
+    revoke_after_lag(401, TokenFormat::New);
 }
 
 #[test]
 fn fresh_token_404_on_revocation_is_retried_once() {
-    revoke_after_lag(404);
+    revoke_after_lag(404, TokenFormat::Classic);
 }
 
 #[test]
