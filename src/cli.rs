@@ -34,6 +34,8 @@ TOKEN OPTIONS:
     --api-url URL               REST API root (default: $GITHUB_API_URL or
                                 https://api.github.com; GHES: https://HOST/api/v3)
     --ca-certificates-file PATH extra CA certificates (PEM), e.g. for GHES
+    --token-format FORMAT       stateless (GitHub's new token format) or stateful
+                                (classic); default: GitHub's rollout decides
     --json                      print token, expires_at, installation_id,
                                 app_slug and permissions as JSON
     --check                     validate id, key and installation; mint nothing
@@ -107,6 +109,7 @@ fn parse_token(args: Vec<String>) -> Result<TokenArgs, Error> {
                 let path = next_value(&flag, inline, &mut it)?;
                 r.ca_certificates = Some(read_path(FileKind::CaCertificates, &path)?);
             }
+            "--token-format" => r.token_format = Some(next_value(&flag, inline, &mut it)?),
             "--permission" => {
                 let value = next_value(&flag, inline, &mut it)?;
                 let (name, level) = value

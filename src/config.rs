@@ -41,6 +41,8 @@ pub struct Raw {
     pub bot_identity: Option<String>,
     /// `check`.
     pub check: Option<String>,
+    /// `token-format`.
+    pub token_format: Option<String>,
 }
 
 /// One requested permission before checking.
@@ -122,6 +124,40 @@ impl Connection {
     }
 }
 
+/// The installation-token format to ask GitHub for, with its temporary override header.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenFormat {
+    /// The new format (`ghs_<app id>_<JWT>`, about 520 characters).
+    Stateless,
+    /// The classic format (`ghs_` + 36 characters).
+    Stateful,
+}
+
+impl TokenFormat {
+    /// The request header GitHub reads on the mint (changelog 2026-05-15).
+    pub const HEADER: &'static str = "X-GitHub-Stateless-S2S-Token";
+
+    /// `token-format` as given; empty means GitHub's rollout decides.
+    pub fn parse(value: &Option<String>) -> Result<Option<TokenFormat>, Error> {
+        match set(value) {
+            None => Ok(None),
+            Some("stateless") => Ok(Some(TokenFormat::Stateless)),
+            Some("stateful") => Ok(Some(TokenFormat::Stateful)),
+            Some(other) => Err(Error::InvalidTokenFormat {
+                value: Shown::of(other),
+            }),
+        }
+    }
+
+    /// The header's value: the only two GitHub honours (it ignores any other).
+    pub fn header_value(self) -> &'static str {
+        match self {
+            TokenFormat::Stateless => "enabled",
+            TokenFormat::Stateful => "disabled",
+        }
+    }
+}
+
 /// Everything needed to mint, checked.
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -147,6 +183,8 @@ pub struct Config {
     pub bot_identity: bool,
     /// Validate only; mint nothing.
     pub check: bool,
+    /// The token format to force; `None`: GitHub's rollout.
+    pub token_format: Option<TokenFormat>,
 }
 
 fn set(v: &Option<String>) -> Option<&str> {
@@ -287,6 +325,7 @@ impl Config {
         let skip_token_revoke = boolean("skip-token-revoke", &raw.skip_token_revoke)?;
         let bot_identity = boolean("bot-identity", &raw.bot_identity)?;
         let check = boolean("check", &raw.check)?;
+        let token_format = TokenFormat::parse(&raw.token_format)?;
         let connection = Connection::new(set(&raw.api_url), raw.ca_certificates.as_deref(), ctx)?;
         let server_url = server_url(&connection.api_url, ctx);
         let (permissions, unknown_permissions) = check_permissions(&raw.permissions)?;
@@ -304,6 +343,7 @@ impl Config {
             server_url,
             bot_identity,
             check,
+            token_format,
         })
     }
 }
@@ -322,6 +362,7 @@ fn refuse_secrets(raw: &Raw) -> Result<(), Error> {
         ("github-api-url", &raw.api_url),
         ("bot-identity", &raw.bot_identity),
         ("check", &raw.check),
+        ("token-format", &raw.token_format),
     ];
     let plain = plain
         .into_iter()
@@ -701,6 +742,22 @@ mod tests {
         );
         r.owner = Some("acme".into());
         assert!(Config::new(&r, &ctx()).is_err());
+    }
+
+    #[test]
+    fn token_format_takes_two_words_or_nothing() {
+        let parse = |v: &str| TokenFormat::parse(&Some(v.into()));
+        assert_eq!(parse("stateless").unwrap(), Some(TokenFormat::Stateless));
+        assert_eq!(parse(" stateful ").unwrap(), Some(TokenFormat::Stateful));
+        assert_eq!(parse("").unwrap(), None);
+        assert_eq!(TokenFormat::Stateless.header_value(), "enabled");
+        assert_eq!(TokenFormat::Stateful.header_value(), "disabled");
+        for bad in ["enabled", "disabled", "Stateless", "classic", "true"] {
+            assert!(
+                matches!(parse(bad), Err(Error::InvalidTokenFormat { .. })),
+                "{bad}"
+            );
+        }
     }
 
     #[test]

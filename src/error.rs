@@ -518,6 +518,11 @@ pub enum Error {
         "`{input}` must be true or false (YAML 1.2: true, True, TRUE, false, False, FALSE); the value given is {value}."
     )]
     InvalidBoolean { input: &'static str, value: Shown },
+    /// `token-format` is neither `stateless` nor `stateful`.
+    #[error(
+        "`token-format` must be `stateless` (GitHub's new installation-token format), `stateful` (the classic format) or empty (GitHub's rollout decides); the value given is {value}."
+    )]
+    InvalidTokenFormat { value: Shown },
     /// `installation-id` is not a number.
     #[error(
         "`installation-id` must be a positive number (the id in the installation's settings URL); the value given is {value}."
@@ -770,6 +775,7 @@ impl Error {
             | IdLooksLikeSecret
             | ConflictingSpellings { .. }
             | InvalidBoolean { .. }
+            | InvalidTokenFormat { .. }
             | InvalidInstallationId { .. }
             | InvalidName { .. }
             | EnterpriseConflict { .. }
@@ -1257,6 +1263,7 @@ mod tests {
             (IdLooksLikeSecret, vec!["client secret", "client ID (Iv...)", "regenerate"]),
             (ConflictingSpellings { first: s("INPUT_APP-ID"), second: s("INPUT_APP_ID") }, vec!["INPUT_APP-ID", "INPUT_APP_ID", "Set only one"]),
             (InvalidBoolean { input: "skip-token-revoke", value: Shown::of("yes") }, vec!["skip-token-revoke", "\"yes\"", "true or false"]),
+            (InvalidTokenFormat { value: Shown::of("new") }, vec!["`token-format`", "`stateless`", "`stateful`", "\"new\""]),
             (InvalidInstallationId { value: Shown::of("abc") }, vec!["\"abc\"", "positive number"]),
             (InvalidName { input: "owner", value: Shown::of("acme/../x"), rule: NameRule::Login }, vec!["`owner`", "\"acme/../x\"", "GitHub login", "no slashes"]),
             (EnterpriseConflict { other: "owner" }, vec!["`owner`", "Remove one"]),

@@ -85,7 +85,7 @@ pub fn create(cfg: &Config) -> Result<Created, Error> {
         repositories: &cfg.repositories,
         permissions: &cfg.permissions,
     };
-    let token = token::mint(&github, &jwt, installation_id, &scope)?;
+    let token = token::mint(&github, &jwt, installation_id, &scope, cfg.token_format)?;
     report::add_mask(&token.token);
 
     let slug = installation.as_ref().and_then(|i| i.app_slug.as_deref());

@@ -62,8 +62,9 @@ impl<'t> GitHub<'t> {
         &self.clock
     }
 
-    /// Sends a request for `purpose`, retried as GitHub advises; corrects the
-    /// clock once on a skew refusal and waits once for a fresh token.
+    /// Sends a request for `purpose` with `extra` headers, retried as GitHub
+    /// advises; corrects the clock once on a skew refusal and waits once for a
+    /// fresh token.
     pub fn send(
         &self,
         purpose: Purpose,
@@ -71,6 +72,7 @@ impl<'t> GitHub<'t> {
         path: &str,
         auth: Auth<'_>,
         body: Option<&serde_json::Value>,
+        extra: &[(&'static str, &'static str)],
     ) -> Result<(Response, Call), Error> {
         let call = Call {
             purpose: Some(purpose),
@@ -79,7 +81,10 @@ impl<'t> GitHub<'t> {
         };
         let (mut skew_fixed, mut lag_waited) = (false, false);
         loop {
-            let request = self.request(method, path, auth, body)?;
+            let mut request = self.request(method, path, auth, body)?;
+            request
+                .headers
+                .extend(extra.iter().map(|(n, v)| (*n, v.to_string())));
             let resp = self.endpoint.send(&request, &Readings)?;
             if let (Auth::App(_), false, Some(date)) = (auth, skew_fixed, refused_times(&resp)) {
                 skew_fixed = true;
@@ -118,7 +123,8 @@ impl<'t> GitHub<'t> {
     ) -> Result<Request, Error> {
         let authorization = match auth {
             Auth::App(jwt) => format!("Bearer {}", jwt.sign(&self.clock)?),
-            Auth::Token { token, .. } => format!("token {token}"),
+            // GitHub documents `Bearer` for installation tokens of either format.
+            Auth::Token { token, .. } => format!("Bearer {token}"),
         };
         let mut headers = vec![
             ("Accept", "application/vnd.github+json".to_string()),
@@ -251,7 +257,14 @@ pub struct App {
 
 /// `GET /app`: proves the id and key belong together.
 pub fn app(github: &GitHub, jwt: &AppJwt) -> Result<App, Error> {
-    let (resp, call) = github.send(Purpose::AppCheck, Method::Get, "/app", Auth::App(jwt), None)?;
+    let (resp, call) = github.send(
+        Purpose::AppCheck,
+        Method::Get,
+        "/app",
+        Auth::App(jwt),
+        None,
+        &[],
+    )?;
     match resp.status {
         200 => resp.json(&call),
         _ => Err(api_error(&resp, call)),
@@ -267,7 +280,7 @@ struct User {
 pub fn bot_user_id(github: &GitHub, token: &str, slug: &str) -> Result<u64, Error> {
     let path = format!("/users/{}%5Bbot%5D", path_segment(slug));
     let auth = Auth::Token { token, fresh: true };
-    let (resp, call) = github.send(Purpose::BotLookup, Method::Get, &path, auth, None)?;
+    let (resp, call) = github.send(Purpose::BotLookup, Method::Get, &path, auth, None, &[])?;
     match resp.status {
         200 => Ok(resp.json::<User>(&call)?.id),
         _ => Err(api_error(&resp, call)),

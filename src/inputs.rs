@@ -21,6 +21,7 @@ pub const INPUTS: &[&str] = &[
     "ca-certificates",
     "bot-identity",
     "check",
+    "token-format",
 ];
 
 /// The prefix of the per-permission inputs.
@@ -131,6 +132,7 @@ impl Inputs {
             ca_certificates: self.get("ca-certificates"),
             bot_identity: self.get("bot-identity"),
             check: self.get("check"),
+            token_format: self.get("token-format"),
         }
     }
 }

@@ -80,6 +80,7 @@ pub fn find(
         &path,
         Auth::App(jwt),
         None,
+        &[],
     )?;
     match (resp.status, target) {
         (200, _) => resp.json(&call),

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use serde::Deserialize;
 use serde_json::json;
 
-use crate::config::Connection;
+use crate::config::{Connection, TokenFormat};
 use crate::error::{BadAnswer, Error, Purpose};
 use crate::github::{self, Auth, GitHub};
 use crate::jwt::AppJwt;
@@ -72,21 +72,24 @@ impl Scope<'_> {
     }
 }
 
-/// `POST /app/installations/{id}/access_tokens`.
+/// `POST /app/installations/{id}/access_tokens`; `format` forces a token format.
 pub fn mint(
     github: &GitHub,
     jwt: &AppJwt,
     installation: u64,
     scope: &Scope,
+    format: Option<TokenFormat>,
 ) -> Result<Token, Error> {
     let path = format!("/app/installations/{installation}/access_tokens");
     let body = scope.body();
+    let header = format.map(|f| (TokenFormat::HEADER, f.header_value()));
     let (resp, call) = github.send(
         Purpose::TokenRequest,
         Method::Post,
         &path,
         Auth::App(jwt),
         Some(&body),
+        header.as_slice(),
     )?;
     match resp.status {
         201 | 200 => {
@@ -139,6 +142,7 @@ pub fn revoke(github: &GitHub, token: &str, fresh: bool) -> Result<Revoked, Erro
         "/installation/token",
         auth,
         None,
+        &[],
     )?;
     match resp.status {
         204 | 200 => Ok(Revoked::Done),

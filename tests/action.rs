@@ -6,8 +6,10 @@ mod support;
 use std::collections::BTreeMap;
 
 use base64::Engine;
-use support::runner::{Run, Step, assert_masked_first};
-use support::{Auth, BOT_USER_ID, Fault, MockGithub, NO_KEY_CLIENT_ID, Scenario, fixture};
+use support::runner::{Run, Step, assert_masked_first, redact};
+use support::{
+    Auth, BOT_USER_ID, Fault, MockGithub, NO_KEY_CLIENT_ID, Scenario, TokenFormat, fixture,
+};
 
 fn mock() -> MockGithub {
     MockGithub::start(Scenario::standard())
@@ -656,6 +658,132 @@ fn booleans_are_strict() {
     assert!(gh.requests().is_empty());
 }
 
+// ---- the token's format ----
+
+/// No piece of `token` (12 characters or more) in the log as the runner shows it: the
+/// runner masks the registered value whole, so a truncated or split copy would show.
+fn assert_no_fragment(log: &str, token: &str) {
+    let shown = redact(log);
+    let leaks = (0..=token.len() - 12)
+        .filter(|&i| shown.contains(&token[i..i + 12]))
+        .count();
+    assert_eq!(leaks, 0, "{leaks} fragment(s) of the token in the log");
+}
+
+fn classic_by_default() -> MockGithub {
+    let mut scenario = Scenario::standard();
+    scenario.token_format = TokenFormat::Classic;
+    MockGithub::start(scenario)
+}
+
+#[test]
+fn token_format_input_sends_githubs_header() {
+    let cases = [
+        (mock(), "stateful", Some("disabled"), TokenFormat::Classic),
+        (mock(), "", None, TokenFormat::New),
+        (
+            classic_by_default(),
+            "stateless",
+            Some("enabled"),
+            TokenFormat::New,
+        ),
+        (classic_by_default(), "", None, TokenFormat::Classic),
+    ];
+    for (gh, input, header, format) in cases {
+        let main = Step::new(&gh.url()).input("token-format", input).main();
+        ok(&main);
+        let minted = &gh.minted()[0];
+        assert_eq!(minted.format_header.as_deref(), header, "{input:?}");
+        assert_eq!(minted.format, format, "{input:?}");
+        assert_eq!(main.output("token"), minted.token);
+    }
+}
+
+#[test]
+fn a_bad_token_format_fails_before_any_request() {
+    let gh = mock();
+    for bad in ["enabled", "Stateless", "new", "true"] {
+        let e = failed(&Step::new(&gh.url()).input("token-format", bad).main());
+        assert!(e.starts_with("::error title=Invalid input::"), "{e}");
+        assert!(
+            e.contains("`token-format` must be `stateless`") && e.contains(&format!("\"{bad}\"")),
+            "{e}"
+        );
+    }
+    assert!(gh.requests().is_empty());
+}
+
+#[test]
+fn both_formats_pass_whole_through_outputs_masks_and_revocation() {
+    for (input, format) in [
+        ("stateless", TokenFormat::New),
+        ("stateful", TokenFormat::Classic),
+    ] {
+        let gh = mock();
+        let mut step = Step::new(&gh.url());
+        step.input("token-format", input)
+            .input("bot-identity", "true")
+            .var("RUNNER_DEBUG", "1");
+        let main = step.main();
+        ok(&main);
+        let token = gh.minted()[0].token.clone();
+        assert_eq!(gh.minted()[0].format, format);
+        if format == TokenFormat::New {
+            assert!(token.len() > 500 && token.contains('.') && token.contains('-'));
+        }
+        // One heredoc entry holding the token whole, in the outputs and in the state.
+        assert_eq!(main.output("token"), token);
+        assert_eq!(main.state["token"], token);
+        let entry = main
+            .output_file
+            .lines()
+            .skip_while(|l| !l.starts_with("token<<"))
+            .nth(1);
+        assert_eq!(entry, Some(token.as_str()));
+        assert_masked_first(&main.log(), &token);
+        assert_no_fragment(&main.log(), &token);
+        // The bot lookup and the revocation authenticate with the token as Bearer.
+        assert_eq!(main.output("bot-user-id"), BOT_USER_ID.to_string());
+        let post = step.post(&main);
+        assert_eq!(post.code, 0, "{}", post.shown());
+        assert!(post.stdout.contains("Token revoked"), "{}", post.shown());
+        assert_eq!(gh.revoked(), std::slice::from_ref(&token));
+        assert_masked_first(&post.log(), &token);
+        assert_no_fragment(&post.log(), &token);
+        for r in gh.requests().iter().filter(|r| r.path.contains("token")) {
+            if r.method != "POST" {
+                let auth = r.header("authorization").unwrap_or_default();
+                assert_eq!(auth, format!("Bearer {token}"), "{r:?}");
+                assert!(matches!(&r.auth, Auth::Token(t) if *t == token), "{r:?}");
+            }
+        }
+    }
+}
+
+#[test]
+fn errors_and_warnings_after_the_mint_hold_no_fragment_of_the_token() {
+    // The bot lookup and the revocation fail after a long token was minted: their
+    // warnings, and the debug lines, must not quote any piece of it.
+    let gh = MockGithub::builder(Scenario::standard())
+        .fault(Fault::on("GET", "/users/mock-app").status(401))
+        .fault(Fault::on("DELETE", "/installation/token").status(403))
+        .start();
+    let mut step = Step::new(&gh.url());
+    step.input("bot-identity", "true").var("RUNNER_DEBUG", "1");
+    let main = step.main();
+    ok(&main);
+    assert!(
+        main.stdout
+            .contains("::warning title=Bot identity not found::")
+    );
+    let post = step.post(&main);
+    assert!(post.stdout.contains("::warning title=Token not revoked::"));
+    let token = &gh.minted()[0].token;
+    assert!(token.len() > 500);
+    assert_no_fragment(&main.log(), token);
+    assert_no_fragment(&post.log(), token);
+}
+
 // ---- post ----
 
 #[test]
@@ -670,6 +798,21 @@ fn post_revokes_the_token_of_main() {
     assert_eq!(post.code, 0, "{}", post.shown());
     assert!(post.stdout.contains("Token revoked"));
     assert_eq!(gh.revoked(), [main.output("token").to_string()]);
+    let delete = gh
+        .requests()
+        .into_iter()
+        .find(|r| r.method == "DELETE")
+        .expect("the revocation");
+    assert!(
+        delete
+            .header("authorization")
+            .is_some_and(|a| a.starts_with("Bearer ghs_")),
+        "{delete:?}"
+    );
+    assert!(
+        matches!(&delete.auth, Auth::Token(t) if t == main.output("token")),
+        "the mock took the installation token for a JWT: {delete:?}"
+    );
     assert!(
         !post
             .log()

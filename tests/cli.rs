@@ -5,7 +5,7 @@ mod support;
 use std::io::Write;
 use std::process::{Command, Output, Stdio};
 
-use support::{CLIENT_ID, MockGithub, Scenario, runner::bin};
+use support::{CLIENT_ID, MockGithub, Scenario, TokenFormat, runner::bin};
 
 fn key_path() -> String {
     support::fixture_path("app.pem")
@@ -100,6 +100,34 @@ fn revoke_reads_the_token_from_stdin() {
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     assert!(text(&out.stderr).contains("Token revoked"));
     assert_eq!(gh.revoked(), [token.trim().to_string()]);
+}
+
+#[test]
+fn token_format_flag_forces_the_format_and_revoke_takes_either() {
+    let gh = MockGithub::start(Scenario::standard());
+    let url = gh.url();
+    for (value, header, format) in [
+        ("stateful", "disabled", TokenFormat::Classic),
+        ("stateless", "enabled", TokenFormat::New),
+    ] {
+        let out = cli(&token_args("acme", &url, &["--token-format", value]), "");
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+        let minted = gh.minted().pop().expect("minted");
+        assert_eq!(minted.format_header.as_deref(), Some(header));
+        assert_eq!(minted.format, format);
+        assert_eq!(text(&out.stdout), format!("{}\n", minted.token));
+        let out = cli(&["revoke", "--api-url", &url], &text(&out.stdout));
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+        assert_eq!(gh.revoked().last(), Some(&minted.token));
+    }
+    let out = cli(&token_args("acme", &url, &["--token-format=classic"]), "");
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stderr).contains("`token-format` must be `stateless`"),
+        "{}",
+        text(&out.stderr)
+    );
+    assert_eq!(gh.minted().len(), 2, "no request for a bad value");
 }
 
 #[test]

@@ -25,7 +25,7 @@ use std::sync::OnceLock;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use support::fixture;
-use support::mock::{MockGithub, Scenario};
+use support::mock::{MockGithub, Scenario, TokenFormat};
 
 const IMAGE_BUDGET_BYTES: u64 = 2 * 1024 * 1024;
 const ENTRYPOINT: &str = "/app-token-action";
@@ -502,6 +502,14 @@ fn main_mints_and_post_revokes_like_on_a_runner() {
         mock.minted().iter().any(|m| m.token == token),
         "the token output is not one the mock minted:\n{ctx}"
     );
+    // GitHub's new format (the mock's default): long, with `.`, `-` and `_`.
+    assert!(
+        mock.minted()[0].format == TokenFormat::New
+            && token.len() > 500
+            && ['.', '-', '_'].iter().all(|c| token.contains(*c)),
+        "not a new-format token ({} chars):\n{ctx}",
+        token.len()
+    );
     // The mask must come before the token appears anywhere in the log. stdout and stderr
     // interleave unpredictably, so: first on stdout, never on stderr.
     let first = main.stdout.lines().find(|l| l.contains(&token));
@@ -530,8 +538,13 @@ fn main_mints_and_post_revokes_like_on_a_runner() {
     let revoked = mock.revoked();
     assert_eq!(revoked.len(), 1, "one revocation expected:\n{ctx}");
     assert!(
-        format!("{revoked:?}").contains(&token),
-        "the mock revoked another token than main's output: {revoked:?}\n{ctx}"
+        revoked.contains(&token),
+        "the mock revoked another token than main's output:\n{ctx}"
+    );
+    let delete = mock.requests().into_iter().find(|r| r.method == "DELETE");
+    assert!(
+        delete.is_some_and(|r| r.header("authorization") == Some(&format!("Bearer {token}"))),
+        "the revocation must send the token as Bearer:\n{ctx}"
     );
     assert!(post.all_lines().all(|l| !l.starts_with("::error")), "{ctx}");
 }

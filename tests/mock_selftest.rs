@@ -384,11 +384,7 @@ fn mint_happy_paths() {
     assert_eq!(r.status, 201, "{}", r.body);
     let v = r.json();
     let token = v["token"].as_str().unwrap().to_string();
-    assert!(
-        token.starts_with("ghs_") && token.len() >= 84,
-        "token length {}",
-        token.len()
-    );
+    assert!(is_new_format(&token), "token length {}", token.len());
     assert_eq!(v["permissions"]["contents"], "write");
     assert_eq!(v["repository_selection"], "all");
     assert!(v.get("repositories").is_none());
@@ -426,6 +422,135 @@ fn mint_happy_paths() {
     assert_eq!(minted[0].body, json!({}));
     assert_eq!(minted[1].body["repositories"][1], "Website");
     assert!(minted[0].token == token, "minted() holds the issued token");
+}
+
+/// GitHub's recommended pattern for installation tokens: `ghs_[A-Za-z0-9._-]{36,}`.
+fn githubs_pattern(t: &str) -> bool {
+    t.strip_prefix("ghs_").is_some_and(|rest| {
+        rest.len() >= 36
+            && rest
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b".-_".contains(&b))
+    })
+}
+
+fn is_classic(t: &str) -> bool {
+    t.len() == 40 && t.starts_with("ghs_") && t[4..].bytes().all(|b| b.is_ascii_alphanumeric())
+}
+
+/// `ghs_<app id>_<JWT>` of about 520 characters, with `.`, `-` and `_`.
+fn is_new_format(t: &str) -> bool {
+    use base64::Engine;
+    let Some(jwt) = t.strip_prefix(&format!("ghs_{APP_ID}_")) else {
+        return false;
+    };
+    let parts: Vec<&str> = jwt.split('.').collect();
+    let header = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(parts[0])
+        .ok()
+        .and_then(|h| serde_json::from_slice::<Value>(&h).ok());
+    githubs_pattern(t)
+        && (500..=540).contains(&t.len())
+        && parts.len() == 3
+        && header.is_some_and(|h| h["typ"] == "JWT")
+        && ['.', '-', '_'].iter().all(|c| t.contains(*c))
+}
+
+/// A mint of installation 1001 with `X-GitHub-Stateless-S2S-Token: value`; the token.
+fn mint_with_format_header(m: &MockGithub, value: &str) -> String {
+    let request = ureq::http::Request::builder()
+        .method("POST")
+        .uri(format!("{}/app/installations/1001/access_tokens", m.url()))
+        .header("User-Agent", UA)
+        .header("Authorization", bearer(&good_jwt()))
+        .header("X-GitHub-Stateless-S2S-Token", value)
+        .body(String::new())
+        .unwrap();
+    let mut resp = agent().run(request).expect("request to mock");
+    assert_eq!(resp.status().as_u16(), 201);
+    let v: Value = serde_json::from_str(&resp.body_mut().read_to_string().unwrap()).unwrap();
+    v["token"].as_str().unwrap().to_string()
+}
+
+#[test]
+fn token_format_follows_the_override_header_exactly() {
+    for (default, other) in [
+        (TokenFormat::New, TokenFormat::Classic),
+        (TokenFormat::Classic, TokenFormat::New),
+    ] {
+        let mut scenario = Scenario::standard();
+        scenario.token_format = default;
+        let m = MockGithub::start(scenario);
+        let shape = |f: TokenFormat, t: &str| match f {
+            TokenFormat::New => is_new_format(t),
+            TokenFormat::Classic => is_classic(t),
+        };
+        let t = mint(&m, 1001, None).json()["token"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        assert!(shape(default, &t), "no header: the default ({default:?})");
+        let forced = if other == TokenFormat::New {
+            "enabled"
+        } else {
+            "disabled"
+        };
+        assert!(
+            shape(other, &mint_with_format_header(&m, forced)),
+            "{forced}"
+        );
+        // GitHub ignores any other value, silently.
+        for ignored in ["true", "1", "Enabled", "DISABLED", "stateless"] {
+            let t = mint_with_format_header(&m, ignored);
+            assert!(shape(default, &t), "{ignored:?} must be ignored");
+        }
+        let minted = m.minted();
+        assert_eq!(minted[1].format, other);
+        assert_eq!(minted[1].format_header.as_deref(), Some(forced));
+        assert_eq!(minted[0].format_header, None);
+        assert!(minted.iter().all(|t| githubs_pattern(&t.token)));
+    }
+}
+
+#[test]
+fn an_installation_token_is_never_taken_for_a_jwt() {
+    let m = MockGithub::start(Scenario::standard());
+    for format in ["enabled", "disabled"] {
+        let token = mint_with_format_header(&m, format);
+        // Bearer, and JWT-shaped in the new format: still no app JWT.
+        let r = req(
+            "GET",
+            &format!("{}/app", m.url()),
+            Some(&bearer(&token)),
+            None,
+        );
+        assert_eq!((r.status, r.message()), (401, jwt::MSG_DECODE.to_string()));
+        for scheme in ["Bearer", "token"] {
+            let r = req(
+                "GET",
+                &format!("{}/users/mock-app%5Bbot%5D", m.url()),
+                Some(&format!("{scheme} {token}")),
+                None,
+            );
+            assert_eq!(r.status, 200, "{format} {scheme}");
+        }
+        let r = req(
+            "DELETE",
+            &format!("{}/installation/token", m.url()),
+            Some(&bearer(&token)),
+            None,
+        );
+        assert_eq!(r.status, 204, "{format}");
+        assert!(m.revoked().contains(&token));
+    }
+    let recs = m.requests();
+    assert!(matches!(recs[0].auth, Auth::Jwt { ref iss } if iss == CLIENT_ID));
+    for r in recs
+        .iter()
+        .filter(|r| !r.path.starts_with("/app/installations"))
+    {
+        assert!(matches!(r.auth, Auth::Token(_)), "{r:?}");
+    }
 }
 
 #[test]

@@ -15,7 +15,7 @@ pub mod tls;
 pub use mock::{
     APP_ID, APP_KEY_PEM, APP_PUBLIC_KEY_PEM, APP_SLUG, App, Auth, BOT_USER_ID, CLIENT_ID, Fault,
     FaultKind, Installation, Minted, MockBuilder, MockGithub, NO_KEY_APP_ID, NO_KEY_CLIENT_ID,
-    OTHER_KEY_PEM, OTHER_PUBLIC_KEY_PEM, Recorded, Scenario, StatusFault,
+    OTHER_KEY_PEM, OTHER_PUBLIC_KEY_PEM, Recorded, Scenario, StatusFault, TokenFormat,
 };
 pub use proxy::{Proxy, ProxyLogEntry};
 pub use tls::install_crypto_provider;

@@ -105,6 +105,7 @@ pub fn declared_inputs(api_url: &str) -> Vec<(String, String)> {
         ("ca-certificates", ""),
         ("bot-identity", "false"),
         ("check", "false"),
+        ("token-format", ""),
     ]
     .iter()
     .map(|(k, v)| ((*k).to_string(), (*v).to_string()))

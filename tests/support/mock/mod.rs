@@ -15,7 +15,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 pub use faults::{Fault, FaultKind, StatusFault, error_body};
-pub use routes::Minted;
+pub use routes::{Minted, classic_token, new_format_token};
 pub use scenario::*;
 pub use server::{Auth, Recorded};
 

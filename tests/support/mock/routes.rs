@@ -12,7 +12,7 @@ use super::super::jwt::{self, JwtError};
 use super::faults::{FaultKind, error_body};
 use super::scenario::{
     App, Installation, MAX_REPOSITORIES, MSG_BAD_CREDENTIALS, MSG_BAD_REPOS, MSG_NOT_FOUND,
-    MSG_NOT_GRANTED, PERMISSIONS_JSON,
+    MSG_NOT_GRANTED, PERMISSIONS_JSON, TOKEN_FORMAT_HEADER, TokenFormat,
 };
 use super::server::{Shared, TokenInfo};
 
@@ -24,6 +24,10 @@ pub struct Minted {
     pub body: Value,
     /// `YYYY-MM-DDTHH:MM:SSZ`, mock clock.
     pub expires_at: String,
+    /// The format issued.
+    pub format: TokenFormat,
+    /// The override header as received, if any.
+    pub format_header: Option<String>,
 }
 
 impl fmt::Debug for Minted {
@@ -33,6 +37,8 @@ impl fmt::Debug for Minted {
             .field("installation_id", &self.installation_id)
             .field("body", &self.body)
             .field("expires_at", &self.expires_at)
+            .field("format", &self.format)
+            .field("format_header", &self.format_header)
             .finish()
     }
 }
@@ -79,21 +85,66 @@ pub(super) fn level_rank(level: &str) -> u8 {
     }
 }
 
-pub(super) fn random_token() -> String {
+/// An installation token, of either format (GitHub's one rule: the prefix).
+pub(super) fn is_installation_token(cred: &str) -> bool {
+    cred.starts_with("ghs_")
+}
+
+fn random_bytes(n: usize) -> Vec<u8> {
     use ring::rand::SecureRandom;
+    let mut bytes = vec![0u8; n];
+    ring::rand::SystemRandom::new()
+        .fill(&mut bytes)
+        .expect("random bytes");
+    bytes
+}
+
+/// A classic installation token: `ghs_` + 36 alphanumerics.
+pub fn classic_token() -> String {
     const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
-    let rng = ring::rand::SystemRandom::new();
-    let mut bytes = [0u8; 128];
-    rng.fill(&mut bytes).expect("random bytes");
-    // New-format tokens are long and vary in length: 80..=111 characters after the prefix.
-    let len = 80 + (bytes[0] as usize % 32);
     let mut t = String::from("ghs_");
     t.extend(
-        bytes[1..=len]
+        random_bytes(36)
             .iter()
             .map(|b| ALPHABET[*b as usize % ALPHABET.len()] as char),
     );
     t
+}
+
+/// A new-format installation token: `ghs_<app id>_<JWT>`, the JWT part header.claims.
+/// signature in base64url, about 520 characters in all. It always holds `.`, `-` and `_`,
+/// the characters that broke tools assuming the classic shape.
+pub fn new_format_token(app_id: u64, installation_id: u64, now: i64, ttl: i64) -> String {
+    use base64::Engine;
+    let b64 = |b: &[u8]| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(b);
+    let nonce = b64(&random_bytes(16));
+    let header = b64(br#"{"alg":"RS256","typ":"JWT"}"#);
+    let claims = b64(json!({
+        "iss": app_id,
+        "sub": format!("installation:{installation_id}"),
+        "iat": now,
+        "exp": now + ttl,
+        "jti": nonce,
+    })
+    .to_string()
+    .as_bytes());
+    // A 2048-bit RSA signature's size; drawn again until it holds a `-` (it nearly always does).
+    let signature = loop {
+        let sig = b64(&random_bytes(256));
+        if sig.contains('-') {
+            break sig;
+        }
+    };
+    format!("ghs_{app_id}_{header}.{claims}.{signature}")
+}
+
+/// The format a mint asked for with the override header, if it asked in a way GitHub honours.
+fn requested_format(header: Option<&str>) -> Option<TokenFormat> {
+    match header {
+        Some("enabled") => Some(TokenFormat::New),
+        Some("disabled") => Some(TokenFormat::Classic),
+        _ => None,
+    }
 }
 
 impl Shared {
@@ -116,7 +167,7 @@ impl Shared {
             ("POST", ["app", "installations", id, "access_tokens"]) => {
                 self.jwt_app(req).and_then(|app| {
                     let inst = self.find_installation(app, id).ok_or_else(not_found)?;
-                    Ok(self.mint(inst, &req.body))
+                    Ok(self.mint(app, inst, req))
                 })
             }
             ("GET", ["repos", owner, repo, "installation"]) => self.jwt_app(req).and_then(|app| {
@@ -154,7 +205,8 @@ impl Shared {
     pub(super) fn jwt_app(&self, req: &Request) -> Result<&App, Response> {
         let decode = || error(401, jwt::MSG_DECODE);
         let (bearer, cred) = bearer_or_token(req).ok_or_else(decode)?;
-        if !bearer {
+        // An installation token is no JWT, however JWT-shaped its new format is.
+        if !bearer || is_installation_token(cred) {
             return Err(decode());
         }
         let parsed = jwt::parse(cred).map_err(|e| error(401, e.message()))?;
@@ -336,7 +388,8 @@ impl Shared {
     }
 
     /// `POST /app/installations/{id}/access_tokens`, validated like GitHub.
-    pub(super) fn mint(&self, inst: &Installation, raw: &[u8]) -> Response {
+    pub(super) fn mint(&self, app: &App, inst: &Installation, req: &Request) -> Response {
+        let raw = &req.body;
         let body: Value = if raw.iter().all(u8::is_ascii_whitespace) {
             json!({})
         } else {
@@ -437,7 +490,15 @@ impl Shared {
 
         let now = self.now();
         let expires = now + self.scenario.token_ttl_secs;
-        let token = random_token();
+        let format_header = req.header(TOKEN_FORMAT_HEADER).map(str::to_string);
+        let format =
+            requested_format(format_header.as_deref()).unwrap_or(self.scenario.token_format);
+        let token = match format {
+            TokenFormat::New => {
+                new_format_token(app.id, inst.id, now, self.scenario.token_ttl_secs)
+            }
+            TokenFormat::Classic => classic_token(),
+        };
         let expires_at = http::iso8601(expires);
         let mut resp = json!({
             "token": token,
@@ -464,6 +525,8 @@ impl Shared {
             installation_id: inst.id,
             body,
             expires_at,
+            format,
+            format_header,
         });
         json_ok(201, &resp)
     }

@@ -30,6 +30,19 @@ pub const MSG_PRIMARY_RATE_LIMIT: &str = "API rate limit exceeded for installati
 pub(super) const MAX_REPOSITORIES: usize = 500;
 pub(super) const RATE_LIMIT: u64 = 5000;
 
+/// GitHub's temporary per-request override of the installation-token format
+/// (changelog 2026-05-15): `enabled` = new format, `disabled` = classic, other values ignored.
+pub const TOKEN_FORMAT_HEADER: &str = "x-github-stateless-s2s-token";
+
+/// The two installation-token formats GitHub issues (changelog 2026-04-24).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TokenFormat {
+    /// `ghs_<app id>_<JWT>`, about 520 characters, with `.`, `-` and `_`.
+    New,
+    /// `ghs_` + 36 alphanumerics.
+    Classic,
+}
+
 #[derive(Clone, Debug)]
 pub struct App {
     pub id: u64,
@@ -74,6 +87,8 @@ pub struct Scenario {
     pub installations: Vec<(u64, Installation)>,
     /// Lifetime of minted tokens (GitHub: one hour).
     pub token_ttl_secs: i64,
+    /// The format a mint without the override header gets (GitHub's rollout).
+    pub token_format: TokenFormat,
 }
 
 fn perms(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
@@ -89,6 +104,7 @@ impl Scenario {
             apps: Vec::new(),
             installations: Vec::new(),
             token_ttl_secs: 3600,
+            token_format: TokenFormat::New,
         }
     }
 
@@ -147,6 +163,7 @@ impl Scenario {
             apps: vec![app, no_key],
             installations: vec![(APP_ID, acme), (APP_ID, octocat), (APP_ID, big_corp)],
             token_ttl_secs: 3600,
+            token_format: TokenFormat::New,
         }
     }
 }

@@ -12,18 +12,21 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use super::super::http::{self, Request, Response};
 use super::super::jwt;
 use super::faults::{Fault, FaultKind};
-use super::routes::{Minted, error};
+use super::routes::{Minted, error, is_installation_token};
 use super::scenario::{Installation, MSG_NO_USER_AGENT, MSG_NOT_FOUND, RATE_LIMIT, Scenario};
 
-/// How a recorded request authenticated (parsed, not verified).
+/// How a recorded request authenticated (parsed, not verified). As GitHub does, an
+/// installation token is told from an app JWT by its `ghs_` prefix, whatever the scheme:
+/// a new-format token is JWT-shaped too (two dots).
 #[derive(Clone, PartialEq, Eq)]
 pub enum Auth {
     None,
-    /// `Bearer` with something JWT-shaped; `iss` rendered as a string ("" if absent).
+    /// `Bearer` with anything but a `ghs_` token; `iss` rendered as a string ("" if the
+    /// credential does not decode).
     Jwt {
         iss: String,
     },
-    /// `token X`, or `Bearer X` where X is not JWT-shaped (or any other scheme's value).
+    /// A `ghs_` credential under any scheme, or any credential under another scheme.
     Token(String),
 }
 
@@ -130,14 +133,13 @@ pub(super) fn classify_auth(req: &Request) -> Auth {
     };
     let (scheme, cred) = v.split_once(' ').unwrap_or(("", v));
     let cred = cred.trim();
-    if scheme.eq_ignore_ascii_case("bearer") && cred.matches('.').count() == 2 {
-        if let Ok(p) = jwt::parse(cred) {
-            return Auth::Jwt {
-                iss: p.iss().unwrap_or_default(),
-            };
-        }
-        // JWT-shaped but undecodable: still a JWT attempt.
-        return Auth::Jwt { iss: String::new() };
+    if scheme.eq_ignore_ascii_case("bearer") && !is_installation_token(cred) {
+        return Auth::Jwt {
+            iss: jwt::parse(cred)
+                .ok()
+                .and_then(|p| p.iss())
+                .unwrap_or_default(),
+        };
     }
     Auth::Token(cred.to_string())
 }
