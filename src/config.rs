@@ -295,14 +295,12 @@ fn server_url(api: &ServiceUrl, ctx: &Context) -> String {
     if let Some(s) = &ctx.server_url {
         return s.trim_end_matches('/').to_string();
     }
-    let root = api.as_str();
-    if let Some(ghes) = root.strip_suffix("/api/v3") {
-        return ghes.to_string();
-    }
-    // github.com and GHE.com put the API on an `api.` host of the web host.
     match (api.path(), api.authority().strip_prefix("api.")) {
-        ("", Some(web)) => format!("{}://{web}", if api.is_https() { "https" } else { "http" }),
-        _ => root.to_string(),
+        // GitHub Enterprise Server: the API under /api/v3 of the web host.
+        ("/api/v3", _) => api.origin(),
+        // github.com and GHE.com put the API on an `api.` host of the web host.
+        ("", Some(web)) => api.origin().replacen(api.authority(), web, 1),
+        _ => api.as_str().to_string(),
     }
 }
 

@@ -7,7 +7,6 @@
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use serde::Serialize;
 
 use crate::error::Error;
 use crate::time::GithubClock;
@@ -30,13 +29,6 @@ pub trait Signer {
     fn public_key_der(&self) -> &[u8];
 }
 
-#[derive(Serialize)]
-struct Claims<'a> {
-    iat: i64,
-    exp: i64,
-    iss: &'a str,
-}
-
 /// The app's identity for GitHub: its issuer (client ID or app ID) and its signer.
 pub struct AppJwt<'s> {
     issuer: String,
@@ -54,14 +46,13 @@ impl<'s> AppJwt<'s> {
 
     /// A JWT valid from a minute ago for ten minutes, by `clock`.
     pub fn sign(&self, clock: &GithubClock) -> Result<String, Error> {
-        let now = clock.now();
-        let claims = Claims {
-            iat: now - BACKDATE_SECS,
-            exp: now - BACKDATE_SECS + LIFETIME_SECS,
-            iss: &self.issuer,
-        };
-        // Three integers and a string always serialise.
-        let claims = serde_json::to_vec(&claims).unwrap_or_default();
+        let iat = clock.now() - BACKDATE_SECS;
+        let claims = serde_json::json!({
+            "iat": iat,
+            "exp": iat + LIFETIME_SECS,
+            "iss": self.issuer,
+        })
+        .to_string();
         let message = format!(
             "{}.{}",
             URL_SAFE_NO_PAD.encode(HEADER),

@@ -74,6 +74,12 @@ impl ServiceUrl {
         &self.authority
     }
 
+    /// `scheme://host[:port]`, without the path.
+    pub fn origin(&self) -> String {
+        let scheme = if self.https { "https" } else { "http" };
+        format!("{scheme}://{}", self.authority)
+    }
+
     /// The host, lower-case, IPv6 without brackets.
     pub fn host(&self) -> &str {
         &self.host
@@ -142,6 +148,7 @@ mod tests {
         );
         assert_eq!(u.authority(), "GHE.example.com:8443");
         assert_eq!(u.join("/app"), "https://GHE.example.com:8443/api/v3/app");
+        assert_eq!(u.origin(), "https://GHE.example.com:8443");
         let v6 = ServiceUrl::parse("http://[::1]:8080").unwrap();
         assert_eq!(
             (v6.host(), v6.port(), v6.is_loopback()),

@@ -193,3 +193,30 @@ fn check_flag_mints_nothing() {
     assert!(gh.minted().is_empty());
     assert!(out.stdout.is_empty());
 }
+
+#[test]
+fn revoke_takes_the_same_ca_option_as_token() {
+    let gh = MockGithub::builder(Scenario::standard()).tls().start();
+    let dir = support::runner::TempDir::new("cli-ca");
+    let ca = dir.0.join("ca.pem");
+    std::fs::write(&ca, gh.ca_pem().expect("TLS mock")).expect("write CA");
+    let ca = ca.to_string_lossy().into_owned();
+    let url = gh.url();
+    let out = cli(
+        &token_args("acme", &url, &["--ca-certificates-file", &ca]),
+        "",
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let token = text(&out.stdout);
+    // Without the CA the private certificate is not trusted.
+    let out = cli(&["revoke", "--api-url", &url], &token);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    assert!(text(&out.stderr).contains("TLS"), "{}", text(&out.stderr));
+    let out = cli(
+        &["revoke", "--api-url", &url, "--ca-certificates-file", &ca],
+        &token,
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(text(&out.stderr).contains("Token revoked"));
+    assert_eq!(gh.revoked(), [token.trim().to_string()]);
+}
