@@ -4,18 +4,26 @@
 
 mod support;
 
-use app_token_action::transport::{Method, PlainHttp, Request, Transport};
+use app_token_action::transport::{Method, PlainHttp, Request, Response, Transport};
 use app_token_action::url::ServiceUrl;
 use support::mock::MSG_SECONDARY_RATE_LIMIT;
 use support::{Fault, MockGithub, Scenario};
 
-fn request(body: &[u8]) -> Request {
-    Request {
+/// Sends a POST with its own header and `body` to `other`, through a run's transport.
+fn send_to(other: &MockGithub, body: &[u8]) -> Response {
+    let transport = Transport::new(None).unwrap();
+    let url = ServiceUrl::parse(&other.url()).unwrap();
+    let endpoint = transport.endpoint(&url, None).unwrap();
+    let reader = PlainHttp {
+        host: url.authority().to_string(),
+    };
+    let request = Request {
         method: Method::Post,
         path: "/sign".into(),
         headers: vec![("X-Amz-Target", "TrentService.Sign".into())],
         body: Some(body.to_vec()),
-    }
+    };
+    endpoint.send(&request, &reader).unwrap()
 }
 
 #[test]
@@ -29,14 +37,8 @@ fn another_service_gets_its_own_headers_and_the_runs_retry_rules() {
         )
         .fault(Fault::on("POST", "/sign").skip(1).status(200).body("{}"))
         .start();
-    let transport = Transport::new(None).unwrap();
-    let url = ServiceUrl::parse(&other.url()).unwrap();
-    let endpoint = transport.endpoint(&url, None).unwrap();
-    let reader = PlainHttp {
-        host: url.authority().to_string(),
-    };
     let started = std::time::Instant::now();
-    let resp = endpoint.send(&request(b"\x00raw"), &reader).unwrap();
+    let resp = send_to(&other, b"\x00raw");
     assert_eq!((resp.status, resp.attempts), (200, 2));
     assert!(started.elapsed() >= std::time::Duration::from_secs(1));
     let sent = other.requests();
@@ -60,13 +62,7 @@ fn githubs_secondary_limit_means_nothing_to_another_service() {
                 .message(MSG_SECONDARY_RATE_LIMIT),
         )
         .start();
-    let transport = Transport::new(None).unwrap();
-    let url = ServiceUrl::parse(&other.url()).unwrap();
-    let endpoint = transport.endpoint(&url, None).unwrap();
-    let reader = PlainHttp {
-        host: url.authority().to_string(),
-    };
-    let resp = endpoint.send(&request(b"{}"), &reader).unwrap();
+    let resp = send_to(&other, b"{}");
     // Returned to the caller at once: no minute's wait, no retry.
     assert_eq!((resp.status, resp.attempts), (403, 1));
     assert_eq!(other.requests().len(), 1);
