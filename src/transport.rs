@@ -342,14 +342,12 @@ impl Endpoint<'_> {
         for (name, value) in &req.headers {
             builder = builder.header(*name, value);
         }
-        let request = builder
-            .body(req.body.clone().unwrap_or_default())
-            .map_err(|e| Cause::Other(e.to_string()))?;
-        let config = self
-            .agent
-            .configure_request(request)
-            .timeout_global(Some(timeout));
-        let mut resp = self.agent.run(config.build()).map_err(cause)?;
+        let built = |e: ureq::http::Error| Cause::Other(e.to_string());
+        let mut resp = match &req.body {
+            Some(body) => self.run(builder.body(body.as_slice()).map_err(built)?, timeout),
+            None => self.run(builder.body(()).map_err(built)?, timeout),
+        }
+        .map_err(cause)?;
         let status = resp.status().as_u16();
         let headers = resp
             .headers()
@@ -368,6 +366,19 @@ impl Endpoint<'_> {
             body,
             attempts: 1,
         })
+    }
+
+    /// Runs `request` within `timeout` (a body or none: two types to ureq).
+    fn run<S: ureq::AsSendBody>(
+        &self,
+        request: ureq::http::Request<S>,
+        timeout: Duration,
+    ) -> Result<ureq::http::Response<ureq::Body>, ureq::Error> {
+        let config = self
+            .agent
+            .configure_request(request)
+            .timeout_global(Some(timeout));
+        self.agent.run(config.build())
     }
 
     fn finish(

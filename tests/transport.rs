@@ -67,3 +67,33 @@ fn githubs_secondary_limit_means_nothing_to_another_service() {
     assert_eq!((resp.status, resp.attempts), (403, 1));
     assert_eq!(other.requests().len(), 1);
 }
+
+#[test]
+fn a_request_without_a_body_sends_none() {
+    let other = MockGithub::builder(Scenario::standard())
+        .fault(Fault::on("GET", "/key").status(200).body("{}"))
+        .start();
+    let transport = Transport::new(None).unwrap();
+    let url = ServiceUrl::parse(&other.url()).unwrap();
+    let request = Request {
+        method: Method::Get,
+        path: "/key".into(),
+        headers: Vec::new(),
+        body: None,
+    };
+    let reader = PlainHttp {
+        host: "other".into(),
+    };
+    let resp = transport
+        .endpoint(&url, None)
+        .unwrap()
+        .send(&request, &reader)
+        .unwrap();
+    assert_eq!(resp.status, 200);
+    let sent = &other.requests()[0];
+    assert_eq!(sent.header("transfer-encoding"), None, "{sent:?}");
+    assert!(
+        matches!(sent.header("content-length"), None | Some("0")),
+        "{sent:?}"
+    );
+}
