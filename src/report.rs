@@ -66,12 +66,12 @@ pub fn add_mask(value: &str) {
 
 /// A plain log line. Line breaks are folded: text from an API answer must not
 /// start a line of its own, where the runner would read it as a workflow command.
-pub fn info(msg: &str) {
+fn info(msg: &str) {
     line(&msg.replace(['\r', '\n'], " "));
 }
 
 /// A line visible only with step debug logging (or `--verbose`).
-pub fn debug(msg: &str) {
+fn debug(msg: &str) {
     match mode() {
         Mode::Actions => line(&format!("::debug::{}", escape_data(msg))),
         Mode::Cli { verbose: true } => line(&format!("debug: {msg}")),
