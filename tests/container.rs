@@ -241,7 +241,28 @@ impl Drop for Dockerd {
             std::thread::sleep(Duration::from_millis(100));
         }
         say(&format!("stopped the dockerd it started (pid {pid})"));
+        unmount_under(&self.dir);
         let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+/// Unmounts what a stopped dockerd leaves mounted under `dir` (the nsfs of its default
+/// network namespace, `exec/netns/default`), deepest first, so the directory can go.
+fn unmount_under(dir: &Path) {
+    let prefix = format!("{}/", dir.display());
+    let mounts = std::fs::read_to_string("/proc/mounts").unwrap_or_default();
+    let mut points: Vec<&str> = mounts
+        .lines()
+        .filter_map(|l| l.split(' ').nth(1))
+        .filter(|m| m.starts_with(&prefix))
+        .collect();
+    points.sort_by(|a, b| b.cmp(a));
+    for point in points {
+        let Ok(c) = std::ffi::CString::new(point) else {
+            continue;
+        };
+        // SAFETY: a NUL-terminated path that lives across the call.
+        unsafe { libc::umount2(c.as_ptr(), libc::MNT_DETACH) };
     }
 }
 

@@ -43,6 +43,13 @@ stop_pid() {
   printf '==> %s (pid %s) killed after 30 s\n' "$2" "$pid" >&2
 }
 
+# unmount_under DIR: what dockerd leaves mounted there after it stopped (the nsfs of its
+# default network namespace, exec/netns/default), deepest first.
+unmount_under() {
+  local m
+  for m in $(awk -v d="$1/" 'index($2, d) == 1 {print $2}' /proc/mounts | sort -r); do umount "$m" || true; done
+}
+
 dockerd_up() {
   if docker info >/dev/null 2>&1; then
     DOCKER_SOCKET="$(docker context inspect --format '{{.Endpoints.docker.Host}}' 2>/dev/null || echo "${DOCKER_HOST:-unix:///var/run/docker.sock}")"
@@ -52,7 +59,7 @@ dockerd_up() {
   command -v dockerd >/dev/null || { echo "no Docker engine answers and dockerd is not installed (scripts/setup)" >&2; return 1; }
   local d i
   d="$(mktemp -d /tmp/ata-dk-XXXX)"
-  ENGINES_STOP+=("stop_pid '$d/pid' dockerd; rm -rf '$d'")
+  ENGINES_STOP+=("stop_pid '$d/pid' dockerd; unmount_under '$d'; rm -rf '$d'")
   dockerd --data-root "$d/data" --exec-root "$d/exec" -H "unix://$d/docker.sock" \
     --pidfile "$d/pid" --storage-driver vfs --iptables=false --ip6tables=false --bridge=none \
     > "$d/log" 2>&1 &
