@@ -162,17 +162,7 @@ impl Engine {
             podman: true,
             socket: None,
         };
-        let out = engine
-            .cmd()
-            .arg("info")
-            .output()
-            .map_err(|e| format!("cannot run podman: {e}"))?;
-        if !out.status.success() {
-            return Err(format!(
-                "`podman info` failed: {}",
-                String::from_utf8_lossy(&out.stderr)
-            ));
-        }
+        checked(engine.cmd().arg("info"), "podman info")?;
         Ok(engine)
     }
 }
@@ -427,17 +417,12 @@ fn binaries() -> &'static Path {
             return Ok(PathBuf::from(dir));
         }
         let dir = work_dir().join("binaries");
-        let out = Command::new(repo_root().join("scripts/build-binaries"))
-            .arg(&dir)
-            .stdin(Stdio::null())
-            .output()
-            .map_err(|e| format!("scripts/build-binaries: {e}"))?;
-        if !out.status.success() {
-            return Err(format!(
-                "scripts/build-binaries failed:\n{}",
-                String::from_utf8_lossy(&out.stderr)
-            ));
-        }
+        checked(
+            Command::new(repo_root().join("scripts/build-binaries"))
+                .arg(&dir)
+                .stdin(Stdio::null()),
+            "scripts/build-binaries",
+        )?;
         Ok(dir)
     });
     match built {
@@ -710,12 +695,21 @@ fn step_env(api_url: &str, with: &[(&str, &str)]) -> Vec<(String, String)> {
     env
 }
 
-fn with_state(env: &[(String, String)], state: &BTreeMap<String, String>) -> Vec<(String, String)> {
+/// The post step after `main`: the same environment plus `STATE_*` from main's state file,
+/// the entrypoint from action.yml.
+fn run_post(
+    engine: &Engine,
+    image: &str,
+    job: &mut Job,
+    env: &[(String, String)],
+    main: &StepResult,
+    net: Net,
+) -> StepResult {
     let mut env = env.to_vec();
-    for (k, v) in state {
+    for (k, v) in &main.state {
         env.push((format!("STATE_{k}"), v.clone()));
     }
-    env
+    run_step(engine, image, job, Stage::Post, &env, net)
 }
 
 /// For failure messages: masked values shown as `***`, as the runner logs them.
@@ -855,14 +849,7 @@ fn main_mints_and_post_revokes(engine: &Lease, image: &str) {
     assert!(mock.revoked().is_empty(), "main revoked already:\n{ctx}");
 
     // post: same inputs and env, plus STATE_* from main, entrypoint from action.yml.
-    let post = run_step(
-        engine,
-        image,
-        &mut job,
-        Stage::Post,
-        &with_state(&env, &main.state),
-        Net::Host,
-    );
+    let post = run_post(engine, image, &mut job, &env, &main, Net::Host);
     let ctx = describe(&post);
     assert_eq!(post.code, Some(0), "post failed:\n{ctx}");
     assert!(post.stdout.contains("Token revoked"), "{ctx}");
@@ -944,14 +931,7 @@ fn bad_key_on_a_job_network(engine: &Lease, image: &str) {
     );
 
     // post-if defaults to always(): post runs after the failed main with no saved state.
-    let post = run_step(
-        engine,
-        image,
-        &mut job,
-        Stage::Post,
-        &with_state(&env, &main.state),
-        net,
-    );
+    let post = run_post(engine, image, &mut job, &env, &main, net);
     let ctx = describe(&post);
     assert_eq!(
         post.code,
@@ -1275,14 +1255,7 @@ fn bench_container_path() {
         );
 
         let started = Instant::now();
-        let p = run_step(
-            &lease,
-            &image,
-            &mut job,
-            Stage::Post,
-            &with_state(&env, &r.state),
-            Net::Host,
-        );
+        let p = run_post(&lease, &image, &mut job, &env, &r, Net::Host);
         posts.push(started.elapsed());
         assert_eq!(p.code, Some(0), "{}", describe(&p));
     }
