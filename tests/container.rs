@@ -1299,3 +1299,28 @@ fn bench_container_path() {
         cpu_ms[cpu_ms.len() / 2]
     );
 }
+
+/// scripts/build-binaries (the release's and these tests' binaries) must use the Dockerfile's
+/// cross recipe: the same C compiler, archiver and linker flags.
+#[test]
+fn build_binaries_uses_the_dockerfiles_cross_recipe() {
+    let read = |p: &str| std::fs::read_to_string(repo_root().join(p)).unwrap();
+    let (dockerfile, script) = (read("Dockerfile"), read("scripts/build-binaries"));
+    for needle in [
+        "-Clink-self-contained=yes -Clinker=rust-lld",
+        "tr 'a-z-' 'A-Z_'",
+        "cargo build --locked --release",
+        "amd64) target=x86_64-unknown-linux-musl",
+        "arm64) target=aarch64-unknown-linux-musl",
+    ] {
+        assert!(dockerfile.contains(needle), "Dockerfile lacks {needle:?}");
+        assert!(
+            script.contains(needle),
+            "scripts/build-binaries lacks {needle:?}"
+        );
+    }
+    assert!(dockerfile.contains("\"CC_${triple_cc}=clang\" \"AR_${triple_cc}=llvm-ar\""));
+    assert!(script.contains(
+        "\"CC_${triple_cc}=${CC_CLANG:-clang}\" \"AR_${triple_cc}=${LLVM_AR:-llvm-ar}\""
+    ));
+}
