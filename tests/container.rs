@@ -20,8 +20,11 @@
 //!   `$GITHUB_STATE`. `--network host` to reach the mock API on 127.0.0.1, or a runner-style
 //!   `github_network_*` network for a run that needs no traffic.
 //!
-//! Adding a container test: take a [`lease`], get the image with [`image`], run steps with
-//! [`run_step`]; the engine stays up while any lease is alive.
+//! Adding a container test: write a `fn(&Lease, &str)` (the engine, the image reference) that
+//! runs steps with [`run_step`] / [`run_post`], and add it to the list in
+//! `container_scenarios`, which runs them in order on one engine. A separate `#[test]` takes
+//! its own [`lease`] and gets the image with [`image`]; the engine stays up while any lease
+//! is alive.
 
 mod common;
 mod support;
@@ -276,7 +279,7 @@ struct Session {
     _daemon: Option<Dockerd>,
 }
 
-#[derive(Default)]
+/// Process-wide: how many leases are alive, and the session they share.
 struct Shared {
     users: usize,
     session: Option<Arc<Session>>,
@@ -733,14 +736,15 @@ fn describe(r: &StepResult) -> String {
 // Tests
 // ------------------------------------------------------------------------------------------
 
-type Scenario_ = (&'static str, fn(&Lease, &str));
+/// A named container test: runs against the shared engine and the image reference.
+type ContainerTest = (&'static str, fn(&Lease, &str));
 
 /// Every scenario on the one engine, in order (so one dockerd serves the whole run).
 #[test]
 fn container_scenarios() {
     let Some(lease) = lease() else { return };
     let image = image(&lease).to_string();
-    let scenarios: &[Scenario_] = &[
+    let scenarios: &[ContainerTest] = &[
         (
             "main mints and post revokes like on a runner",
             main_mints_and_post_revokes,
