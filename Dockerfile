@@ -8,7 +8,9 @@
 # The final stage takes everything from the stage named `build`, so the stage can be
 # replaced by a directory holding out/app-token-action and out/post:
 #   podman build --pull=never --build-context build=DIR -f Dockerfile .
-# (this is how tests/container.rs builds the real final stage around a host-built binary).
+# (this is how tests/container.rs, scripts/release-rehearsal and release.yml build the real
+# final stage around the binaries of scripts/build-binaries, which runs this file's cross
+# recipe on the build machine).
 #
 # No `# syntax=` line on purpose: it would pull the mutable docker/dockerfile:1 frontend
 # image on every build; the frontend built into BuildKit already supports RUN --mount and
