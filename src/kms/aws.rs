@@ -247,11 +247,14 @@ impl Kms {
                 grant: permission.to_string(),
                 message,
             },
-            "InvalidKeyUsageException" => KmsError::NotForSigning {
-                service,
-                key,
-                usage: message,
-            },
+            // Real KMS's answer to GetPublicKey on a symmetric key.
+            "InvalidKeyUsageException" | "UnsupportedOperationException" => {
+                KmsError::NotForSigning {
+                    service,
+                    key,
+                    usage: message,
+                }
+            }
             // moto's words for what real KMS calls InvalidKeyUsageException.
             "ValidationException" if message.contains("SIGN_VERIFY") => KmsError::NotForSigning {
                 service,
