@@ -295,7 +295,13 @@ impl JwtLogin {
     /// Reads `auth.client_token`.
     pub fn parse(&self, resp: &ServiceResponse) -> Result<Secret, KmsError> {
         if !resp.ok() {
-            let (message, known) = self.server.error(resp, &format!("auth/{}", self.mount));
+            let mount = format!("auth/{}", self.mount.trim_matches('/'));
+            let (message, known) = self.server.error(resp, &mount);
+            // Login routes need no token, so a 403 means no auth method is mounted there
+            // (OpenBao answers an unknown unauthenticated path "permission denied").
+            if resp.status == 403 && known.is_none() {
+                return Err(KmsError::MountNotFound { mount });
+            }
             return Err(known.unwrap_or(KmsError::LoginRefused {
                 service: Service::Vault,
                 role: self.role.clone(),
