@@ -10,6 +10,7 @@ mod support;
 use std::collections::HashMap;
 
 use app_token_action::kms::aws::{Kms, Sts};
+use app_token_action::kms::backend::{Backend, Settings};
 use app_token_action::kms::oidc::{self, TokenRequest};
 use app_token_action::kms::sigv4::{self, Credentials};
 use app_token_action::kms::{
@@ -385,4 +386,54 @@ fn oidc_token_through_sts_to_a_signature() {
         ),
         KmsError::InvalidCredentials { .. }
     ));
+}
+
+#[test]
+fn keyless_from_settings_masks_every_secret_it_meets() {
+    let Some(moto) = Moto::start() else { return };
+    let key_id = create_key(&moto, "RSA_2048", "SIGN_VERIFY");
+    let runner = OidcStandIn::start(support::OTHER_KEY_PEM);
+    let runner_env = runner.env();
+    let moto_env = env(&moto);
+    let step_env = |k: &str| runner_env(k).or_else(|| moto_env(k));
+    let settings = Settings {
+        kms_key: format!("awskms:///arn:aws:kms:{REGION}:{ACCOUNT}:key/{key_id}"),
+        aws_role_arn: Some(format!("arn:aws:iam::{ACCOUNT}:role/gh-signer")),
+        session_name: "acme-widgets-42".into(),
+        ..Settings::default()
+    };
+    let wire = Wire::new();
+    let masked = std::cell::RefCell::new(Vec::<String>::new());
+    let backend = Backend::resolve(&settings, &step_env, &wire, &|s| {
+        masked.borrow_mut().push(s.into())
+    })
+    .unwrap();
+    let Backend::Aws(kms) = &backend else {
+        panic!("{backend:?}")
+    };
+    let masked = masked.into_inner();
+    assert_eq!(
+        masked[0], runner.request_token,
+        "the runner's request token first"
+    );
+    assert_eq!(
+        masked.len(),
+        4,
+        "request token, OIDC token, secret key, session token"
+    );
+    assert!(masked.contains(&kms.credentials.secret_access_key.expose().to_string()));
+    assert!(
+        masked.contains(
+            &kms.credentials
+                .session_token
+                .as_ref()
+                .unwrap()
+                .expose()
+                .to_string()
+        )
+    );
+    assert_eq!(runner.audiences(), vec![Some("sts.amazonaws.com".into())]);
+    let key = RemoteKey::open(backend, &wire).unwrap();
+    assert!(key.sign(&wire, b"header.claims").is_ok());
+    assert_eq!(wire.sent(), 4, "OIDC token, STS, GetPublicKey, Sign");
 }

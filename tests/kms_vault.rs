@@ -7,6 +7,7 @@
 mod kms_support;
 mod support;
 
+use app_token_action::kms::backend::{Backend, Settings};
 use app_token_action::kms::oidc::TokenRequest;
 use app_token_action::kms::spki;
 use app_token_action::kms::vault::{JwtLogin, Server, Transit};
@@ -272,6 +273,43 @@ fn oidc_token_through_jwt_login_to_a_signature() {
 
     let runner = OidcStandIn::start(OTHER_KEY_PEM);
     let wire = Wire::new();
+
+    // From the settings, as the action will: keyless, the token masked on receipt.
+    let runner_env = runner.env();
+    let addr = bao.addr.clone();
+    let step_env = |k: &str| {
+        if k == "VAULT_ADDR" {
+            Some(addr.clone())
+        } else {
+            runner_env(k)
+        }
+    };
+    let settings = Settings {
+        kms_key: "hashivault://gh-app".into(),
+        vault_role: Some("widgets-main".into()),
+        ..Settings::default()
+    };
+    let masked = std::cell::RefCell::new(Vec::<String>::new());
+    let backend = Backend::resolve(&settings, &step_env, &wire, &|s| {
+        masked.borrow_mut().push(s.into())
+    })
+    .unwrap();
+    let Backend::Vault(resolved) = &backend else {
+        panic!("{backend:?}")
+    };
+    assert_eq!(
+        masked.borrow().len(),
+        3,
+        "request token, OIDC token, Vault token"
+    );
+    assert_eq!(masked.borrow()[2], resolved.token.expose());
+    assert!(
+        RemoteKey::open(backend, &wire)
+            .unwrap()
+            .sign(&wire, b"a.b")
+            .is_ok()
+    );
+
     let oidc = TokenRequest::from_env(&runner.env()).unwrap();
     let token = oidc.fetch(&wire, None).unwrap();
     let login = |role: &str| JwtLogin {
@@ -303,7 +341,7 @@ fn oidc_token_through_jwt_login_to_a_signature() {
     ));
     assert_eq!(
         runner.audiences(),
-        vec![None, Some("sts.amazonaws.com".into())]
+        vec![None, None, Some("sts.amazonaws.com".into())]
     );
     let mut elsewhere = login("widgets-main");
     elsewhere.mount = "oidc".into();

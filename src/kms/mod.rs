@@ -6,6 +6,7 @@
 //! network is the [`Exchange`] seam, so the program's one budgeted, retried, proxied client
 //! carries these calls as it carries GitHub's.
 //!
+//! - [`backend`]: settings and environment → a ready [`backend::Backend`], credentials masked;
 //! - [`uri`]: the `kms-key` forms (`awskms://`, `hashivault://`, `gcpkms://`, `azurekms://`);
 //! - [`aws`], [`vault`], [`gcp`], [`azure`]: each service's calls and key checks;
 //! - [`sigv4`]: AWS request signing; [`oidc`]: the runner's OIDC token;
@@ -14,6 +15,7 @@
 
 pub mod aws;
 pub mod azure;
+pub mod backend;
 pub mod crc32c;
 pub mod error;
 pub mod gcp;
