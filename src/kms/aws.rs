@@ -2,12 +2,11 @@
 //! (`AssumeRoleWithWebIdentity`), configured the way the AWS SDKs read their environment.
 
 use base64::Engine;
-use serde_json::json;
 
 use super::sigv4::{self, Credentials};
 use super::spki::{self, RsaPublicKey};
 use super::{
-    CheckedKey, Exchange, KeyService, KmsError, Method, Secret, Service, ServiceRequest,
+    CheckedKey, Exchange, Json, KeyService, KmsError, Method, Secret, Service, ServiceRequest,
     ServiceResponse, b64, percent_encode, short, xml,
 };
 
@@ -135,11 +134,11 @@ impl Kms {
         })
     }
 
-    fn request(&self, operation: &str, body: serde_json::Value, now: i64) -> ServiceRequest {
+    fn request(&self, operation: &str, body: &[(&str, Json)], now: i64) -> ServiceRequest {
         let mut req = ServiceRequest::new(Service::AwsKms, Method::Post, self.url.clone())
             .header("Content-Type", "application/x-amz-json-1.1")
             .header("X-Amz-Target", format!("TrentService.{operation}"));
-        req.body = body.to_string().into_bytes();
+        req.body = Json::Object(body).to_string().into_bytes();
         sigv4::sign(
             &mut req,
             &self.credentials,
@@ -152,19 +151,20 @@ impl Kms {
 
     /// `GetPublicKey` for the key, signed at Unix time `now`.
     pub fn get_public_key_request(&self, now: i64) -> ServiceRequest {
-        self.request("GetPublicKey", json!({ "KeyId": self.key_id }), now)
+        self.request("GetPublicKey", &[("KeyId", Json::Str(&self.key_id))], now)
     }
 
     /// `Sign` of the whole JWT signing input: KMS hashes it (RAW), which real KMS and moto
     /// both do right (moto ignores `DIGEST` and hashes anyway).
     pub fn sign_request(&self, signing_input: &[u8], now: i64) -> ServiceRequest {
-        let body = json!({
-            "KeyId": self.key_id,
-            "Message": b64().encode(signing_input),
-            "MessageType": "RAW",
-            "SigningAlgorithm": ALGORITHM,
-        });
-        self.request("Sign", body, now)
+        let message = b64().encode(signing_input);
+        let body = [
+            ("KeyId", Json::Str(&self.key_id)),
+            ("Message", Json::Str(&message)),
+            ("MessageType", Json::Str("RAW")),
+            ("SigningAlgorithm", Json::Str(ALGORITHM)),
+        ];
+        self.request("Sign", &body, now)
     }
 
     /// Reads `GetPublicKey`'s answer and checks the key signs RS256.
@@ -459,6 +459,8 @@ impl Sts {
 #[cfg(test)]
 mod tests {
     use std::collections::HashMap;
+
+    use serde_json::json;
 
     use super::*;
 

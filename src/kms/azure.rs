@@ -4,11 +4,11 @@
 use std::cell::RefCell;
 
 use base64::Engine;
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use super::spki::{self, RsaPublicKey};
 use super::{
-    CheckedKey, Exchange, KeyService, KmsError, Method, Secret, Service, ServiceRequest,
+    CheckedKey, Exchange, Json, KeyService, KmsError, Method, Secret, Service, ServiceRequest,
     ServiceResponse, b64url, sha256, short,
 };
 
@@ -76,10 +76,9 @@ impl KeyVault {
             Some(v) => format!("{}/{v}/sign", self.name),
             None => format!("{}/sign", self.name),
         };
-        self.request(Method::Post, &path).json(&json!({
-            "alg": "RS256",
-            "value": b64url().encode(sha256(signing_input)),
-        }))
+        let digest = b64url().encode(sha256(signing_input));
+        self.request(Method::Post, &path)
+            .json(&[("alg", Json::Str("RS256")), ("value", Json::Str(&digest))])
     }
 
     fn failure(&self, resp: &ServiceResponse, permission: &str) -> KmsError {
@@ -140,7 +139,7 @@ impl KeyVault {
                 usage: format!("{kty} {}", ops.join(",")),
             });
         }
-        if v["attributes"]["enabled"] == json!(false) {
+        if v["attributes"]["enabled"] == false {
             return Err(KmsError::KeyUnusable {
                 service,
                 key: key.into(),
@@ -220,6 +219,8 @@ impl KeyService for KeyVault {
 
 #[cfg(test)]
 mod tests {
+    use serde_json::json;
+
     use super::*;
     use crate::kms::spki::tests::SIGNING_INPUT;
 

@@ -2,12 +2,12 @@
 //! SHA-256 digest, both checked end to end with CRC32C as Google asks clients to.
 
 use base64::Engine;
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use super::crc32c::crc32c;
 use super::spki::{self, RsaPublicKey};
 use super::{
-    CheckedKey, Exchange, KeyService, KmsError, Method, Secret, Service, ServiceRequest,
+    CheckedKey, Exchange, Json, KeyService, KmsError, Method, Secret, Service, ServiceRequest,
     ServiceResponse, b64, sha256, short,
 };
 
@@ -48,10 +48,11 @@ impl CloudKms {
     /// `POST …:asymmetricSign` with the SHA-256 digest and its CRC32C.
     pub fn sign_request(&self, signing_input: &[u8]) -> ServiceRequest {
         let digest = sha256(signing_input);
-        self.request(Method::Post, ":asymmetricSign").json(&json!({
-            "digest": { "sha256": b64().encode(digest) },
-            "digestCrc32c": crc32c(&digest).to_string(),
-        }))
+        let (sha256, crc) = (b64().encode(digest), crc32c(&digest).to_string());
+        self.request(Method::Post, ":asymmetricSign").json(&[
+            ("digest", Json::Object(&[("sha256", Json::Str(&sha256))])),
+            ("digestCrc32c", Json::Str(&crc)),
+        ])
     }
 
     fn failure(&self, resp: &ServiceResponse, permission: &str) -> KmsError {
@@ -159,7 +160,7 @@ impl CloudKms {
                 what: "signature as base64",
             })?;
         let integrity = |check| Err(KmsError::Integrity { service, check });
-        if v["verifiedDigestCrc32c"] != json!(true) {
+        if v["verifiedDigestCrc32c"] != true {
             return integrity("verifiedDigestCrc32c");
         }
         if crc_field(&v["signatureCrc32c"]) != Some(crc32c(&sig)) {
@@ -203,6 +204,8 @@ impl KeyService for CloudKms {
 
 #[cfg(test)]
 mod tests {
+    use serde_json::json;
+
     use super::*;
     use crate::kms::spki::tests::SIGNING_INPUT;
 

@@ -2,11 +2,11 @@
 //! the JWT auth login that trades the runner's OIDC token for a Vault token.
 
 use base64::Engine;
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use super::spki::{self, RsaPublicKey};
 use super::{
-    CheckedKey, Exchange, KeyService, KmsError, Method, Secret, Service, ServiceRequest,
+    CheckedKey, Exchange, Json, KeyService, KmsError, Method, Secret, Service, ServiceRequest,
     ServiceResponse, b64, sha256, short,
 };
 
@@ -136,13 +136,14 @@ impl Transit {
     /// Sign the SHA-256 of the signing input with PKCS#1 v1.5 (transit's RSA default is
     /// PSS, which GitHub refuses), with the key version that was read.
     pub fn sign_request(&self, signing_input: &[u8]) -> ServiceRequest {
-        let mut body = json!({
-            "input": b64().encode(sha256(signing_input)),
-            "prehashed": true,
-            "signature_algorithm": "pkcs1v15",
-        });
+        let input = b64().encode(sha256(signing_input));
+        let mut body = vec![
+            ("input", Json::Str(&input)),
+            ("prehashed", Json::Bool(true)),
+            ("signature_algorithm", Json::Str("pkcs1v15")),
+        ];
         if self.version.get() > 0 {
-            body["key_version"] = json!(self.version.get());
+            body.push(("key_version", Json::Num(self.version.get())));
         }
         self.authed(
             Method::Post,
@@ -211,7 +212,7 @@ impl Transit {
                 kind: kind.into(),
             });
         }
-        if !kind.starts_with("rsa") || data["supports_signing"] == json!(false) {
+        if !kind.starts_with("rsa") || data["supports_signing"] == false {
             return Err(KmsError::NotForSigning {
                 service: Service::Vault,
                 key: key.into(),
@@ -289,7 +290,10 @@ impl JwtLogin {
                 Method::Post,
                 &format!("auth/{}/login", self.mount.trim_matches('/')),
             )
-            .json(&json!({ "role": self.role, "jwt": oidc_token.expose() }))
+            .json(&[
+                ("role", Json::Str(&self.role)),
+                ("jwt", Json::Str(oidc_token.expose())),
+            ])
     }
 
     /// Reads `auth.client_token`.
@@ -328,6 +332,7 @@ impl JwtLogin {
 
 #[cfg(test)]
 mod tests {
+
     use super::*;
 
     fn resp(status: u16, body: &str) -> ServiceResponse {
