@@ -332,7 +332,6 @@ impl JwtLogin {
 
 #[cfg(test)]
 mod tests {
-
     use super::*;
 
     fn resp(status: u16, body: &str) -> ServiceResponse {
