@@ -16,8 +16,7 @@ use app_token_action::kms::sigv4::{self, Credentials};
 use app_token_action::kms::{
     Exchange, KmsError, Method, RemoteKey, Secret, Service, ServiceRequest, ServiceResponse,
 };
-use base64::Engine;
-use kms_support::{Moto, OidcStandIn, Wire, github_status, jwt, signing_input};
+use kms_support::{Moto, OidcStandIn, Wire, failed, github_status, jwt, signing_input};
 use serde_json::{Value, json};
 use support::{CLIENT_ID, MockGithub, Scenario};
 
@@ -166,32 +165,6 @@ fn kms(moto: &Moto, key_id: &str, creds: Credentials) -> Kms {
     Kms::new(None, key_id, creds, &env(moto)).unwrap()
 }
 
-fn pem(spki_der: &[u8]) -> String {
-    let b64 = base64::engine::general_purpose::STANDARD.encode(spki_der);
-    let lines: Vec<String> = b64
-        .as_bytes()
-        .chunks(64)
-        .map(|c| String::from_utf8(c.to_vec()).unwrap())
-        .collect();
-    format!(
-        "-----BEGIN PUBLIC KEY-----\n{}\n-----END PUBLIC KEY-----\n",
-        lines.join("\n")
-    )
-}
-
-/// The typed error, checked to carry no secret.
-fn failed<T: std::fmt::Debug>(
-    result: Result<T, kms_support::Failure>,
-    secrets: &[&str],
-) -> KmsError {
-    let e = result.unwrap_err().kms();
-    let shown = format!("{e:?}");
-    for s in secrets {
-        assert!(!shown.contains(s), "secret in {shown}");
-    }
-    e
-}
-
 #[test]
 fn moto_key_signs_a_jwt_the_mock_github_accepts() {
     let Some(moto) = Moto::start() else { return };
@@ -206,13 +179,10 @@ fn moto_key_signs_a_jwt_the_mock_github_accepts() {
     assert_eq!(key.checked().bits, 2048);
 
     // The app's registered key is the one moto generated.
-    let mut scenario = Scenario::standard();
-    scenario.apps[0].public_key_pem = pem(&key.checked().spki_der);
-    let github = MockGithub::start(scenario);
-    let input = signing_input(CLIENT_ID, github.now());
-    let sig = key.sign(&wire, input.as_bytes()).unwrap();
-    assert_eq!(github_status(&github.url(), &jwt(&input, &sig)), 200);
+    assert_eq!(kms_support::github_status_for_service_key(&key, &wire), 200);
     assert_eq!(wire.sent(), 2);
+    let input = signing_input(CLIENT_ID, app_token_action::time::now());
+    let sig = key.sign(&wire, input.as_bytes()).unwrap();
 
     // Every form of key reference reaches the same key; an ARN brings its own region.
     let key_arn = format!("arn:aws:kms:{REGION}:{ACCOUNT}:key/{key_id}");

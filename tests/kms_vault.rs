@@ -14,7 +14,7 @@ use app_token_action::kms::vault::{JwtLogin, Server, Transit};
 use app_token_action::kms::{KmsError, Method, RemoteKey, Secret, Service};
 use base64::Engine;
 use kms_support::oidc::ISSUER;
-use kms_support::{Bao, OidcStandIn, Wire, github_status, jwt, signing_input};
+use kms_support::{Bao, OidcStandIn, Wire, failed, github_status, jwt, signing_input};
 use serde_json::{Value, json};
 use support::{
     APP_PUBLIC_KEY_PEM, CLIENT_ID, MockGithub, OTHER_KEY_PEM, OTHER_PUBLIC_KEY_PEM, Scenario,
@@ -47,31 +47,6 @@ fn create_key(bao: &Bao, name: &str, kind: &str) {
     );
 }
 
-fn failed<T: std::fmt::Debug>(
-    result: Result<T, kms_support::Failure>,
-    secrets: &[&str],
-) -> KmsError {
-    let e = result.unwrap_err().kms();
-    let shown = format!("{e:?}");
-    for s in secrets {
-        assert!(!shown.contains(s), "secret in {shown}");
-    }
-    e
-}
-
-fn pem(spki_der: &[u8]) -> String {
-    let b64 = base64::engine::general_purpose::STANDARD.encode(spki_der);
-    let lines: Vec<String> = b64
-        .as_bytes()
-        .chunks(64)
-        .map(|c| String::from_utf8(c.to_vec()).unwrap())
-        .collect();
-    format!(
-        "-----BEGIN PUBLIC KEY-----\n{}\n-----END PUBLIC KEY-----\n",
-        lines.join("\n")
-    )
-}
-
 #[test]
 fn transit_key_signs_a_jwt_the_mock_github_accepts() {
     let Some(bao) = Bao::start() else { return };
@@ -80,13 +55,7 @@ fn transit_key_signs_a_jwt_the_mock_github_accepts() {
     let wire = Wire::new();
     let key = RemoteKey::open(transit(&bao, &bao.root_token, "gh-app"), &wire).unwrap();
     assert_eq!(key.checked().bits, 2048);
-    let mut scenario = Scenario::standard();
-    scenario.apps[0].public_key_pem = pem(&key.checked().spki_der);
-    let github = MockGithub::start(scenario);
-    let input = signing_input(CLIENT_ID, github.now());
-    let sig = key.sign(&wire, input.as_bytes()).unwrap();
-    assert_eq!(sig.len(), 256);
-    assert_eq!(github_status(&github.url(), &jwt(&input, &sig)), 200);
+    assert_eq!(kms_support::github_status_for_service_key(&key, &wire), 200);
     assert_eq!(wire.sent(), 2);
 }
 

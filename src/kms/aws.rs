@@ -150,13 +150,13 @@ impl Kms {
     }
 
     /// `GetPublicKey` for the key, signed at Unix time `now`.
-    pub fn get_public_key_request(&self, now: i64) -> ServiceRequest {
+    pub fn public_key_request_at(&self, now: i64) -> ServiceRequest {
         self.request("GetPublicKey", &[("KeyId", Json::Str(&self.key_id))], now)
     }
 
     /// `Sign` of the whole JWT signing input: KMS hashes it (RAW), which real KMS and moto
     /// both do right (moto ignores `DIGEST` and hashes anyway).
-    pub fn sign_request(&self, signing_input: &[u8], now: i64) -> ServiceRequest {
+    pub fn sign_request_at(&self, signing_input: &[u8], now: i64) -> ServiceRequest {
         let message = b64().encode(signing_input);
         let body = [
             ("KeyId", Json::Str(&self.key_id)),
@@ -165,67 +165,6 @@ impl Kms {
             ("SigningAlgorithm", Json::Str(ALGORITHM)),
         ];
         self.request("Sign", &body, now)
-    }
-
-    /// Reads `GetPublicKey`'s answer and checks the key signs RS256.
-    pub fn parse_public_key(
-        &self,
-        resp: &ServiceResponse,
-    ) -> Result<(CheckedKey, RsaPublicKey), KmsError> {
-        let v = self.answer(resp, "kms:GetPublicKey")?;
-        let key = self.key_id.as_str();
-        let s = |k: &str| v.get(k).and_then(|x| x.as_str()).unwrap_or("");
-        let usage = s("KeyUsage");
-        if usage != "SIGN_VERIFY" {
-            return Err(KmsError::NotForSigning {
-                service: Service::AwsKms,
-                key: key.into(),
-                usage: usage.into(),
-            });
-        }
-        let spec = if s("KeySpec").is_empty() {
-            s("CustomerMasterKeySpec")
-        } else {
-            s("KeySpec")
-        };
-        if !spec.starts_with("RSA_") {
-            return Err(KmsError::NotRsa {
-                service: Service::AwsKms,
-                key: key.into(),
-                kind: spec.into(),
-            });
-        }
-        let algorithms: Vec<&str> = v
-            .get("SigningAlgorithms")
-            .and_then(|a| a.as_array())
-            .map(|a| a.iter().filter_map(|x| x.as_str()).collect())
-            .unwrap_or_default();
-        if !algorithms.contains(&ALGORITHM) {
-            return Err(KmsError::WrongAlgorithm {
-                service: Service::AwsKms,
-                key: key.into(),
-                algorithm: algorithms.join(", "),
-            });
-        }
-        let der = b64()
-            .decode(s("PublicKey"))
-            .map_err(|_| KmsError::BadResponse {
-                service: Service::AwsKms,
-                what: "PublicKey as base64",
-            })?;
-        spki::check(Service::AwsKms, key, &der)
-    }
-
-    /// Reads `Sign`'s answer: the signature bytes.
-    pub fn parse_sign(&self, resp: &ServiceResponse) -> Result<Vec<u8>, KmsError> {
-        let v = self.answer(resp, "kms:Sign")?;
-        v.get("Signature")
-            .and_then(|s| s.as_str())
-            .and_then(|s| b64().decode(s).ok())
-            .ok_or(KmsError::BadResponse {
-                service: Service::AwsKms,
-                what: "Signature as base64",
-            })
     }
 
     fn answer(
@@ -289,14 +228,73 @@ impl KeyService for Kms {
         &self.key_id
     }
 
-    fn public_key<X: Exchange>(&self, x: &X) -> Result<(CheckedKey, RsaPublicKey), X::Error> {
-        let resp = x.exchange(&self.get_public_key_request(crate::time::now()))?;
-        Ok(self.parse_public_key(&resp)?)
+    fn public_key_request(&self) -> ServiceRequest {
+        self.public_key_request_at(crate::time::now())
     }
 
-    fn sign_input<X: Exchange>(&self, x: &X, signing_input: &[u8]) -> Result<Vec<u8>, X::Error> {
-        let resp = x.exchange(&self.sign_request(signing_input, crate::time::now()))?;
-        Ok(self.parse_sign(&resp)?)
+    fn sign_request(&self, signing_input: &[u8]) -> ServiceRequest {
+        self.sign_request_at(signing_input, crate::time::now())
+    }
+
+    /// Reads `GetPublicKey`'s answer and checks the key signs RS256.
+    fn parse_public_key(
+        &self,
+        resp: &ServiceResponse,
+    ) -> Result<(CheckedKey, RsaPublicKey), KmsError> {
+        let v = self.answer(resp, "kms:GetPublicKey")?;
+        let key = self.key_id.as_str();
+        let s = |k: &str| v.get(k).and_then(|x| x.as_str()).unwrap_or("");
+        let usage = s("KeyUsage");
+        if usage != "SIGN_VERIFY" {
+            return Err(KmsError::NotForSigning {
+                service: Service::AwsKms,
+                key: key.into(),
+                usage: usage.into(),
+            });
+        }
+        let spec = if s("KeySpec").is_empty() {
+            s("CustomerMasterKeySpec")
+        } else {
+            s("KeySpec")
+        };
+        if !spec.starts_with("RSA_") {
+            return Err(KmsError::NotRsa {
+                service: Service::AwsKms,
+                key: key.into(),
+                kind: spec.into(),
+            });
+        }
+        let algorithms: Vec<&str> = v
+            .get("SigningAlgorithms")
+            .and_then(|a| a.as_array())
+            .map(|a| a.iter().filter_map(|x| x.as_str()).collect())
+            .unwrap_or_default();
+        if !algorithms.contains(&ALGORITHM) {
+            return Err(KmsError::WrongAlgorithm {
+                service: Service::AwsKms,
+                key: key.into(),
+                algorithm: algorithms.join(", "),
+            });
+        }
+        let der = b64()
+            .decode(s("PublicKey"))
+            .map_err(|_| KmsError::BadResponse {
+                service: Service::AwsKms,
+                what: "PublicKey as base64",
+            })?;
+        spki::check(Service::AwsKms, key, &der)
+    }
+
+    /// Reads `Sign`'s answer: the signature bytes.
+    fn parse_sign(&self, resp: &ServiceResponse) -> Result<Vec<u8>, KmsError> {
+        let v = self.answer(resp, "kms:Sign")?;
+        v.get("Signature")
+            .and_then(|s| s.as_str())
+            .and_then(|s| b64().decode(s).ok())
+            .ok_or(KmsError::BadResponse {
+                service: Service::AwsKms,
+                what: "Signature as base64",
+            })
     }
 }
 
@@ -575,7 +573,7 @@ mod tests {
             &env(&[("AWS_REGION", "us-east-1")]),
         )
         .unwrap();
-        let req = kms.sign_request(b"header.claims", 1_700_000_000);
+        let req = kms.sign_request_at(b"header.claims", 1_700_000_000);
         let body: serde_json::Value = serde_json::from_slice(&req.body).unwrap();
         assert_eq!(body["MessageType"], "RAW");
         assert_eq!(body["SigningAlgorithm"], ALGORITHM);

@@ -8,7 +8,7 @@ use serde_json::Value;
 
 use super::spki::{self, RsaPublicKey};
 use super::{
-    CheckedKey, Exchange, Json, KeyService, KmsError, Method, Secret, Service, ServiceRequest,
+    CheckedKey, Json, KeyService, KmsError, Method, Secret, Service, ServiceRequest,
     ServiceResponse, b64url, sha256, short,
 };
 
@@ -62,25 +62,6 @@ impl KeyVault {
             .or_else(|| self.version.clone())
     }
 
-    /// `GET {vault}/keys/<name>[/<version>]`.
-    pub fn get_key_request(&self) -> ServiceRequest {
-        match &self.version {
-            Some(v) => self.request(Method::Get, &format!("{}/{v}", self.name)),
-            None => self.request(Method::Get, &self.name),
-        }
-    }
-
-    /// `POST {vault}/keys/<name>/<version>/sign {"alg":"RS256","value":<digest>}`.
-    pub fn sign_request(&self, signing_input: &[u8]) -> ServiceRequest {
-        let path = match self.version() {
-            Some(v) => format!("{}/{v}/sign", self.name),
-            None => format!("{}/sign", self.name),
-        };
-        let digest = b64url().encode(sha256(signing_input));
-        self.request(Method::Post, &path)
-            .json(&[("alg", Json::Str("RS256")), ("value", Json::Str(&digest))])
-    }
-
     fn failure(&self, resp: &ServiceResponse, permission: &str) -> KmsError {
         let v = resp.json(Service::AzureKeyVault).unwrap_or(Value::Null);
         let code = v["error"]["code"].as_str().unwrap_or("").to_string();
@@ -107,9 +88,38 @@ impl KeyVault {
             },
         }
     }
+}
+
+impl KeyService for KeyVault {
+    fn service(&self) -> Service {
+        Service::AzureKeyVault
+    }
+
+    fn key(&self) -> &str {
+        &self.name
+    }
+
+    /// `GET {vault}/keys/<name>[/<version>]`.
+    fn public_key_request(&self) -> ServiceRequest {
+        match &self.version {
+            Some(v) => self.request(Method::Get, &format!("{}/{v}", self.name)),
+            None => self.request(Method::Get, &self.name),
+        }
+    }
+
+    /// `POST {vault}/keys/<name>/<version>/sign {"alg":"RS256","value":<digest>}`.
+    fn sign_request(&self, signing_input: &[u8]) -> ServiceRequest {
+        let path = match self.version() {
+            Some(v) => format!("{}/{v}/sign", self.name),
+            None => format!("{}/sign", self.name),
+        };
+        let digest = b64url().encode(sha256(signing_input));
+        self.request(Method::Post, &path)
+            .json(&[("alg", Json::Str("RS256")), ("value", Json::Str(&digest))])
+    }
 
     /// Reads the key: enabled, RSA, allowed to sign; its SPKI from `n` and `e`.
-    pub fn parse_key(
+    fn parse_public_key(
         &self,
         resp: &ServiceResponse,
     ) -> Result<(CheckedKey, RsaPublicKey), KmsError> {
@@ -170,7 +180,7 @@ impl KeyVault {
     }
 
     /// Reads the signature (already base64url, as JWTs want it); checks which key signed.
-    pub fn parse_sign(&self, resp: &ServiceResponse) -> Result<Vec<u8>, KmsError> {
+    fn parse_sign(&self, resp: &ServiceResponse) -> Result<Vec<u8>, KmsError> {
         if !resp.ok() {
             return Err(self.failure(resp, SIGN_PERMISSION));
         }
@@ -194,26 +204,6 @@ impl KeyVault {
                 service,
                 what: "value as base64url",
             })
-    }
-}
-
-impl KeyService for KeyVault {
-    fn service(&self) -> Service {
-        Service::AzureKeyVault
-    }
-
-    fn key(&self) -> &str {
-        &self.name
-    }
-
-    fn public_key<X: Exchange>(&self, x: &X) -> Result<(CheckedKey, RsaPublicKey), X::Error> {
-        let resp = x.exchange(&self.get_key_request())?;
-        Ok(self.parse_key(&resp)?)
-    }
-
-    fn sign_input<X: Exchange>(&self, x: &X, signing_input: &[u8]) -> Result<Vec<u8>, X::Error> {
-        let resp = x.exchange(&self.sign_request(signing_input))?;
-        Ok(self.parse_sign(&resp)?)
     }
 }
 
@@ -255,10 +245,10 @@ mod tests {
     fn get_then_sign_that_version() {
         let kv = vault();
         assert_eq!(
-            kv.get_key_request().url,
+            kv.public_key_request().url,
             "https://v.vault.azure.net/keys/gh-app?api-version=7.4"
         );
-        let (checked, _) = kv.parse_key(&resp(200, jwk("RSA-HSM"))).unwrap();
+        let (checked, _) = kv.parse_public_key(&resp(200, jwk("RSA-HSM"))).unwrap();
         assert_eq!(
             checked.fingerprint,
             spki::fingerprint(&spki::pem_der(&crate::fixture("app.pub.pem")).unwrap())
@@ -285,7 +275,12 @@ mod tests {
 
     #[test]
     fn key_kinds_and_errors() {
-        let kind = |body: Value| format!("{:?}", vault().parse_key(&resp(200, body)).unwrap_err());
+        let kind = |body: Value| {
+            format!(
+                "{:?}",
+                vault().parse_public_key(&resp(200, body)).unwrap_err()
+            )
+        };
         assert!(kind(jwk("EC")).starts_with("NotRsa"));
         assert!(kind(jwk("oct-HSM")).starts_with("NotForSigning"));
         let mut no_sign = jwk("RSA");

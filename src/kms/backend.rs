@@ -10,7 +10,9 @@ use super::oidc::{self, TokenRequest};
 use super::spki::RsaPublicKey;
 use super::uri::KeyRef;
 use super::vault::{self, JwtLogin, Server, Transit};
-use super::{CheckedKey, Exchange, KeyService, KmsError, Secret, Service};
+use super::{
+    CheckedKey, Exchange, KeyService, KmsError, Secret, Service, ServiceRequest, ServiceResponse,
+};
 
 /// Reads an environment variable.
 pub type Env<'a> = &'a dyn Fn(&str) -> Option<String>;
@@ -198,41 +200,43 @@ impl Backend {
     }
 }
 
+impl Backend {
+    fn inner(&self) -> &dyn KeyService {
+        match self {
+            Backend::Aws(k) => k,
+            Backend::Vault(k) => k,
+            Backend::Google(k) => k,
+            Backend::Azure(k) => k,
+        }
+    }
+}
+
 impl KeyService for Backend {
     fn service(&self) -> Service {
-        match self {
-            Backend::Aws(k) => k.service(),
-            Backend::Vault(k) => k.service(),
-            Backend::Google(k) => k.service(),
-            Backend::Azure(k) => k.service(),
-        }
+        self.inner().service()
     }
 
     fn key(&self) -> &str {
-        match self {
-            Backend::Aws(k) => k.key(),
-            Backend::Vault(k) => k.key(),
-            Backend::Google(k) => k.key(),
-            Backend::Azure(k) => k.key(),
-        }
+        self.inner().key()
     }
 
-    fn public_key<X: Exchange>(&self, x: &X) -> Result<(CheckedKey, RsaPublicKey), X::Error> {
-        match self {
-            Backend::Aws(k) => k.public_key(x),
-            Backend::Vault(k) => k.public_key(x),
-            Backend::Google(k) => k.public_key(x),
-            Backend::Azure(k) => k.public_key(x),
-        }
+    fn public_key_request(&self) -> ServiceRequest {
+        self.inner().public_key_request()
     }
 
-    fn sign_input<X: Exchange>(&self, x: &X, signing_input: &[u8]) -> Result<Vec<u8>, X::Error> {
-        match self {
-            Backend::Aws(k) => k.sign_input(x, signing_input),
-            Backend::Vault(k) => k.sign_input(x, signing_input),
-            Backend::Google(k) => k.sign_input(x, signing_input),
-            Backend::Azure(k) => k.sign_input(x, signing_input),
-        }
+    fn parse_public_key(
+        &self,
+        resp: &ServiceResponse,
+    ) -> Result<(CheckedKey, RsaPublicKey), KmsError> {
+        self.inner().parse_public_key(resp)
+    }
+
+    fn sign_request(&self, signing_input: &[u8]) -> ServiceRequest {
+        self.inner().sign_request(signing_input)
+    }
+
+    fn parse_sign(&self, resp: &ServiceResponse) -> Result<Vec<u8>, KmsError> {
+        self.inner().parse_sign(resp)
     }
 }
 
@@ -242,7 +246,6 @@ mod tests {
     use std::collections::HashMap;
 
     use super::*;
-    use crate::kms::{ServiceRequest, ServiceResponse};
 
     /// An exchange that must not be reached: these cases fail before any request.
     struct Offline;

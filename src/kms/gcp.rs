@@ -7,7 +7,7 @@ use serde_json::Value;
 use super::crc32c::crc32c;
 use super::spki::{self, RsaPublicKey};
 use super::{
-    CheckedKey, Exchange, Json, KeyService, KmsError, Method, Secret, Service, ServiceRequest,
+    CheckedKey, Json, KeyService, KmsError, Method, Secret, Service, ServiceRequest,
     ServiceResponse, b64, sha256, short,
 };
 
@@ -38,21 +38,6 @@ impl CloudKms {
         );
         ServiceRequest::new(Service::GoogleKms, method, url)
             .header("Authorization", format!("Bearer {}", self.token.expose()))
-    }
-
-    /// `GET …/cryptoKeyVersions/N/publicKey`.
-    pub fn public_key_request(&self) -> ServiceRequest {
-        self.request(Method::Get, "/publicKey")
-    }
-
-    /// `POST …:asymmetricSign` with the SHA-256 digest and its CRC32C.
-    pub fn sign_request(&self, signing_input: &[u8]) -> ServiceRequest {
-        let digest = sha256(signing_input);
-        let (sha256, crc) = (b64().encode(digest), crc32c(&digest).to_string());
-        self.request(Method::Post, ":asymmetricSign").json(&[
-            ("digest", Json::Object(&[("sha256", Json::Str(&sha256))])),
-            ("digestCrc32c", Json::Str(&crc)),
-        ])
     }
 
     fn failure(&self, resp: &ServiceResponse, permission: &str) -> KmsError {
@@ -87,10 +72,44 @@ impl CloudKms {
             },
         }
     }
+}
+
+/// Int64Value fields arrive as JSON strings (numbers accepted too).
+fn crc_field(v: &Value) -> Option<u32> {
+    match v {
+        Value::String(s) => s.parse().ok(),
+        Value::Number(n) => n.as_u64().and_then(|n| u32::try_from(n).ok()),
+        _ => None,
+    }
+}
+
+impl KeyService for CloudKms {
+    fn service(&self) -> Service {
+        Service::GoogleKms
+    }
+
+    fn key(&self) -> &str {
+        &self.version_name
+    }
+
+    /// `GET …/cryptoKeyVersions/N/publicKey`.
+    fn public_key_request(&self) -> ServiceRequest {
+        self.request(Method::Get, "/publicKey")
+    }
+
+    /// `POST …:asymmetricSign` with the SHA-256 digest and its CRC32C.
+    fn sign_request(&self, signing_input: &[u8]) -> ServiceRequest {
+        let digest = sha256(signing_input);
+        let (sha256, crc) = (b64().encode(digest), crc32c(&digest).to_string());
+        self.request(Method::Post, ":asymmetricSign").json(&[
+            ("digest", Json::Object(&[("sha256", Json::Str(&sha256))])),
+            ("digestCrc32c", Json::Str(&crc)),
+        ])
+    }
 
     /// Reads the public key; checks its CRC32C, its name, and that it is an RSA PKCS#1
     /// v1.5 SHA-256 signing key.
-    pub fn parse_public_key(
+    fn parse_public_key(
         &self,
         resp: &ServiceResponse,
     ) -> Result<(CheckedKey, RsaPublicKey), KmsError> {
@@ -146,7 +165,7 @@ impl CloudKms {
 
     /// Reads the signature; checks Google verified the digest's CRC32C, the signature's
     /// CRC32C, and that the version requested is the one that signed.
-    pub fn parse_sign(&self, resp: &ServiceResponse) -> Result<Vec<u8>, KmsError> {
+    fn parse_sign(&self, resp: &ServiceResponse) -> Result<Vec<u8>, KmsError> {
         if !resp.ok() {
             return Err(self.failure(resp, SIGN_PERMISSION));
         }
@@ -170,35 +189,6 @@ impl CloudKms {
             return integrity("name");
         }
         Ok(sig)
-    }
-}
-
-/// Int64Value fields arrive as JSON strings (numbers accepted too).
-fn crc_field(v: &Value) -> Option<u32> {
-    match v {
-        Value::String(s) => s.parse().ok(),
-        Value::Number(n) => n.as_u64().and_then(|n| u32::try_from(n).ok()),
-        _ => None,
-    }
-}
-
-impl KeyService for CloudKms {
-    fn service(&self) -> Service {
-        Service::GoogleKms
-    }
-
-    fn key(&self) -> &str {
-        &self.version_name
-    }
-
-    fn public_key<X: Exchange>(&self, x: &X) -> Result<(CheckedKey, RsaPublicKey), X::Error> {
-        let resp = x.exchange(&self.public_key_request())?;
-        Ok(self.parse_public_key(&resp)?)
-    }
-
-    fn sign_input<X: Exchange>(&self, x: &X, signing_input: &[u8]) -> Result<Vec<u8>, X::Error> {
-        let resp = x.exchange(&self.sign_request(signing_input))?;
-        Ok(self.parse_sign(&resp)?)
     }
 }
 

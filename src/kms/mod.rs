@@ -206,16 +206,24 @@ pub struct CheckedKey {
     pub fingerprint: String,
 }
 
-/// One key in one service: its public key and RS256 signatures of a JWT signing input.
+/// One key in one service, as requests and answers: the public key (checked usable for
+/// RS256) and RS256 signatures of a JWT signing input (`base64url(header).base64url(claims)`).
 pub trait KeyService {
     /// Which service holds the key.
     fn service(&self) -> Service;
     /// The key as the user named it.
     fn key(&self) -> &str;
-    /// Fetches the public key and checks the key can sign RS256.
-    fn public_key<X: Exchange>(&self, x: &X) -> Result<(CheckedKey, spki::RsaPublicKey), X::Error>;
-    /// The service's RS256 signature of `signing_input` (`base64url(header).base64url(claims)`).
-    fn sign_input<X: Exchange>(&self, x: &X, signing_input: &[u8]) -> Result<Vec<u8>, X::Error>;
+    /// The request for the key's public half.
+    fn public_key_request(&self) -> ServiceRequest;
+    /// Reads the public key and checks the key can sign RS256.
+    fn parse_public_key(
+        &self,
+        resp: &ServiceResponse,
+    ) -> Result<(CheckedKey, spki::RsaPublicKey), KmsError>;
+    /// The request for one signature of `signing_input`.
+    fn sign_request(&self, signing_input: &[u8]) -> ServiceRequest;
+    /// Reads the signature.
+    fn parse_sign(&self, resp: &ServiceResponse) -> Result<Vec<u8>, KmsError>;
 }
 
 /// A service key whose public key was fetched and checked once; each signature it
@@ -231,7 +239,8 @@ pub struct RemoteKey<S> {
 impl<S: KeyService> RemoteKey<S> {
     /// Fetches and checks the key's public half (one request).
     pub fn open<X: Exchange>(service: S, x: &X) -> Result<RemoteKey<S>, X::Error> {
-        let (checked, rsa) = service.public_key(x)?;
+        let resp = x.exchange(&service.public_key_request())?;
+        let (checked, rsa) = service.parse_public_key(&resp)?;
         Ok(RemoteKey {
             service,
             checked,
@@ -251,7 +260,8 @@ impl<S: KeyService> RemoteKey<S> {
 
     /// One signature (one request), verified against the public key.
     pub fn sign<X: Exchange>(&self, x: &X, signing_input: &[u8]) -> Result<Vec<u8>, X::Error> {
-        let sig = self.service.sign_input(x, signing_input)?;
+        let resp = x.exchange(&self.service.sign_request(signing_input))?;
+        let sig = self.service.parse_sign(&resp)?;
         if !self.rsa.verify_rs256(signing_input, &sig) {
             return Err(KmsError::BadSignature {
                 service: self.service.service(),

@@ -128,30 +128,6 @@ impl Transit {
         )
     }
 
-    /// `GET /v1/<mount>/keys/<name>`.
-    pub fn read_key_request(&self) -> ServiceRequest {
-        self.authed(Method::Get, &format!("{}/keys/{}", self.mount, self.name))
-    }
-
-    /// Sign the SHA-256 of the signing input with PKCS#1 v1.5 (transit's RSA default is
-    /// PSS, which GitHub refuses), with the key version that was read.
-    pub fn sign_request(&self, signing_input: &[u8]) -> ServiceRequest {
-        let input = b64().encode(sha256(signing_input));
-        let mut body = vec![
-            ("input", Json::Str(&input)),
-            ("prehashed", Json::Bool(true)),
-            ("signature_algorithm", Json::Str("pkcs1v15")),
-        ];
-        if self.version.get() > 0 {
-            body.push(("key_version", Json::Num(self.version.get())));
-        }
-        self.authed(
-            Method::Post,
-            &format!("{}/sign/{}/sha2-256", self.mount, self.name),
-        )
-        .json(&body)
-    }
-
     fn failure(&self, resp: &ServiceResponse, capability: &str) -> KmsError {
         let (message, known) = self.server.error(resp, &self.mount);
         if let Some(e) = known {
@@ -192,9 +168,43 @@ impl Transit {
             },
         }
     }
+}
+
+impl KeyService for Transit {
+    fn service(&self) -> Service {
+        Service::Vault
+    }
+
+    fn key(&self) -> &str {
+        &self.name
+    }
+
+    /// `GET /v1/<mount>/keys/<name>`.
+    fn public_key_request(&self) -> ServiceRequest {
+        self.authed(Method::Get, &format!("{}/keys/{}", self.mount, self.name))
+    }
+
+    /// Sign the SHA-256 of the signing input with PKCS#1 v1.5 (transit's RSA default is
+    /// PSS, which GitHub refuses), with the key version that was read.
+    fn sign_request(&self, signing_input: &[u8]) -> ServiceRequest {
+        let input = b64().encode(sha256(signing_input));
+        let mut body = vec![
+            ("input", Json::Str(&input)),
+            ("prehashed", Json::Bool(true)),
+            ("signature_algorithm", Json::Str("pkcs1v15")),
+        ];
+        if self.version.get() > 0 {
+            body.push(("key_version", Json::Num(self.version.get())));
+        }
+        self.authed(
+            Method::Post,
+            &format!("{}/sign/{}/sha2-256", self.mount, self.name),
+        )
+        .json(&body)
+    }
 
     /// Reads the key: an RSA signing key, its latest version's public key.
-    pub fn parse_key(
+    fn parse_public_key(
         &self,
         resp: &ServiceResponse,
     ) -> Result<(CheckedKey, RsaPublicKey), KmsError> {
@@ -234,7 +244,7 @@ impl Transit {
     }
 
     /// Reads a signature `vault:v<N>:<base64>`.
-    pub fn parse_sign(&self, resp: &ServiceResponse) -> Result<Vec<u8>, KmsError> {
+    fn parse_sign(&self, resp: &ServiceResponse) -> Result<Vec<u8>, KmsError> {
         if !resp.ok() {
             return Err(self.failure(resp, "update"));
         }
@@ -248,26 +258,6 @@ impl Transit {
                 service: Service::Vault,
                 what: "data.signature as vault:v<N>:<base64>",
             })
-    }
-}
-
-impl KeyService for Transit {
-    fn service(&self) -> Service {
-        Service::Vault
-    }
-
-    fn key(&self) -> &str {
-        &self.name
-    }
-
-    fn public_key<X: Exchange>(&self, x: &X) -> Result<(CheckedKey, RsaPublicKey), X::Error> {
-        let resp = x.exchange(&self.read_key_request())?;
-        Ok(self.parse_key(&resp)?)
-    }
-
-    fn sign_input<X: Exchange>(&self, x: &X, signing_input: &[u8]) -> Result<Vec<u8>, X::Error> {
-        let resp = x.exchange(&self.sign_request(signing_input))?;
-        Ok(self.parse_sign(&resp)?)
     }
 }
 
@@ -359,7 +349,7 @@ mod tests {
     #[test]
     fn requests() {
         let t = transit();
-        let read = t.read_key_request();
+        let read = t.public_key_request();
         assert_eq!(read.url, "http://127.0.0.1:8200/v1/transit/keys/gh-app");
         assert!(
             read.headers
@@ -448,14 +438,14 @@ mod tests {
                 crate::fixture("app.pub.pem")
             )
         };
-        let (checked, _) = t.parse_key(&resp(200, &body("rsa-2048"))).unwrap();
+        let (checked, _) = t.parse_public_key(&resp(200, &body("rsa-2048"))).unwrap();
         assert_eq!(checked.bits, 2048);
         assert!(matches!(
-            t.parse_key(&resp(200, &body("ecdsa-p256"))),
+            t.parse_public_key(&resp(200, &body("ecdsa-p256"))),
             Err(KmsError::NotRsa { .. })
         ));
         assert!(matches!(
-            t.parse_key(&resp(200, &body("aes256-gcm96"))),
+            t.parse_public_key(&resp(200, &body("aes256-gcm96"))),
             Err(KmsError::NotForSigning { .. })
         ));
         let sign = t.sign_request(b"abc");

@@ -91,16 +91,7 @@ impl RsaKey {
 }
 
 fn public_pem(key: &RsaKey) -> String {
-    let b64 = STANDARD.encode(key.public().to_spki_der());
-    let lines: Vec<&str> = b64
-        .as_bytes()
-        .chunks(64)
-        .map(|c| std::str::from_utf8(c).unwrap())
-        .collect();
-    format!(
-        "-----BEGIN PUBLIC KEY-----\n{}\n-----END PUBLIC KEY-----\n",
-        lines.join("\n")
-    )
+    super::public_pem(&key.public().to_spki_der())
 }
 
 /// Which service the mock plays.

@@ -49,3 +49,45 @@ pub fn github_status(github_url: &str, jwt: &str) -> u16 {
         .expect("mock GitHub answers")
         .status
 }
+
+/// A public key as an SPKI PEM block (what the mock GitHub API registers for an app).
+pub fn public_pem(spki_der: &[u8]) -> String {
+    let b64 = base64::engine::general_purpose::STANDARD.encode(spki_der);
+    let lines: Vec<&str> = b64
+        .as_bytes()
+        .chunks(64)
+        .map(|c| std::str::from_utf8(c).unwrap())
+        .collect();
+    format!(
+        "-----BEGIN PUBLIC KEY-----\n{}\n-----END PUBLIC KEY-----\n",
+        lines.join("\n")
+    )
+}
+
+/// The typed error of a failed call, checked to contain none of `secrets`.
+pub fn failed<T: std::fmt::Debug>(
+    result: Result<T, Failure>,
+    secrets: &[&str],
+) -> app_token_action::kms::KmsError {
+    let e = result.unwrap_err().kms();
+    let shown = format!("{e:?}");
+    for s in secrets {
+        assert!(!shown.contains(s), "a secret in {shown}");
+    }
+    e
+}
+
+/// Registers `key`'s public half as the mock app's key, has the service sign a JWT for it,
+/// and returns the mock GitHub API's answer to `GET /app` with that JWT (200: verified).
+pub fn github_status_for_service_key<S: app_token_action::kms::KeyService>(
+    key: &app_token_action::kms::RemoteKey<S>,
+    wire: &Wire,
+) -> u16 {
+    let mut scenario = crate::support::Scenario::standard();
+    scenario.apps[0].public_key_pem = public_pem(&key.checked().spki_der);
+    let github = crate::support::MockGithub::start(scenario);
+    let input = signing_input(crate::support::CLIENT_ID, github.now());
+    let sig = key.sign(wire, input.as_bytes()).expect("the service signs");
+    assert_eq!(sig.len(), 256);
+    github_status(&github.url(), &jwt(&input, &sig))
+}
