@@ -198,21 +198,3 @@ pub enum KmsError {
         message: String,
     },
 }
-
-impl KmsError {
-    /// Whether trying the same request again may succeed (throttling, a server fault):
-    /// the transport's retry decision for answers it cannot classify by status alone.
-    pub fn is_transient(&self) -> bool {
-        match self {
-            KmsError::Refused { status, code, .. } => {
-                *status >= 500
-                    || *status == 429
-                    || matches!(
-                        code.as_str(),
-                        "ThrottlingException" | "Throttling" | "RESOURCE_EXHAUSTED"
-                    )
-            }
-            _ => false,
-        }
-    }
-}

@@ -136,24 +136,28 @@ impl KeyService for CloudKms {
             });
         }
         let algorithm = v["algorithm"].as_str().unwrap_or("");
-        let wrong = |e: fn(Service, String, String) -> KmsError| {
-            Err(e(service, key.into(), algorithm.into()))
-        };
+        let (name, kind) = (key.to_string(), algorithm.to_string());
         if algorithm.starts_with("EC_") || algorithm.contains("ED25519") {
-            return wrong(|service, key, kind| KmsError::NotRsa { service, key, kind });
-        }
-        if algorithm.starts_with("RSA_DECRYPT") || !algorithm.starts_with("RSA_SIGN") {
-            return wrong(|service, key, usage| KmsError::NotForSigning {
+            return Err(KmsError::NotRsa {
                 service,
-                key,
-                usage,
+                key: name,
+                kind,
             });
         }
-        if !(algorithm.starts_with("RSA_SIGN_PKCS1_") && algorithm.ends_with("_SHA256")) {
-            return wrong(|service, key, algorithm| KmsError::WrongAlgorithm {
+        // RSA_DECRYPT_*, GOOGLE_SYMMETRIC_ENCRYPTION, HMAC_*: keys that do not sign.
+        if !algorithm.starts_with("RSA_SIGN") {
+            return Err(KmsError::NotForSigning {
                 service,
-                key,
-                algorithm,
+                key: name,
+                usage: kind,
+            });
+        }
+        // RSA_SIGN_PSS_*, RSA_SIGN_RAW_PKCS1_*, or another hash.
+        if !(algorithm.starts_with("RSA_SIGN_PKCS1_") && algorithm.ends_with("_SHA256")) {
+            return Err(KmsError::WrongAlgorithm {
+                service,
+                key: name,
+                algorithm: kind,
             });
         }
         let der = spki::pem_der(pem).ok_or(KmsError::BadResponse {
