@@ -301,6 +301,12 @@ impl KeyService for Kms {
 /// The authentication codes of KMS (JSON) and of moto or STS (query XML), else a refusal.
 fn credential_error(service: Service, status: u16, code: String, message: String) -> KmsError {
     match code.as_str() {
+        // "Signature expired: 20150830T123600Z is now earlier than … (… - 5 min.)"
+        "InvalidSignatureException" | "SignatureDoesNotMatch"
+            if message.contains("Signature expired") =>
+        {
+            KmsError::ClockSkew { service, message }
+        }
         "UnrecognizedClientException"
         | "InvalidClientTokenId"
         | "InvalidSignatureException"
@@ -637,6 +643,11 @@ mod tests {
                 400,
                 r#"{"__type":"ExpiredTokenException","message":"x"}"#,
                 "ExpiredCredentials",
+            ),
+            (
+                400,
+                r#"{"__type":"InvalidSignatureException","message":"Signature expired: 20150830T123600Z is now earlier than 20150830T124600Z (20150830T125100Z - 5 min.)"}"#,
+                "ClockSkew",
             ),
             (
                 500,

@@ -85,6 +85,13 @@ pub enum KmsError {
         /// The service's code (`InvalidSignatureException`, `UNAUTHENTICATED`, 403 …).
         code: String,
     },
+    /// AWS refused the request's date: this machine's clock is more than 5 minutes off.
+    ClockSkew {
+        /// The service.
+        service: Service,
+        /// The service's own words, first line (they give both times).
+        message: String,
+    },
     /// The credentials were good once and have expired.
     ExpiredCredentials {
         /// The service.
