@@ -303,7 +303,7 @@ fn rejection(rejected: ring::error::KeyRejected, der: &[u8], pkcs8: bool) -> Key
 }
 
 /// Reads one DER TLV at the start of `der`: (tag, contents, rest).
-fn tlv(der: &[u8]) -> Option<(u8, &[u8], &[u8])> {
+pub(crate) fn tlv(der: &[u8]) -> Option<(u8, &[u8], &[u8])> {
     let (&tag, rest) = der.split_first()?;
     let (&first, rest) = rest.split_first()?;
     let (len, rest) = if first < 0x80 {

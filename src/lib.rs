@@ -20,6 +20,7 @@ pub mod inputs;
 pub mod installation;
 pub mod jwt;
 pub mod key;
+pub mod kms;
 pub mod net;
 pub mod outputs;
 pub mod permissions;

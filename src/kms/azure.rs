@@ -1,0 +1,322 @@
+//! Azure Key Vault: get-key (the JWK's `n` and `e`, made into SPKI for the fingerprint)
+//! and sign with `RS256` over the SHA-256 digest.
+
+use std::cell::RefCell;
+
+use base64::Engine;
+use serde_json::Value;
+
+use super::spki::{self, RsaPublicKey};
+use super::{
+    CheckedKey, Json, KeyService, KmsError, Method, Secret, Service, ServiceRequest,
+    ServiceResponse, b64url, sha256, short,
+};
+
+/// The REST API version used (sign and get-key have been stable since 7.0).
+pub const API_VERSION: &str = "7.4";
+/// The data action signing needs (in the built-in role Key Vault Crypto User).
+pub const SIGN_PERMISSION: &str = "Microsoft.KeyVault/vaults/keys/sign/action";
+/// The data action reading the key needs (in Key Vault Crypto User and Key Vault Reader).
+pub const READ_PERMISSION: &str = "Microsoft.KeyVault/vaults/keys/read";
+
+/// One key in a vault.
+#[derive(Clone, Debug)]
+pub struct KeyVault {
+    /// `https://<vault host>`, or a test server.
+    pub base_url: String,
+    /// The key name.
+    pub name: String,
+    /// The version asked for; `None` means the current one.
+    pub version: Option<String>,
+    /// The Entra access token for `https://vault.azure.net` (`kms-access-token`).
+    pub token: Secret,
+    /// The version get-key reported, which then signs (so the fingerprint matches).
+    resolved: RefCell<Option<String>>,
+}
+
+impl KeyVault {
+    /// The key `azurekms://<vault_host>/<name>[/<version>]` names.
+    pub fn new(vault_host: &str, name: &str, version: Option<&str>, token: Secret) -> KeyVault {
+        KeyVault {
+            base_url: format!("https://{vault_host}"),
+            name: name.to_string(),
+            version: version.map(str::to_string),
+            token,
+            resolved: RefCell::new(None),
+        }
+    }
+
+    fn request(&self, method: Method, path: &str) -> ServiceRequest {
+        let url = format!(
+            "{}/keys/{path}?api-version={API_VERSION}",
+            self.base_url.trim_end_matches('/')
+        );
+        ServiceRequest::new(Service::AzureKeyVault, method, url)
+            .header("Authorization", format!("Bearer {}", self.token.expose()))
+    }
+
+    fn version(&self) -> Option<String> {
+        self.resolved
+            .borrow()
+            .clone()
+            .or_else(|| self.version.clone())
+    }
+
+    fn failure(&self, resp: &ServiceResponse, permission: &str) -> KmsError {
+        let v = resp.json(Service::AzureKeyVault).unwrap_or(Value::Null);
+        let code = v["error"]["code"].as_str().unwrap_or("").to_string();
+        let message = short(v["error"]["message"].as_str().unwrap_or(""));
+        let service = Service::AzureKeyVault;
+        let key = self.name.clone();
+        match resp.status {
+            401 if message.to_ascii_lowercase().contains("expired") => {
+                KmsError::ExpiredCredentials { service, code }
+            }
+            401 => KmsError::InvalidCredentials { service, code },
+            403 => KmsError::AccessDenied {
+                service,
+                key,
+                grant: permission.to_string(),
+                message,
+            },
+            404 => KmsError::KeyNotFound { service, key },
+            status => KmsError::Refused {
+                service,
+                status,
+                code,
+                message,
+            },
+        }
+    }
+}
+
+impl KeyService for KeyVault {
+    fn service(&self) -> Service {
+        Service::AzureKeyVault
+    }
+
+    fn key(&self) -> &str {
+        &self.name
+    }
+
+    /// `GET {vault}/keys/<name>[/<version>]`.
+    fn public_key_request(&self) -> ServiceRequest {
+        match &self.version {
+            Some(v) => self.request(Method::Get, &format!("{}/{v}", self.name)),
+            None => self.request(Method::Get, &self.name),
+        }
+    }
+
+    /// `POST {vault}/keys/<name>/<version>/sign {"alg":"RS256","value":<digest>}`.
+    fn sign_request(&self, signing_input: &[u8]) -> ServiceRequest {
+        let path = match self.version() {
+            Some(v) => format!("{}/{v}/sign", self.name),
+            None => format!("{}/sign", self.name),
+        };
+        let digest = b64url().encode(sha256(signing_input));
+        self.request(Method::Post, &path)
+            .json(&[("alg", Json::Str("RS256")), ("value", Json::Str(&digest))])
+    }
+
+    /// Reads the key: enabled, RSA, allowed to sign; its SPKI from `n` and `e`.
+    fn parse_public_key(
+        &self,
+        resp: &ServiceResponse,
+    ) -> Result<(CheckedKey, RsaPublicKey), KmsError> {
+        if !resp.ok() {
+            return Err(self.failure(resp, READ_PERMISSION));
+        }
+        let v = resp.json(Service::AzureKeyVault)?;
+        let service = Service::AzureKeyVault;
+        let key = self.name.as_str();
+        let jwk = &v["key"];
+        let kty = jwk["kty"].as_str().unwrap_or("");
+        if kty.starts_with("EC") {
+            return Err(KmsError::NotRsa {
+                service,
+                key: key.into(),
+                kind: kty.into(),
+            });
+        }
+        let ops: Vec<&str> = jwk["key_ops"]
+            .as_array()
+            .map(|a| a.iter().filter_map(Value::as_str).collect())
+            .unwrap_or_else(|| vec!["sign"]);
+        if !kty.starts_with("RSA") || !ops.contains(&"sign") {
+            return Err(KmsError::NotForSigning {
+                service,
+                key: key.into(),
+                usage: format!("{kty} {}", ops.join(",")),
+            });
+        }
+        if v["attributes"]["enabled"] == false {
+            return Err(KmsError::KeyUnusable {
+                service,
+                key: key.into(),
+                state: "disabled".into(),
+            });
+        }
+        let bad = |what| KmsError::BadResponse { service, what };
+        let part = |name: &str| {
+            jwk[name]
+                .as_str()
+                .and_then(|s| b64url().decode(s.trim_end_matches('=')).ok())
+                .map(|v| v.into_iter().skip_while(|&b| b == 0).collect())
+        };
+        let rsa = RsaPublicKey {
+            n: part("n").ok_or(bad("key.n as base64url"))?,
+            e: part("e").ok_or(bad("key.e as base64url"))?,
+        };
+        // kid is https://<vault>/keys/<name>/<version>: sign with that very version.
+        let version = jwk["kid"]
+            .as_str()
+            .and_then(|kid| kid.rsplit_once(&format!("/keys/{key}/")))
+            .map(|(_, v)| v.to_string())
+            .filter(|v| !v.is_empty() && !v.contains('/'))
+            .ok_or(bad("key.kid as <vault>/keys/<name>/<version>"))?;
+        let checked = spki::check(service, key, &rsa.to_spki_der())?;
+        *self.resolved.borrow_mut() = Some(version);
+        Ok(checked)
+    }
+
+    /// Reads the signature (already base64url, as JWTs want it); checks which key signed.
+    fn parse_sign(&self, resp: &ServiceResponse) -> Result<Vec<u8>, KmsError> {
+        if !resp.ok() {
+            return Err(self.failure(resp, SIGN_PERMISSION));
+        }
+        let v = resp.json(Service::AzureKeyVault)?;
+        let service = Service::AzureKeyVault;
+        let kid = v["kid"].as_str().unwrap_or("");
+        let want = match self.version() {
+            Some(ver) => format!("/keys/{}/{ver}", self.name),
+            None => format!("/keys/{}/", self.name),
+        };
+        if !(kid.ends_with(&want) || (self.version().is_none() && kid.contains(&want))) {
+            return Err(KmsError::Integrity {
+                service,
+                check: "kid",
+            });
+        }
+        v["value"]
+            .as_str()
+            .and_then(|s| b64url().decode(s.trim_end_matches('=')).ok())
+            .ok_or(KmsError::BadResponse {
+                service,
+                what: "value as base64url",
+            })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+    use crate::kms::spki::tests::SIGNING_INPUT;
+
+    fn vault() -> KeyVault {
+        KeyVault::new(
+            "v.vault.azure.net",
+            "gh-app",
+            None,
+            Secret::new("eyJ.AZ.TOKEN"),
+        )
+    }
+
+    fn resp(status: u16, body: Value) -> ServiceResponse {
+        ServiceResponse {
+            status,
+            headers: vec![],
+            body: body.to_string().into_bytes(),
+        }
+    }
+
+    fn jwk(kty: &str) -> Value {
+        let der = spki::pem_der(&crate::fixture("app.pub.pem")).unwrap();
+        let Some(spki::PublicKey::Rsa(rsa)) = spki::parse(&der) else {
+            panic!()
+        };
+        json!({"key": {"kid": "https://v.vault.azure.net/keys/gh-app/0a1b2c", "kty": kty,
+            "key_ops": ["sign", "verify"], "n": b64url().encode(&rsa.n), "e": b64url().encode(&rsa.e)},
+            "attributes": {"enabled": true}})
+    }
+
+    #[test]
+    fn get_then_sign_that_version() {
+        let kv = vault();
+        assert_eq!(
+            kv.public_key_request().url,
+            "https://v.vault.azure.net/keys/gh-app?api-version=7.4"
+        );
+        let (checked, _) = kv.parse_public_key(&resp(200, jwk("RSA-HSM"))).unwrap();
+        assert_eq!(
+            checked.fingerprint,
+            spki::fingerprint(&spki::pem_der(&crate::fixture("app.pub.pem")).unwrap())
+        );
+        let req = kv.sign_request(SIGNING_INPUT.as_bytes());
+        assert_eq!(
+            req.url,
+            "https://v.vault.azure.net/keys/gh-app/0a1b2c/sign?api-version=7.4"
+        );
+        let body: Value = serde_json::from_slice(&req.body).unwrap();
+        assert_eq!(
+            body,
+            json!({"alg": "RS256", "value": "ouWJSE32drYKbU1sC2bVhxGNZy79uVL2GLNXuSGKQ9s"})
+        );
+        assert!(!format!("{req:?}{kv:?}").contains("AZ.TOKEN"));
+        let ok = json!({"kid": "https://v.vault.azure.net/keys/gh-app/0a1b2c", "value": "AAEC"});
+        assert_eq!(kv.parse_sign(&resp(200, ok)).unwrap(), vec![0, 1, 2]);
+        let other = json!({"kid": "https://v.vault.azure.net/keys/gh-app/ffff", "value": "AAEC"});
+        assert!(matches!(
+            kv.parse_sign(&resp(200, other)),
+            Err(KmsError::Integrity { check: "kid", .. })
+        ));
+    }
+
+    #[test]
+    fn key_kinds_and_errors() {
+        let kind = |body: Value| {
+            format!(
+                "{:?}",
+                vault().parse_public_key(&resp(200, body)).unwrap_err()
+            )
+        };
+        assert!(kind(jwk("EC")).starts_with("NotRsa"));
+        assert!(kind(jwk("oct-HSM")).starts_with("NotForSigning"));
+        let mut no_sign = jwk("RSA");
+        no_sign["key"]["key_ops"] = json!(["encrypt", "decrypt"]);
+        assert!(kind(no_sign).starts_with("NotForSigning"));
+        let mut disabled = jwk("RSA");
+        disabled["attributes"]["enabled"] = json!(false);
+        assert!(kind(disabled).starts_with("KeyUnusable"));
+
+        let err = |status, code: &str, msg: &str| {
+            format!(
+                "{:?}",
+                vault()
+                    .parse_sign(&resp(
+                        status,
+                        json!({"error": {"code": code, "message": msg}})
+                    ))
+                    .unwrap_err()
+            )
+        };
+        assert!(
+            err(401, "Unauthorized", "[TokenExpired] Error validating token")
+                .starts_with("ExpiredCredentials")
+        );
+        assert!(
+            err(401, "Unauthorized", "AKV10022: Invalid audience")
+                .starts_with("InvalidCredentials")
+        );
+        assert!(err(403, "Forbidden", "no sign").contains(SIGN_PERMISSION));
+        assert!(
+            err(
+                404,
+                "KeyNotFound",
+                "A key with (name/id) gh-app was not found"
+            )
+            .starts_with("KeyNotFound")
+        );
+    }
+}

@@ -1,0 +1,303 @@
+//! Google Cloud KMS: `getPublicKey` (with the algorithm check) and `asymmetricSign` of a
+//! SHA-256 digest, both checked end to end with CRC32C as Google asks clients to.
+
+use base64::Engine;
+use serde_json::Value;
+
+use super::crc32c::crc32c;
+use super::spki::{self, RsaPublicKey};
+use super::{
+    CheckedKey, Json, KeyService, KmsError, Method, Secret, Service, ServiceRequest,
+    ServiceResponse, b64, sha256, short,
+};
+
+/// Google's endpoint.
+pub const DEFAULT_BASE_URL: &str = "https://cloudkms.googleapis.com";
+/// The permission `asymmetricSign` needs (role Cloud KMS CryptoKey Signer).
+pub const SIGN_PERMISSION: &str = "cloudkms.cryptoKeyVersions.useToSign";
+/// The permission `getPublicKey` needs (role Cloud KMS CryptoKey Public Key Viewer).
+pub const VIEW_PERMISSION: &str = "cloudkms.cryptoKeyVersions.viewPublicKey";
+
+/// One key version in Cloud KMS.
+#[derive(Clone, Debug)]
+pub struct CloudKms {
+    /// `https://cloudkms.googleapis.com`, or a test server.
+    pub base_url: String,
+    /// `projects/…/cryptoKeyVersions/N`.
+    pub version_name: String,
+    /// The OAuth 2 access token (`kms-access-token`).
+    pub token: Secret,
+}
+
+impl CloudKms {
+    fn request(&self, method: Method, suffix: &str) -> ServiceRequest {
+        let url = format!(
+            "{}/v1/{}{suffix}",
+            self.base_url.trim_end_matches('/'),
+            self.version_name
+        );
+        ServiceRequest::new(Service::GoogleKms, method, url)
+            .header("Authorization", format!("Bearer {}", self.token.expose()))
+    }
+
+    fn failure(&self, resp: &ServiceResponse, permission: &str) -> KmsError {
+        let v = resp.json(Service::GoogleKms).unwrap_or(Value::Null);
+        let status = v["error"]["status"].as_str().unwrap_or("").to_string();
+        let message = short(v["error"]["message"].as_str().unwrap_or(""));
+        let service = Service::GoogleKms;
+        let key = self.version_name.clone();
+        match (resp.status, status.as_str()) {
+            (401, _) | (_, "UNAUTHENTICATED") => KmsError::InvalidCredentials {
+                service,
+                code: "UNAUTHENTICATED".into(),
+            },
+            // Google says "(or it may not exist)": a missing key looks the same.
+            (403, _) | (_, "PERMISSION_DENIED") => KmsError::AccessDenied {
+                service,
+                key,
+                grant: permission.to_string(),
+                message,
+            },
+            (404, _) | (_, "NOT_FOUND") => KmsError::KeyNotFound { service, key },
+            (_, "FAILED_PRECONDITION") => KmsError::KeyUnusable {
+                service,
+                key,
+                state: message,
+            },
+            (status_code, _) => KmsError::Refused {
+                service,
+                status: status_code,
+                code: status,
+                message,
+            },
+        }
+    }
+}
+
+/// Int64Value fields arrive as JSON strings (numbers accepted too).
+fn crc_field(v: &Value) -> Option<u32> {
+    match v {
+        Value::String(s) => s.parse().ok(),
+        Value::Number(n) => n.as_u64().and_then(|n| u32::try_from(n).ok()),
+        _ => None,
+    }
+}
+
+impl KeyService for CloudKms {
+    fn service(&self) -> Service {
+        Service::GoogleKms
+    }
+
+    fn key(&self) -> &str {
+        &self.version_name
+    }
+
+    /// `GET …/cryptoKeyVersions/N/publicKey`.
+    fn public_key_request(&self) -> ServiceRequest {
+        self.request(Method::Get, "/publicKey")
+    }
+
+    /// `POST …:asymmetricSign` with the SHA-256 digest and its CRC32C.
+    fn sign_request(&self, signing_input: &[u8]) -> ServiceRequest {
+        let digest = sha256(signing_input);
+        let (sha256, crc) = (b64().encode(digest), crc32c(&digest).to_string());
+        self.request(Method::Post, ":asymmetricSign").json(&[
+            ("digest", Json::Object(&[("sha256", Json::Str(&sha256))])),
+            ("digestCrc32c", Json::Str(&crc)),
+        ])
+    }
+
+    /// Reads the public key; checks its CRC32C, its name, and that it is an RSA PKCS#1
+    /// v1.5 SHA-256 signing key.
+    fn parse_public_key(
+        &self,
+        resp: &ServiceResponse,
+    ) -> Result<(CheckedKey, RsaPublicKey), KmsError> {
+        if !resp.ok() {
+            return Err(self.failure(resp, VIEW_PERMISSION));
+        }
+        let v = resp.json(Service::GoogleKms)?;
+        let service = Service::GoogleKms;
+        let key = self.version_name.as_str();
+        let pem = v["pem"].as_str().ok_or(KmsError::BadResponse {
+            service,
+            what: "pem",
+        })?;
+        if crc_field(&v["pemCrc32c"]) != Some(crc32c(pem.as_bytes())) {
+            return Err(KmsError::Integrity {
+                service,
+                check: "pemCrc32c",
+            });
+        }
+        if v["name"].as_str().is_some_and(|n| n != key) {
+            return Err(KmsError::Integrity {
+                service,
+                check: "name",
+            });
+        }
+        let algorithm = v["algorithm"].as_str().unwrap_or("");
+        let (name, kind) = (key.to_string(), algorithm.to_string());
+        if algorithm.starts_with("EC_") || algorithm.contains("ED25519") {
+            return Err(KmsError::NotRsa {
+                service,
+                key: name,
+                kind,
+            });
+        }
+        // RSA_DECRYPT_*, GOOGLE_SYMMETRIC_ENCRYPTION, HMAC_*: keys that do not sign.
+        if !algorithm.starts_with("RSA_SIGN") {
+            return Err(KmsError::NotForSigning {
+                service,
+                key: name,
+                usage: kind,
+            });
+        }
+        // RSA_SIGN_PSS_*, RSA_SIGN_RAW_PKCS1_*, or another hash.
+        if !(algorithm.starts_with("RSA_SIGN_PKCS1_") && algorithm.ends_with("_SHA256")) {
+            return Err(KmsError::WrongAlgorithm {
+                service,
+                key: name,
+                algorithm: kind,
+            });
+        }
+        let der = spki::pem_der(pem).ok_or(KmsError::BadResponse {
+            service,
+            what: "pem as a PUBLIC KEY block",
+        })?;
+        spki::check(service, key, &der)
+    }
+
+    /// Reads the signature; checks Google verified the digest's CRC32C, the signature's
+    /// CRC32C, and that the version requested is the one that signed.
+    fn parse_sign(&self, resp: &ServiceResponse) -> Result<Vec<u8>, KmsError> {
+        if !resp.ok() {
+            return Err(self.failure(resp, SIGN_PERMISSION));
+        }
+        let v = resp.json(Service::GoogleKms)?;
+        let service = Service::GoogleKms;
+        let sig = v["signature"]
+            .as_str()
+            .and_then(|s| b64().decode(s).ok())
+            .ok_or(KmsError::BadResponse {
+                service,
+                what: "signature as base64",
+            })?;
+        let integrity = |check| Err(KmsError::Integrity { service, check });
+        if v["verifiedDigestCrc32c"] != true {
+            return integrity("verifiedDigestCrc32c");
+        }
+        if crc_field(&v["signatureCrc32c"]) != Some(crc32c(&sig)) {
+            return integrity("signatureCrc32c");
+        }
+        if v["name"].as_str() != Some(self.version_name.as_str()) {
+            return integrity("name");
+        }
+        Ok(sig)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+    use crate::kms::spki::tests::SIGNING_INPUT;
+
+    const NAME: &str = "projects/p/locations/global/keyRings/r/cryptoKeys/k/cryptoKeyVersions/1";
+
+    fn kms() -> CloudKms {
+        CloudKms {
+            base_url: "http://127.0.0.1:9/".into(),
+            version_name: NAME.into(),
+            token: Secret::new("ya29.TOKEN"),
+        }
+    }
+
+    fn resp(status: u16, body: Value) -> ServiceResponse {
+        ServiceResponse {
+            status,
+            headers: vec![],
+            body: body.to_string().into_bytes(),
+        }
+    }
+
+    #[test]
+    fn sign_request_carries_the_recorded_digest_and_crc() {
+        let req = kms().sign_request(SIGNING_INPUT.as_bytes());
+        assert_eq!(
+            req.url,
+            format!("http://127.0.0.1:9/v1/{NAME}:asymmetricSign")
+        );
+        let body: Value = serde_json::from_slice(&req.body).unwrap();
+        assert_eq!(
+            body,
+            json!({"digest":{"sha256":"ouWJSE32drYKbU1sC2bVhxGNZy79uVL2GLNXuSGKQ9s="},"digestCrc32c":"1627050769"})
+        );
+        assert!(!format!("{req:?}").contains("ya29"));
+    }
+
+    #[test]
+    fn sign_answer_checks() {
+        let sig = vec![7u8; 256];
+        let good = json!({"signature": b64().encode(&sig), "signatureCrc32c": crc32c(&sig).to_string(), "verifiedDigestCrc32c": true, "name": NAME});
+        assert_eq!(kms().parse_sign(&resp(200, good.clone())).unwrap(), sig);
+        for (field, value, check) in [
+            ("verifiedDigestCrc32c", json!(false), "verifiedDigestCrc32c"),
+            ("signatureCrc32c", json!("1"), "signatureCrc32c"),
+            ("name", json!(format!("{NAME}0")), "name"),
+        ] {
+            let mut bad = good.clone();
+            bad[field] = value;
+            assert_eq!(
+                kms().parse_sign(&resp(200, bad)),
+                Err(KmsError::Integrity {
+                    service: Service::GoogleKms,
+                    check
+                })
+            );
+        }
+        let denied = json!({"error":{"code":403,"message":"Permission 'cloudkms.cryptoKeyVersions.useToSign' denied on resource 'x' (or it may not exist).","status":"PERMISSION_DENIED"}});
+        assert!(
+            matches!(kms().parse_sign(&resp(403, denied)), Err(KmsError::AccessDenied { grant, .. }) if grant == SIGN_PERMISSION)
+        );
+        let unauth = json!({"error":{"code":401,"message":"Request had invalid authentication credentials.","status":"UNAUTHENTICATED"}});
+        assert!(matches!(
+            kms().parse_sign(&resp(401, unauth)),
+            Err(KmsError::InvalidCredentials { .. })
+        ));
+    }
+
+    #[test]
+    fn public_key_checks() {
+        let pem = crate::fixture("app.pub.pem");
+        let body = |alg: &str| json!({"pem": pem, "pemCrc32c": crc32c(pem.as_bytes()).to_string(), "algorithm": alg, "name": NAME});
+        assert_eq!(
+            kms()
+                .parse_public_key(&resp(200, body("RSA_SIGN_PKCS1_2048_SHA256")))
+                .unwrap()
+                .0
+                .bits,
+            2048
+        );
+        let kind = |alg| {
+            format!(
+                "{:?}",
+                kms().parse_public_key(&resp(200, body(alg))).unwrap_err()
+            )
+        };
+        assert!(kind("RSA_SIGN_PSS_2048_SHA256").starts_with("WrongAlgorithm"));
+        assert!(kind("RSA_SIGN_PKCS1_4096_SHA512").starts_with("WrongAlgorithm"));
+        assert!(kind("RSA_DECRYPT_OAEP_2048_SHA256").starts_with("NotForSigning"));
+        assert!(kind("GOOGLE_SYMMETRIC_ENCRYPTION").starts_with("NotForSigning"));
+        assert!(kind("EC_SIGN_P256_SHA256").starts_with("NotRsa"));
+        let mut bad = body("RSA_SIGN_PKCS1_2048_SHA256");
+        bad["pemCrc32c"] = json!("0");
+        assert!(matches!(
+            kms().parse_public_key(&resp(200, bad)),
+            Err(KmsError::Integrity {
+                check: "pemCrc32c",
+                ..
+            })
+        ));
+    }
+}

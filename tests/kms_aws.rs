@@ -1,0 +1,409 @@
+//! AWS KMS and STS against moto's server (pinned by scripts/services), started on
+//! loopback: keys created in moto, public keys read and signatures made through the
+//! library's SigV4-signed requests, with moto's signature and policy checks switched on
+//! where the test says so.
+
+#[path = "support/kms/mod.rs"]
+mod kms_support;
+mod support;
+
+use std::collections::HashMap;
+
+use app_token_action::kms::aws::{Kms, Sts};
+use app_token_action::kms::backend::{Backend, Settings};
+use app_token_action::kms::oidc::{self, TokenRequest};
+use app_token_action::kms::sigv4::{self, Credentials};
+use app_token_action::kms::{
+    Exchange, KmsError, Method, RemoteKey, Secret, Service, ServiceRequest, ServiceResponse,
+};
+use kms_support::{Moto, OidcStandIn, Wire, failed, github_status, jwt, signing_input};
+use serde_json::{Value, json};
+use support::{CLIENT_ID, MockGithub, Scenario};
+
+const REGION: &str = "us-east-1";
+const ACCOUNT: &str = "123456789012";
+
+fn admin() -> Credentials {
+    Credentials {
+        access_key_id: "AKIAIOSFODNN7EXAMPLE".into(),
+        secret_access_key: Secret::new("moto-admin-secret"),
+        session_token: None,
+    }
+}
+
+/// The variables a workflow step would have, pointing KMS and STS at moto.
+fn env(moto: &Moto) -> impl Fn(&str) -> Option<String> + use<> {
+    let map: HashMap<&str, String> = [
+        ("AWS_ENDPOINT_URL", moto.url.clone()),
+        ("AWS_REGION", REGION.into()),
+    ]
+    .into();
+    move |k| map.get(k).cloned()
+}
+
+/// A signed call for set-up (CreateKey, IAM): not what the library sends, but signed the same way.
+fn signed(
+    moto: &Moto,
+    service: &str,
+    headers: &[(&str, &str)],
+    body: String,
+    creds: &Credentials,
+) -> ServiceResponse {
+    let mut req = ServiceRequest {
+        service: Service::AwsKms,
+        method: Method::Post,
+        url: format!("{}/", moto.url),
+        headers: headers
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect(),
+        body: body.into_bytes(),
+    };
+    sigv4::sign(
+        &mut req,
+        creds,
+        REGION,
+        service,
+        &sigv4::amz_date(app_token_action::time::now()),
+    );
+    Wire::new().exchange(&req).expect("moto answers")
+}
+
+fn kms_admin(moto: &Moto, op: &str, body: Value) -> Value {
+    let target = format!("TrentService.{op}");
+    let resp = signed(
+        moto,
+        "kms",
+        &[
+            ("Content-Type", "application/x-amz-json-1.1"),
+            ("X-Amz-Target", &target),
+        ],
+        body.to_string(),
+        &admin(),
+    );
+    assert_eq!(
+        resp.status,
+        200,
+        "{op}: {}",
+        String::from_utf8_lossy(&resp.body)
+    );
+    serde_json::from_slice(&resp.body).unwrap()
+}
+
+/// A key of `spec`/`usage`; its id.
+fn create_key(moto: &Moto, spec: &str, usage: &str) -> String {
+    let v = kms_admin(
+        moto,
+        "CreateKey",
+        json!({"KeySpec": spec, "KeyUsage": usage}),
+    );
+    v["KeyMetadata"]["KeyId"].as_str().unwrap().to_string()
+}
+
+fn iam(moto: &Moto, params: &[(&str, &str)]) -> String {
+    let body = params
+        .iter()
+        .map(|(k, v)| format!("{k}={}", urlencode(v)))
+        .chain(["Version=2010-05-08".to_string()])
+        .collect::<Vec<_>>()
+        .join("&");
+    let resp = signed(
+        moto,
+        "iam",
+        &[("Content-Type", "application/x-www-form-urlencoded")],
+        body,
+        &admin(),
+    );
+    let text = String::from_utf8_lossy(&resp.body).to_string();
+    assert_eq!(resp.status, 200, "{params:?}: {text}");
+    text
+}
+
+fn urlencode(s: &str) -> String {
+    s.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
+                char::from(b).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
+}
+
+fn xml(text: &str, tag: &str) -> String {
+    let start = text.find(&format!("<{tag}>")).unwrap() + tag.len() + 2;
+    let end = start + text[start..].find(&format!("</{tag}>")).unwrap();
+    text[start..end].to_string()
+}
+
+fn policy(actions: &[&str]) -> String {
+    json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": actions, "Resource": "*"}]}).to_string()
+}
+
+/// An IAM user allowed `actions`; its access key.
+fn user(moto: &Moto, name: &str, actions: &[&str]) -> Credentials {
+    iam(moto, &[("Action", "CreateUser"), ("UserName", name)]);
+    iam(
+        moto,
+        &[
+            ("Action", "PutUserPolicy"),
+            ("UserName", name),
+            ("PolicyName", "sign"),
+            ("PolicyDocument", &policy(actions)),
+        ],
+    );
+    let key = iam(moto, &[("Action", "CreateAccessKey"), ("UserName", name)]);
+    Credentials {
+        access_key_id: xml(&key, "AccessKeyId"),
+        secret_access_key: Secret::new(xml(&key, "SecretAccessKey")),
+        session_token: None,
+    }
+}
+
+fn kms(moto: &Moto, key_id: &str, creds: Credentials) -> Kms {
+    Kms::new(None, key_id, creds, &env(moto)).unwrap()
+}
+
+#[test]
+fn moto_key_signs_a_jwt_the_mock_github_accepts() {
+    let Some(moto) = Moto::start() else { return };
+    let key_id = create_key(&moto, "RSA_2048", "SIGN_VERIFY");
+    kms_admin(
+        &moto,
+        "CreateAlias",
+        json!({"AliasName": "alias/github-app", "TargetKeyId": key_id}),
+    );
+    let wire = Wire::new();
+    let key = RemoteKey::open(kms(&moto, "alias/github-app", admin()), &wire).unwrap();
+    assert_eq!(key.checked().bits, 2048);
+
+    // The app's registered key is the one moto generated.
+    assert_eq!(kms_support::github_status_for_service_key(&key, &wire), 200);
+    assert_eq!(wire.sent(), 2);
+    let input = signing_input(CLIENT_ID, app_token_action::time::now());
+    let sig = key.sign(&wire, input.as_bytes()).unwrap();
+
+    // Every form of key reference reaches the same key; an ARN brings its own region.
+    let key_arn = format!("arn:aws:kms:{REGION}:{ACCOUNT}:key/{key_id}");
+    let alias_arn = format!("arn:aws:kms:{REGION}:{ACCOUNT}:alias/github-app");
+    for id in [key_id.as_str(), &key_arn, &alias_arn] {
+        let mut k = kms(&moto, id, admin());
+        if id.starts_with("arn:") {
+            k = Kms::new(None, id, admin(), &|v| {
+                (v == "AWS_ENDPOINT_URL").then(|| moto.url.clone())
+            })
+            .unwrap();
+            assert_eq!(k.region, REGION);
+        }
+        let key = RemoteKey::open(k, &wire).unwrap();
+        assert_eq!(
+            key.checked().fingerprint,
+            RemoteKey::open(kms(&moto, "alias/github-app", admin()), &wire)
+                .unwrap()
+                .checked()
+                .fingerprint
+        );
+        assert!(key.sign(&wire, input.as_bytes()).is_ok(), "{id}");
+    }
+    // An app whose registered key is another (the fixture's) refuses moto's signature.
+    let other = MockGithub::start(Scenario::standard());
+    assert_eq!(github_status(&other.url(), &jwt(&input, &sig)), 401);
+}
+
+#[test]
+fn moto_wrong_keys_fail_typed() {
+    let Some(moto) = Moto::start() else { return };
+    let wire = Wire::new();
+    let open = |id: &str| RemoteKey::open(kms(&moto, id, admin()), &wire);
+    assert_eq!(
+        failed(open("alias/nope"), &[]),
+        KmsError::KeyNotFound {
+            service: Service::AwsKms,
+            key: "alias/nope".into()
+        }
+    );
+    let rsa_encrypt = create_key(&moto, "RSA_2048", "ENCRYPT_DECRYPT");
+    assert!(matches!(
+        failed(open(&rsa_encrypt), &[]),
+        KmsError::NotForSigning { .. }
+    ));
+    let ec = create_key(&moto, "ECC_NIST_P256", "SIGN_VERIFY");
+    assert!(
+        matches!(failed(open(&ec), &[]), KmsError::NotRsa { kind, .. } if kind == "ECC_NIST_P256")
+    );
+    let symmetric = create_key(&moto, "SYMMETRIC_DEFAULT", "ENCRYPT_DECRYPT");
+    // moto answers GetPublicKey for it (usage ENCRYPT_DECRYPT); real KMS refuses with
+    // UnsupportedOperationException. Either way: not for signing.
+    assert!(matches!(
+        failed(open(&symmetric), &[]),
+        KmsError::NotForSigning { .. }
+    ));
+
+    // Keys live in one region: the same key asked for in another is not found.
+    let rsa = create_key(&moto, "RSA_2048", "SIGN_VERIFY");
+    let elsewhere = Kms::new(None, &rsa, admin(), &|v| match v {
+        "AWS_ENDPOINT_URL" => Some(moto.url.clone()),
+        "AWS_REGION" => Some("eu-west-1".into()),
+        _ => None,
+    })
+    .unwrap();
+    assert!(matches!(
+        failed(RemoteKey::open(elsewhere, &wire), &[]),
+        KmsError::KeyNotFound { .. }
+    ));
+    assert_eq!(
+        Kms::new(None, &rsa, admin(), &|_| None).unwrap_err(),
+        KmsError::RegionMissing { key: rsa.clone() }
+    );
+}
+
+#[test]
+fn moto_with_auth_on_checks_the_signature_and_the_policy() {
+    let Some(moto) = Moto::start() else { return };
+    let key_id = create_key(&moto, "RSA_2048", "SIGN_VERIFY");
+    let signer = user(&moto, "signer", &["kms:GetPublicKey", "kms:Sign"]);
+    let reader = user(&moto, "reader", &["kms:GetPublicKey"]);
+    moto.auth_on();
+    let wire = Wire::new();
+
+    let key = RemoteKey::open(kms(&moto, &key_id, signer.clone()), &wire).unwrap();
+    assert!(key.sign(&wire, b"header.claims").is_ok());
+
+    let secret = signer.secret_access_key.expose().to_string();
+    let mut wrong = signer.clone();
+    wrong.secret_access_key = Secret::new(format!("{secret}x"));
+    assert!(matches!(
+        failed(RemoteKey::open(kms(&moto, &key_id, wrong), &wire), &[&secret]),
+        KmsError::InvalidCredentials { code, .. } if code == "SignatureDoesNotMatch"
+    ));
+    let mut unknown = signer.clone();
+    unknown.access_key_id = "AKIAUNKNOWN000000000".into();
+    assert!(matches!(
+        failed(RemoteKey::open(kms(&moto, &key_id, unknown), &wire), &[&secret]),
+        KmsError::InvalidCredentials { code, .. } if code == "InvalidClientTokenId"
+    ));
+
+    let read_only = RemoteKey::open(kms(&moto, &key_id, reader.clone()), &wire).unwrap();
+    match failed(
+        read_only.sign(&wire, b"header.claims"),
+        &[reader.secret_access_key.expose()],
+    ) {
+        KmsError::AccessDenied { grant, message, .. } => {
+            assert_eq!(grant, "kms:Sign");
+            assert!(message.contains("kms:Sign"), "{message}");
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn oidc_token_through_sts_to_a_signature() {
+    let Some(moto) = Moto::start() else { return };
+    let key_id = create_key(&moto, "RSA_2048", "SIGN_VERIFY");
+    let trust = json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Federated": format!("arn:aws:iam::{ACCOUNT}:oidc-provider/token.actions.githubusercontent.com")}, "Action": "sts:AssumeRoleWithWebIdentity"}]});
+    iam(
+        &moto,
+        &[
+            ("Action", "CreateRole"),
+            ("RoleName", "gh-signer"),
+            ("AssumeRolePolicyDocument", &trust.to_string()),
+        ],
+    );
+    iam(
+        &moto,
+        &[
+            ("Action", "PutRolePolicy"),
+            ("RoleName", "gh-signer"),
+            ("PolicyName", "sign"),
+            ("PolicyDocument", &policy(&["kms:GetPublicKey", "kms:Sign"])),
+        ],
+    );
+    let role_arn = format!("arn:aws:iam::{ACCOUNT}:role/gh-signer");
+
+    let runner = OidcStandIn::start(support::OTHER_KEY_PEM);
+    let wire = Wire::new();
+    let oidc_token = TokenRequest::from_env(&runner.env())
+        .unwrap()
+        .fetch(&wire, Some(oidc::AWS_AUDIENCE))
+        .unwrap();
+    assert_eq!(
+        runner.audiences(),
+        vec![Some("sts.amazonaws.com".to_string())]
+    );
+
+    let sts = Sts::new(&role_arn, "app-token-action-1", Some(REGION), &env(&moto));
+    assert_eq!(sts.url, format!("{}/", moto.url));
+    let creds = sts.assume(&wire, &oidc_token).unwrap();
+    assert!(
+        creds.access_key_id.starts_with("ASIA"),
+        "{}",
+        creds.access_key_id
+    );
+    let token = creds.session_token.clone().unwrap();
+    assert!(!format!("{creds:?}").contains(token.expose()));
+
+    // moto now checks the role's credentials and policy.
+    moto.auth_on();
+    let key = RemoteKey::open(kms(&moto, &key_id, creds.clone()), &wire).unwrap();
+    assert!(key.sign(&wire, b"header.claims").is_ok());
+    let mut altered = creds.clone();
+    altered.session_token = Some(Secret::new(format!("{}x", token.expose())));
+    assert!(matches!(
+        failed(
+            RemoteKey::open(kms(&moto, &key_id, altered), &wire),
+            &[token.expose(), creds.secret_access_key.expose()]
+        ),
+        KmsError::InvalidCredentials { .. }
+    ));
+}
+
+#[test]
+fn keyless_from_settings_masks_every_secret_it_meets() {
+    let Some(moto) = Moto::start() else { return };
+    let key_id = create_key(&moto, "RSA_2048", "SIGN_VERIFY");
+    let runner = OidcStandIn::start(support::OTHER_KEY_PEM);
+    let runner_env = runner.env();
+    let moto_env = env(&moto);
+    let step_env = |k: &str| runner_env(k).or_else(|| moto_env(k));
+    let settings = Settings {
+        kms_key: format!("awskms:///arn:aws:kms:{REGION}:{ACCOUNT}:key/{key_id}"),
+        aws_role_arn: Some(format!("arn:aws:iam::{ACCOUNT}:role/gh-signer")),
+        session_name: "acme-widgets-42".into(),
+        ..Settings::default()
+    };
+    let wire = Wire::new();
+    let masked = std::cell::RefCell::new(Vec::<String>::new());
+    let backend = Backend::resolve(&settings, &step_env, &wire, &|s| {
+        masked.borrow_mut().push(s.into())
+    })
+    .unwrap();
+    let Backend::Aws(kms) = &backend else {
+        panic!("{backend:?}")
+    };
+    let masked = masked.into_inner();
+    assert_eq!(
+        masked[0], runner.request_token,
+        "the runner's request token first"
+    );
+    assert_eq!(
+        masked.len(),
+        4,
+        "request token, OIDC token, secret key, session token"
+    );
+    assert!(masked.contains(&kms.credentials.secret_access_key.expose().to_string()));
+    assert!(
+        masked.contains(
+            &kms.credentials
+                .session_token
+                .as_ref()
+                .unwrap()
+                .expose()
+                .to_string()
+        )
+    );
+    assert_eq!(runner.audiences(), vec![Some("sts.amazonaws.com".into())]);
+    let key = RemoteKey::open(backend, &wire).unwrap();
+    assert!(key.sign(&wire, b"header.claims").is_ok());
+    assert_eq!(wire.sent(), 4, "OIDC token, STS, GetPublicKey, Sign");
+}
