@@ -18,6 +18,7 @@ app-token-action: a GitHub App installation token from the app's id and private 
 
 USAGE:
     app-token-action token  --client-id ID --private-key-file PATH|- [OPTIONS]
+    app-token-action token  --client-id ID --kms-key URI [OPTIONS]
     app-token-action revoke [--api-url URL] [--ca-certificates-file PATH] < token
     app-token-action post          (the action's post stage; reads STATE_token)
     app-token-action               (the action's main stage when GITHUB_ACTIONS=true)
@@ -26,6 +27,16 @@ TOKEN OPTIONS:
     --client-id ID              the app's client ID (Iv...), the JWT issuer
     --app-id ID                 or its numeric app ID
     --private-key-file PATH     the app's PEM private key; - reads it from stdin
+    --kms-key URI               or the app's key in a key service: awskms:///KEY,
+                                hashivault://KEY, gcpkms://projects/.../cryptoKeyVersions/N,
+                                azurekms://VAULT.vault.azure.net/KEY[/VERSION]
+    --kms-access-token-file PATH  Google's or Azure's access token; - reads stdin
+    --oidc-audience AUD         audience of the runner's OIDC token (keyless)
+    --aws-role-arn ARN          assume this role with the runner's OIDC token
+    --vault-role ROLE           log in to Vault's JWT auth with the OIDC token
+    --vault-auth-mount PATH     Vault's JWT auth mount (default: jwt)
+    --vault-transit-mount PATH  Vault's transit mount (default:
+                                $TRANSIT_SECRET_ENGINE_PATH, else transit)
     --owner LOGIN               the installation's account (user or organization)
     --repositories LIST         comma-separated names or owner/name (at most 500)
     --enterprise SLUG           an enterprise installation
@@ -46,7 +57,8 @@ TOKEN OPTIONS:
 
 Without --owner, --repositories, --enterprise or --installation-id the token is for
 $GITHUB_REPOSITORY. Proxies: HTTPS_PROXY, HTTP_PROXY, ALL_PROXY, NO_PROXY.
-Extra CAs: SSL_CERT_FILE, SSL_CERT_DIR.
+Extra CAs: SSL_CERT_FILE, SSL_CERT_DIR. Key services read their usual variables
+(AWS_*, VAULT_ADDR, VAULT_TOKEN, VAULT_NAMESPACE, VAULT_CACERT; README).
 ";
 
 /// Parsed `token` arguments.
@@ -100,6 +112,18 @@ fn parse_token(args: Vec<String>) -> Result<TokenArgs, Error> {
                 let path = next_value(&flag, inline, &mut it)?;
                 r.private_key = Some(read_path(FileKind::PrivateKey, &path)?);
             }
+            "--kms-key" => r.kms_key = Some(next_value(&flag, inline, &mut it)?),
+            "--kms-access-token-file" => {
+                let path = next_value(&flag, inline, &mut it)?;
+                r.kms_access_token = Some(read_path(FileKind::AccessToken, &path)?);
+            }
+            "--oidc-audience" => r.oidc_audience = Some(next_value(&flag, inline, &mut it)?),
+            "--aws-role-arn" => r.aws_role_arn = Some(next_value(&flag, inline, &mut it)?),
+            "--vault-role" => r.vault_role = Some(next_value(&flag, inline, &mut it)?),
+            "--vault-auth-mount" => r.vault_auth_mount = Some(next_value(&flag, inline, &mut it)?),
+            "--vault-transit-mount" => {
+                r.vault_transit_mount = Some(next_value(&flag, inline, &mut it)?)
+            }
             "--owner" => r.owner = Some(next_value(&flag, inline, &mut it)?),
             "--repositories" => r.repositories = Some(next_value(&flag, inline, &mut it)?),
             "--enterprise" => r.enterprise = Some(next_value(&flag, inline, &mut it)?),
@@ -134,7 +158,7 @@ fn parse_token(args: Vec<String>) -> Result<TokenArgs, Error> {
             }
         }
     }
-    if out.raw.private_key.is_none() {
+    if out.raw.private_key.is_none() && out.raw.kms_key.is_none() {
         return Err(Error::MissingKeyFile);
     }
     Ok(out)

@@ -6,6 +6,8 @@
 use std::collections::BTreeMap;
 
 use crate::error::{Error, NameRule, Need, Shown};
+use crate::kms::Secret;
+use crate::kms::backend::Settings;
 use crate::permissions::{self, Problem, Verdict};
 use crate::url::{ServiceUrl, UrlProblem};
 
@@ -43,6 +45,20 @@ pub struct Raw {
     pub check: Option<String>,
     /// `token-format`.
     pub token_format: Option<String>,
+    /// `kms-key`: the app's key in a key service.
+    pub kms_key: Option<String>,
+    /// `kms-access-token`: Google's or Azure's bearer token.
+    pub kms_access_token: Option<String>,
+    /// `oidc-audience`.
+    pub oidc_audience: Option<String>,
+    /// `aws-role-arn`.
+    pub aws_role_arn: Option<String>,
+    /// `vault-role`.
+    pub vault_role: Option<String>,
+    /// `vault-auth-mount`.
+    pub vault_auth_mount: Option<String>,
+    /// `vault-transit-mount`.
+    pub vault_transit_mount: Option<String>,
 }
 
 /// One requested permission before checking.
@@ -158,13 +174,49 @@ impl TokenFormat {
     }
 }
 
+/// Which key signs the app's JWTs: exactly one of `private-key` and `kms-key`.
+#[derive(Debug, Clone)]
+pub enum KeySource {
+    /// `private-key`: the PEM text (parsed by `key.rs`).
+    Local(String),
+    /// `kms-key` and the settings around it.
+    Service(Settings),
+}
+
+impl KeySource {
+    fn of(raw: &Raw) -> Result<KeySource, Error> {
+        let service = match (set(&raw.private_key), set(&raw.kms_key)) {
+            (Some(_), Some(_)) => return Err(Error::TwoKeys),
+            (None, None) => return Err(Error::NoKey),
+            (Some(pem), None) => return Ok(KeySource::Local(pem.to_string())),
+            (None, Some(uri)) => uri,
+        };
+        let owned = |v: &Option<String>| set(v).map(str::to_string);
+        // CloudTrail shows the session name: the run makes it traceable.
+        let run = env_var("GITHUB_RUN_ID").unwrap_or_default();
+        Ok(KeySource::Service(Settings {
+            kms_key: service.to_string(),
+            access_token: set(&raw.kms_access_token).map(Secret::new),
+            oidc_audience: owned(&raw.oidc_audience),
+            aws_role_arn: owned(&raw.aws_role_arn),
+            vault_role: owned(&raw.vault_role),
+            vault_auth_mount: owned(&raw.vault_auth_mount),
+            vault_transit_mount: owned(&raw.vault_transit_mount),
+            session_name: format!("app-token-action-{run}")
+                .trim_end_matches('-')
+                .into(),
+            endpoint_override: env_var("CLOUDSDK_API_ENDPOINT_OVERRIDES_CLOUDKMS"),
+        }))
+    }
+}
+
 /// Everything needed to mint, checked.
 #[derive(Debug, Clone)]
 pub struct Config {
     /// The JWT `iss`: client ID or app ID, as given.
     pub issuer: String,
-    /// The private key text (parsed by `key.rs`).
-    pub private_key: String,
+    /// The key that signs.
+    pub key: KeySource,
     /// How to find the installation.
     pub target: Target,
     /// Bare repository names to scope the token to (empty: all).
@@ -319,7 +371,7 @@ impl Config {
             return Err(Error::IdLooksLikeSecret);
         }
         let issuer = name(input, issuer, NameRule::AppId)?;
-        let private_key = raw.private_key.clone().unwrap_or_default();
+        let key = KeySource::of(raw)?;
         let skip_token_revoke = boolean("skip-token-revoke", &raw.skip_token_revoke)?;
         let bot_identity = boolean("bot-identity", &raw.bot_identity)?;
         let check = boolean("check", &raw.check)?;
@@ -331,7 +383,7 @@ impl Config {
         let (target, repositories) = choose_target(raw, ctx)?;
         Ok(Config {
             issuer,
-            private_key,
+            key,
             target,
             repositories,
             permissions,
@@ -361,6 +413,12 @@ fn refuse_secrets(raw: &Raw) -> Result<(), Error> {
         ("bot-identity", &raw.bot_identity),
         ("check", &raw.check),
         ("token-format", &raw.token_format),
+        ("kms-key", &raw.kms_key),
+        ("oidc-audience", &raw.oidc_audience),
+        ("aws-role-arn", &raw.aws_role_arn),
+        ("vault-role", &raw.vault_role),
+        ("vault-auth-mount", &raw.vault_auth_mount),
+        ("vault-transit-mount", &raw.vault_transit_mount),
     ];
     let plain = plain
         .into_iter()

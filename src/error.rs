@@ -13,6 +13,8 @@ use std::time::Duration;
 use thiserror::Error;
 
 use crate::config::Target;
+use crate::kms::error::UriProblem;
+use crate::kms::{KmsError, Service};
 use crate::retry::{Limit, MAX_ATTEMPTS, MAX_WAIT};
 use crate::transport::Method;
 
@@ -119,6 +121,8 @@ pub enum FileKind {
     CaCertificates,
     /// The token on stdin for `revoke`.
     Token,
+    /// `--kms-access-token-file`.
+    AccessToken,
 }
 
 impl fmt::Display for FileKind {
@@ -127,6 +131,7 @@ impl fmt::Display for FileKind {
             FileKind::PrivateKey => "the private key",
             FileKind::CaCertificates => "CA certificates",
             FileKind::Token => "the token",
+            FileKind::AccessToken => "the access token",
         })
     }
 }
@@ -144,6 +149,8 @@ pub enum Purpose {
     BotLookup,
     /// `DELETE /installation/token`.
     Revocation,
+    /// A call to a key service or the runner's OIDC endpoint.
+    KeyService(Service),
 }
 
 /// One request as messages name it: `the token request (POST /app/...)`, or
@@ -166,6 +173,9 @@ impl fmt::Display for Call {
             Some(Purpose::TokenRequest) => "the token request",
             Some(Purpose::BotLookup) => "the bot user lookup",
             Some(Purpose::Revocation) => "the revocation",
+            Some(Purpose::KeyService(service)) => {
+                return write!(f, "the {service} request ({} {})", self.method, self.path);
+            }
         };
         write!(f, "{what} ({} {})", self.method, self.path)
     }
@@ -380,13 +390,17 @@ fn via(proxy: &Option<String>) -> String {
         .unwrap_or_default()
 }
 
-fn network_hint(proxy: &Option<String>, cause: &Cause) -> &'static str {
+fn network_hint(call: &Call, proxy: &Option<String>, cause: &Cause) -> &'static str {
+    let service = matches!(call.purpose, Some(Purpose::KeyService(_)));
     match (cause, proxy) {
         (Cause::ProxyAuth, _) => {
             "Give the proxy's user name and password in the proxy URL (http://USER:PASSWORD@HOST:PORT in HTTPS_PROXY / HTTP_PROXY), percent-encoding special characters; the URL is never printed."
         }
         (_, Some(_)) => {
             "Check that the proxy is reachable from the runner and allows this host (or list the host in NO_PROXY)."
+        }
+        (_, None) if service => {
+            "Check the runner's network and the service's address (`kms-key`, VAULT_ADDR, AWS_ENDPOINT_URL); behind a proxy, set HTTPS_PROXY (and NO_PROXY for exceptions)."
         }
         (_, None) => {
             "Check the runner's network and `github-api-url`; behind a proxy, set HTTPS_PROXY (and NO_PROXY for exceptions)."
@@ -492,6 +506,262 @@ impl fmt::Display for Damage {
             Damage::TooLarge => "the RSA modulus is larger than 4096 bits",
             Damage::Fields => "the RSA key's fields do not decode or do not agree",
         })
+    }
+}
+
+impl fmt::Display for Service {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Service::AwsKms => "AWS KMS",
+            Service::AwsSts => "AWS STS",
+            Service::Vault => "Vault",
+            Service::GoogleKms => "Google Cloud KMS",
+            Service::AzureKeyVault => "Azure Key Vault",
+            Service::ActionsOidc => "the runner's OIDC token endpoint",
+        })
+    }
+}
+
+impl fmt::Display for UriProblem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            UriProblem::UnknownScheme => {
+                "it does not start with awskms://, hashivault://, openbao://, gcpkms:// or azurekms://"
+            }
+            UriProblem::NoKey => "the key's name or id is missing after the scheme",
+            UriProblem::GoogleName => {
+                "a Google key is named projects/P/locations/L/keyRings/R/cryptoKeys/K/cryptoKeyVersions/N"
+            }
+            UriProblem::GoogleVersionMissing => {
+                "a Google asymmetric key has no primary version, so the name must end in /cryptoKeyVersions/N"
+            }
+            UriProblem::AzureForm => {
+                "an Azure key is named azurekms://<vault>.vault.azure.net/<key>[/<version>]"
+            }
+            UriProblem::VaultName => {
+                "a transit key name is one path segment of letters, digits, '-', '_' and '.'"
+            }
+        })
+    }
+}
+
+/// How to give a service the credential it found missing.
+fn setting_hint(service: Service, missing: &str) -> &'static str {
+    match (service, missing) {
+        (Service::AwsKms | Service::AwsSts, _) => {
+            "Configure credentials in an earlier step (aws-actions/configure-aws-credentials exports them), or set `aws-role-arn` and give the job `permissions: id-token: write` so the action assumes the role itself."
+        }
+        (Service::Vault, "VAULT_ADDR") => {
+            "Set VAULT_ADDR in the step's `env:` to the server's address, e.g. https://vault.example.com:8200."
+        }
+        (Service::Vault, _) => {
+            "Export a token from an earlier step (hashicorp/vault-action with `exportToken: true`), or set `vault-role` and give the job `permissions: id-token: write` so the action logs in itself."
+        }
+        (Service::GoogleKms, _) => {
+            "Pass `kms-access-token: ${{ steps.auth.outputs.access_token }}` from google-github-actions/auth run with `token_format: access_token`."
+        }
+        _ => {
+            "Pass `kms-access-token` from an earlier step: `az account get-access-token --resource https://vault.azure.net --query accessToken -o tsv` after azure/login."
+        }
+    }
+}
+
+/// Where a service's credentials come from, for a refusal of them.
+fn credential_hint(service: Service) -> &'static str {
+    match service {
+        Service::AwsKms | Service::AwsSts => {
+            "Check AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and AWS_SESSION_TOKEN (all from the same configure-aws-credentials run), or use `aws-role-arn`."
+        }
+        Service::Vault => "Check VAULT_TOKEN (or the `vault-role` login) and VAULT_NAMESPACE.",
+        Service::GoogleKms | Service::AzureKeyVault => {
+            "Check that `kms-access-token` is an access token for this service, fetched in the same job."
+        }
+        Service::ActionsOidc => "Give the job `permissions: id-token: write`.",
+    }
+}
+
+/// How to make a key usable for RS256 in its service.
+fn import_hint(service: Service) -> &'static str {
+    match service {
+        Service::AwsKms | Service::AwsSts => {
+            "Import the app's .pem into a KMS key with key spec RSA_2048 and key usage SIGN_VERIFY (README, \"AWS KMS\")."
+        }
+        Service::Vault => {
+            "Import the app's .pem as a transit key of type rsa-2048 (README, \"Vault and OpenBao\")."
+        }
+        Service::GoogleKms => {
+            "Import the app's .pem into a key version with purpose ASYMMETRIC_SIGN and algorithm RSA_SIGN_PKCS1_2048_SHA256 (README, \"Google Cloud KMS\")."
+        }
+        _ => {
+            "Import the app's .pem as an RSA key whose operations include sign (README, \"Azure Key Vault\")."
+        }
+    }
+}
+
+impl fmt::Display for KmsError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        use KmsError::*;
+        match self {
+            BadUri { uri, problem } => write!(
+                f,
+                "`kms-key` {} is not a key reference: {problem}. Use awskms:///<key id, ARN or alias>, hashivault://<transit key>, gcpkms://projects/P/locations/L/keyRings/R/cryptoKeys/K/cryptoKeyVersions/N or azurekms://<vault>.vault.azure.net/<key>.",
+                Shown::of(uri)
+            ),
+            MissingSetting { service, missing } => write!(
+                f,
+                "{service} needs {missing}, and none is set. {}",
+                setting_hint(*service, missing)
+            ),
+            RegionMissing { key } => write!(
+                f,
+                "AWS KMS needs a region for the key {key}, and none is set. Set AWS_REGION (configure-aws-credentials sets it), or name the key by its ARN (arn:aws:kms:REGION:ACCOUNT:key/ID)."
+            ),
+            KeyNotFound { service, key } => {
+                write!(f, "{service} has no key {key}")?;
+                f.write_str(match service {
+                    Service::AwsKms => {
+                        " in this region and account. Check the id, ARN or alias in `kms-key`, and AWS_REGION: a key lives in one region."
+                    }
+                    Service::Vault => {
+                        " in the transit engine. Check the name in `kms-key`, `vault-transit-mount` and VAULT_NAMESPACE."
+                    }
+                    _ => " (or the credentials may not see it). Check the name and version in `kms-key`.",
+                })
+            }
+            AccessDenied {
+                service,
+                key,
+                grant,
+                message,
+            } => write!(
+                f,
+                "{service} refused access to the key {key} (\"{message}\"). Grant {grant} on that key to the identity this step uses."
+            ),
+            InvalidCredentials { service, code } => write!(
+                f,
+                "{service} did not accept the credentials ({code}). {}",
+                credential_hint(*service)
+            ),
+            ClockSkew { service, message } => write!(
+                f,
+                "{service} refused the request's time (\"{message}\"). Make sure the runner's clock is synchronised (NTP)."
+            ),
+            ExpiredCredentials { service, code } => write!(
+                f,
+                "The {service} credentials have expired ({code}). Fetch them in the same job, right before this step. {}",
+                credential_hint(*service)
+            ),
+            NotRsa { service, key, kind } => write!(
+                f,
+                "The {service} key {key} is a {kind} key; GitHub Apps sign with RSA (RS256). {}",
+                import_hint(*service)
+            ),
+            NotForSigning {
+                service,
+                key,
+                usage,
+            } => write!(
+                f,
+                "The {service} key {key} is for {usage}, not for signing. {}",
+                import_hint(*service)
+            ),
+            WrongAlgorithm {
+                service,
+                key,
+                algorithm,
+            } => write!(
+                f,
+                "The {service} key {key} signs with {algorithm}, not RSASSA-PKCS1-v1_5 with SHA-256 (RS256), which GitHub requires. {}",
+                import_hint(*service)
+            ),
+            TooSmall { service, key, bits } => write!(
+                f,
+                "The {service} key {key} is a {bits}-bit RSA key; GitHub App keys are 2048-bit. {}",
+                import_hint(*service)
+            ),
+            KeyUnusable {
+                service,
+                key,
+                state,
+            } => write!(
+                f,
+                "The {service} key {key} cannot sign now ({state}). Enable it (or cancel its deletion) in {service}, or name another key in `kms-key`."
+            ),
+            MountNotFound { mount } => write!(
+                f,
+                "Vault has nothing mounted at {mount}/. Set `vault-transit-mount` (or `vault-auth-mount` for the login) to the path where the engine or auth method is enabled."
+            ),
+            NamespaceNotFound { namespace } => write!(
+                f,
+                "Vault has no namespace \"{namespace}\". Check VAULT_NAMESPACE."
+            ),
+            LoginRefused {
+                service,
+                role,
+                code,
+                message,
+            } => write!(
+                f,
+                "{service} refused the OIDC login for the role {role} ({code}: \"{message}\"). Check the role's trust: its audience (`oidc-audience`), subject and bound claims must match this job's token (repository, ref, environment)."
+            ),
+            OidcUnavailable => f.write_str(
+                "The runner offers no OIDC token (ACTIONS_ID_TOKEN_REQUEST_URL is not set). Give the job `permissions: id-token: write` so the action can trade it for credentials; pull requests from forks get none.",
+            ),
+            OidcRefused { status } => write!(
+                f,
+                "The runner's OIDC token endpoint answered {status}. Check that the job has `permissions: id-token: write`, then retry the job."
+            ),
+            BadResponse { service, what } => write!(
+                f,
+                "{service}'s answer could not be read (expected {what}). Check that the address points at {service} itself, not at a proxy's or a login page."
+            ),
+            Integrity { service, check } => write!(
+                f,
+                "{service}'s answer failed an integrity check ({check}). Retry the job; if it fails again, check what sits between the runner and {service}."
+            ),
+            BadSignature { service, key } => write!(
+                f,
+                "The signature {service} returned for the key {key} does not verify with that key's public key, so it was not sent to GitHub. Check that `kms-key` names one key version, then retry the job."
+            ),
+            Refused {
+                service,
+                status,
+                code,
+                message,
+            } => write!(
+                f,
+                "{service} refused the request ({status} {code}: \"{message}\"). Check the key in `kms-key` and the credentials this step uses."
+            ),
+        }
+    }
+}
+
+impl std::error::Error for KmsError {}
+
+impl KmsError {
+    /// The heading of the `::error` annotation.
+    pub fn title(&self) -> &'static str {
+        use KmsError::*;
+        match self {
+            BadUri { .. } | MissingSetting { .. } | RegionMissing { .. } => {
+                "Invalid key service setting"
+            }
+            KeyNotFound { .. } => "Key not found",
+            AccessDenied { .. } => "Key access denied",
+            InvalidCredentials { .. } | ExpiredCredentials { .. } | ClockSkew { .. } => {
+                "Key service credentials refused"
+            }
+            NotRsa { .. } | NotForSigning { .. } | WrongAlgorithm { .. } | TooSmall { .. } => {
+                "Wrong kind of key"
+            }
+            KeyUnusable { .. } => "Key unusable",
+            MountNotFound { .. } | NamespaceNotFound { .. } => "Invalid key service setting",
+            LoginRefused { .. } => "Key service login refused",
+            OidcUnavailable | OidcRefused { .. } => "OIDC token unavailable",
+            BadResponse { .. } | Integrity { .. } | BadSignature { .. } | Refused { .. } => {
+                "Key service error"
+            }
+        }
     }
 }
 
@@ -609,6 +879,37 @@ pub enum Error {
     /// The key was refused.
     #[error(transparent)]
     Key(#[from] KeyError),
+    /// Neither `private-key` nor `kms-key`.
+    #[error(
+        "Set `private-key` (the app's .pem, from a secret) or `kms-key` (the app's key in AWS KMS, Vault/OpenBao, Google Cloud KMS or Azure Key Vault); neither is set. If `private-key` comes from a secret, check that the secret exists and is available to this workflow (secrets are not passed to workflows run from forks)."
+    )]
+    NoKey,
+    /// Both `private-key` and `kms-key`.
+    #[error(
+        "Both `private-key` and `kms-key` are set, and one key signs the app's JWT. Remove `private-key` to sign in the key service (then delete the stored key), or remove `kms-key`."
+    )]
+    TwoKeys,
+    /// A key service's address that is not an http(s) URL.
+    #[error(
+        "The key service address {url} is not an http(s) URL without user info. Check VAULT_ADDR, AWS_ENDPOINT_URL (or the endpoint in `kms-key`) and CLOUDSDK_API_ENDPOINT_OVERRIDES_CLOUDKMS."
+    )]
+    InvalidServiceUrl { url: Shown },
+    /// Plain http to a key service not on this machine.
+    #[error(
+        "The key service address {url} uses plain http. Tokens and signatures would cross the network unencrypted, so http is allowed only for a loopback host (localhost, 127.0.0.1, ::1). Use https."
+    )]
+    InsecureServiceUrl { url: Shown },
+    /// `VAULT_CACERT` names a file that cannot be read.
+    #[error(
+        "Could not read VAULT_CACERT ({path}): {source}. Point VAULT_CACERT at a PEM file inside the workspace (the action runs in a container that sees only the workspace and the runner's temp folders)."
+    )]
+    VaultCaCert {
+        path: String,
+        source: std::io::Error,
+    },
+    /// A key service failed.
+    #[error(transparent)]
+    Kms(#[from] KmsError),
     /// No certificate in the extra CA certificates.
     #[error(
         "The CA certificates from the `ca-certificates` input (CLI: --ca-certificates-file) could not be used: no certificate was found in them. Give PEM text with one or more -----BEGIN CERTIFICATE----- blocks."
@@ -624,7 +925,7 @@ pub enum Error {
     MissingValue { flag: String },
     /// `token` without a key file.
     #[error(
-        "--private-key-file is required (a path, or - for stdin). Run `app-token-action --help` for usage."
+        "--private-key-file (a path, or - for stdin) or --kms-key is required. Run `app-token-action --help` for usage."
     )]
     MissingKeyFile,
     /// `revoke` with nothing on stdin.
@@ -724,7 +1025,7 @@ pub enum Error {
     /// Could not reach the server at all.
     #[error(
         "Could not reach {host}{} for {call}: {cause}{}. {}",
-        via(.proxy), attempts_note(*.attempts), network_hint(.proxy, .cause)
+        via(.proxy), attempts_note(*.attempts), network_hint(.call, .proxy, .cause)
     )]
     Network {
         call: Call,
@@ -796,6 +1097,10 @@ impl Error {
                 "Invalid permission"
             }
             Key(_) => "Invalid private key",
+            NoKey | TwoKeys => "Invalid input",
+            InvalidServiceUrl { .. } | InsecureServiceUrl { .. } => "Invalid key service setting",
+            VaultCaCert { .. } => "Invalid CA certificates",
+            Kms(e) => e.title(),
             CaCertificates => "Invalid CA certificates",
             Proxy { .. } => "Invalid proxy setting",
             InstallationNotFound { .. } | InstallationIdNotFound { .. } => {
@@ -922,6 +1227,13 @@ pub enum Note {
         status: u16,
         call: Call,
         wait: Duration,
+    },
+    /// Which key signs the app's JWTs.
+    Signing {
+        /// The key service and the key as `kms-key` names it; `None`: the local private key.
+        service: Option<(Service, String)>,
+        /// base64 of the SHA-256 of the public key's DER, as GitHub lists it.
+        fingerprint: String,
     },
     /// A permission name not in the known list.
     UnknownPermission {
@@ -1094,6 +1406,19 @@ impl Note {
     /// The lines about the app, the installation and the token; the rest in `fmt_end`.
     fn fmt_flow(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
+            Note::Signing {
+                service,
+                fingerprint,
+            } => {
+                match service {
+                    Some((service, key)) => write!(f, "Signing in {service} with the key {key}")?,
+                    None => f.write_str("Signing with the private key")?,
+                }
+                write!(
+                    f,
+                    ", fingerprint {fingerprint} (the app's settings page lists each key's fingerprint under \"Private keys\")."
+                )
+            }
             Note::UnknownPermission { name } => write!(
                 f,
                 "`{name}` is not in this version's list of GitHub App permissions; it is sent as given (GitHub adds permissions over time). If GitHub refuses it, check the name against GitHub's documentation."
@@ -1215,7 +1540,11 @@ mod tests {
 
     /// The variant names of `enum {name}` in this file's source, as declared.
     fn declared(name: &str) -> Vec<String> {
-        let src = include_str!("error.rs");
+        declared_in(include_str!("error.rs"), name)
+    }
+
+    /// The variant names of `enum {name}` in `src`, as declared.
+    fn declared_in(src: &str, name: &str) -> Vec<String> {
         let start = src
             .find(&format!("pub enum {name} {{"))
             .expect("enum in source");
@@ -1287,6 +1616,12 @@ mod tests {
         vec![
             (SecretInInput { input: s("owner") }, vec!["`owner`", "not shown", "`private-key`", "rotate"]),
             (Key(KeyError::Ec), vec!["EC key", "RS256", "Private keys"]),
+            (NoKey, vec!["`private-key`", "`kms-key`", "neither is set"]),
+            (TwoKeys, vec!["Both `private-key` and `kms-key`", "Remove"]),
+            (InvalidServiceUrl { url: Shown::url("ftp://u:p@v") }, vec!["\"ftp://v\"", "VAULT_ADDR"]),
+            (InsecureServiceUrl { url: Shown::of("http://vault:8200") }, vec!["\"http://vault:8200\"", "Use https"]),
+            (VaultCaCert { path: s("/ca.pem"), source: io() }, vec!["VAULT_CACERT", "/ca.pem", "No such file"]),
+            (Kms(KmsError::OidcUnavailable), vec!["id-token: write"]),
             (CaCertificates, vec!["`ca-certificates`", "no certificate", "BEGIN CERTIFICATE"]),
             (Proxy { var: "HTTPS_PROXY" }, vec!["HTTPS_PROXY", "not shown", "unset"]),
             (MissingValue { flag: s("--owner") }, vec!["--owner", "--help"]),
@@ -1349,6 +1684,68 @@ mod tests {
                 variant(e)
             );
         }
+    }
+
+    /// Every key-service error with sample details, and what its message must say.
+    #[rustfmt::skip]
+    fn kms_catalogue() -> Vec<(KmsError, Vec<&'static str>)> {
+        use KmsError::*;
+        use Service::*;
+        let key = || s("alias/github-app");
+        vec![
+            (BadUri { uri: s("kms://x"), problem: UriProblem::UnknownScheme }, vec!["\"kms://x\"", "awskms://", "hashivault://"]),
+            (MissingSetting { service: AwsKms, missing: "AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or aws-role-arn" }, vec!["AWS_ACCESS_KEY_ID", "configure-aws-credentials", "id-token: write"]),
+            (RegionMissing { key: key() }, vec!["alias/github-app", "AWS_REGION", "ARN"]),
+            (KeyNotFound { service: Vault, key: s("gh-app") }, vec!["Vault has no key gh-app", "`vault-transit-mount`"]),
+            (AccessDenied { service: AwsKms, key: key(), grant: s("kms:Sign"), message: s("not authorized to perform: kms:Sign") }, vec!["Grant kms:Sign", "alias/github-app", "not authorized"]),
+            (InvalidCredentials { service: AwsKms, code: s("InvalidClientTokenId") }, vec!["InvalidClientTokenId", "AWS_ACCESS_KEY_ID"]),
+            (ClockSkew { service: AwsKms, message: s("Signature expired") }, vec!["Signature expired", "NTP"]),
+            (ExpiredCredentials { service: AzureKeyVault, code: s("TokenExpired") }, vec!["expired", "TokenExpired", "`kms-access-token`"]),
+            (NotRsa { service: AwsKms, key: key(), kind: s("ECC_NIST_P256") }, vec!["ECC_NIST_P256", "RSA_2048", "SIGN_VERIFY"]),
+            (NotForSigning { service: Vault, key: s("aes"), usage: s("aes256-gcm96") }, vec!["not for signing", "rsa-2048"]),
+            (WrongAlgorithm { service: GoogleKms, key: s("k"), algorithm: s("RSA_SIGN_PSS_2048_SHA256") }, vec!["RSA_SIGN_PSS_2048_SHA256", "RSA_SIGN_PKCS1_2048_SHA256"]),
+            (TooSmall { service: AzureKeyVault, key: s("k"), bits: 1024 }, vec!["1024-bit", "2048-bit", "sign"]),
+            (KeyUnusable { service: AwsKms, key: key(), state: s("Disabled") }, vec!["Disabled", "Enable it"]),
+            (MountNotFound { mount: s("transit2") }, vec!["transit2/", "`vault-transit-mount`"]),
+            (NamespaceNotFound { namespace: s("team-a") }, vec!["\"team-a\"", "VAULT_NAMESPACE"]),
+            (LoginRefused { service: Vault, role: s("widgets"), code: s("400"), message: s("invalid audience (aud) claim") }, vec!["role widgets", "invalid audience", "`oidc-audience`"]),
+            (OidcUnavailable, vec!["ACTIONS_ID_TOKEN_REQUEST_URL", "`permissions: id-token: write`"]),
+            (OidcRefused { status: 403 }, vec!["403", "id-token: write"]),
+            (BadResponse { service: GoogleKms, what: "signature" }, vec!["Google Cloud KMS", "signature", "Check"]),
+            (Integrity { service: GoogleKms, check: "signatureCrc32c" }, vec!["signatureCrc32c", "Retry"]),
+            (BadSignature { service: AzureKeyVault, key: s("k") }, vec!["does not verify", "not sent to GitHub"]),
+            (Refused { service: ActionsOidc, status: 418, code: s("Teapot"), message: s("no") }, vec!["418 Teapot", "\"no\""]),
+        ]
+    }
+
+    #[test]
+    fn every_kms_error_is_specific_and_actionable() {
+        let all = kms_catalogue();
+        let mut listed: Vec<String> = all.iter().map(|(e, _)| variant(e)).collect();
+        listed.sort();
+        let mut declared = declared_in(include_str!("kms/error.rs"), "KmsError");
+        declared.sort();
+        assert_eq!(listed, declared, "every variant once in the catalogue");
+        for (e, must) in &all {
+            let msg = e.to_string();
+            assert!(!e.title().is_empty());
+            for m in must {
+                assert!(msg.contains(m), "{}: {m:?} missing from: {msg}", variant(e));
+            }
+            assert!(msg.ends_with('.'), "{}: a sentence: {msg}", variant(e));
+            assert!(
+                !msg.contains('{') || msg.contains("${{"),
+                "{}: unfilled field: {msg}",
+                variant(e)
+            );
+        }
+        let secret = "-----BEGIN RSA PRIVATE KEY-----";
+        let shown = KmsError::BadUri {
+            uri: s(secret),
+            problem: UriProblem::NoKey,
+        }
+        .to_string();
+        assert!(!shown.contains(secret), "{shown}");
     }
 
     #[test]

@@ -1,12 +1,15 @@
 //! The path a request travels, shared by the action and the CLI:
 //! config → key → JWT → installation → token (→ bot identity).
 
-use crate::config::{Config, Target};
+use crate::config::{Config, KeySource, Target};
 use crate::error::{Coverage, Error, Note};
 use crate::github::{self, GitHub};
 use crate::installation::{self, Installation};
-use crate::jwt::AppJwt;
+use crate::jwt::{AppJwt, Signer};
 use crate::key::{self, PrivateKey};
+use crate::kms::backend::Settings;
+use crate::kms::spki;
+use crate::remote::{self, Services};
 use crate::report;
 use crate::time::GithubClock;
 use crate::token::{self, Scope, Token};
@@ -58,9 +61,20 @@ impl Created {
     }
 }
 
-/// Checks the key and sets up the network: everything before the first request.
-fn prepare(cfg: &Config) -> Result<(PrivateKey, Transport), Error> {
-    let key = key::parse(&cfg.private_key)?;
+/// The key as `prepare` leaves it: a local key checked, or a key service's
+/// settings, resolved once the transport exists. Made once per run: its size is no cost.
+#[allow(clippy::large_enum_variant)]
+enum Key<'c> {
+    Local(PrivateKey),
+    Service(&'c Settings),
+}
+
+/// Checks the local key and sets up the network: everything before the first request.
+fn prepare(cfg: &Config) -> Result<(Key<'_>, Transport), Error> {
+    let key = match &cfg.key {
+        KeySource::Local(pem) => Key::Local(key::parse(pem)?),
+        KeySource::Service(settings) => Key::Service(settings),
+    };
     let transport = Transport::new(cfg.connection.ca_certificates.as_deref())?;
     for name in &cfg.unknown_permissions {
         report::note(&Note::UnknownPermission { name: name.clone() });
@@ -68,11 +82,31 @@ fn prepare(cfg: &Config) -> Result<(PrivateKey, Transport), Error> {
     Ok((key, transport))
 }
 
+/// The signer of the app's JWTs: the local key, or the key service's key opened
+/// (credentials exchanged, public key checked); its fingerprint logged.
+fn signer<'s>(key: Key<'_>, services: &'s Services<'_>) -> Result<Box<dyn Signer + 's>, Error> {
+    let (signer, service): (Box<dyn Signer + 's>, _) = match key {
+        Key::Local(key) => (Box::new(key), None),
+        Key::Service(settings) => {
+            let key = remote::open(settings, services)?;
+            let name = key.name();
+            (Box::new(key), Some(name))
+        }
+    };
+    report::note(&Note::Signing {
+        service,
+        fingerprint: spki::fingerprint(signer.public_key_der()),
+    });
+    Ok(signer)
+}
+
 /// Mints the token. Masks it before anything else is printed.
 pub fn create(cfg: &Config) -> Result<Created, Error> {
     let (key, transport) = prepare(cfg)?;
     let github = GitHub::new(&transport, &cfg.connection.api_url, GithubClock::default())?;
-    let jwt = AppJwt::new(&cfg.issuer, &key);
+    let services = Services::new(&transport);
+    let key = signer(key, &services)?;
+    let jwt = AppJwt::new(&cfg.issuer, key.as_ref());
     // An explicit id needs no lookup: one request fewer, nothing known about it.
     let (installation_id, installation) = match cfg.target {
         Target::Id(id) => (id, None),
@@ -145,7 +179,9 @@ pub struct Checked {
 pub fn check(cfg: &Config) -> Result<Checked, Error> {
     let (key, transport) = prepare(cfg)?;
     let github = GitHub::new(&transport, &cfg.connection.api_url, GithubClock::default())?;
-    let jwt = AppJwt::new(&cfg.issuer, &key);
+    let services = Services::new(&transport);
+    let key = signer(key, &services)?;
+    let jwt = AppJwt::new(&cfg.issuer, key.as_ref());
     let app = github::app(&github, &jwt)?;
     let mut installation = installation::find(&github, &jwt, &cfg.target, &cfg.server_url)?;
     installation

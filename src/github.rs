@@ -84,7 +84,7 @@ impl<'t> GitHub<'t> {
             let mut request = self.request(method, path, auth, body)?;
             request
                 .headers
-                .extend(extra.iter().map(|(n, v)| (*n, v.to_string())));
+                .extend(extra.iter().map(|(n, v)| (n.to_string(), v.to_string())));
             let resp = self.endpoint.send(&request, &Readings)?;
             if let (Auth::App(_), false, Some(date)) = (auth, skew_fixed, refused_times(&resp)) {
                 skew_fixed = true;
@@ -127,12 +127,15 @@ impl<'t> GitHub<'t> {
             Auth::Token { token, .. } => format!("Bearer {token}"),
         };
         let mut headers = vec![
-            ("Accept", "application/vnd.github+json".to_string()),
-            ("X-GitHub-Api-Version", API_VERSION.to_string()),
-            ("Authorization", authorization),
+            (
+                "Accept".to_string(),
+                "application/vnd.github+json".to_string(),
+            ),
+            ("X-GitHub-Api-Version".to_string(), API_VERSION.to_string()),
+            ("Authorization".to_string(), authorization),
         ];
         let body = (method == Method::Post).then(|| {
-            headers.push(("Content-Type", "application/json".to_string()));
+            headers.push(("Content-Type".to_string(), "application/json".to_string()));
             body.map_or_else(|| b"{}".to_vec(), |b| b.to_string().into_bytes())
         });
         Ok(Request {

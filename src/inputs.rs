@@ -22,6 +22,13 @@ pub const INPUTS: &[&str] = &[
     "bot-identity",
     "check",
     "token-format",
+    "kms-key",
+    "kms-access-token",
+    "oidc-audience",
+    "aws-role-arn",
+    "vault-role",
+    "vault-auth-mount",
+    "vault-transit-mount",
 ];
 
 /// The prefix of the per-permission inputs.
@@ -83,12 +90,16 @@ impl Inputs {
             .map(|(k, (_, v))| (k.as_str(), v.as_str()))
     }
 
-    /// Masks the private key's body lines, and those of any other input that
-    /// looks like a secret (certificates aside), so that a slip anywhere later
-    /// still cannot show them. Call before any other output.
+    /// Masks the private key's body lines, the key service's access token, and
+    /// the lines of any other input that looks like a secret (certificates
+    /// aside), so that a slip anywhere later still cannot show them. Call before
+    /// any other output.
     pub fn mask_secrets(&self) {
         let key = canonical("private-key");
         let ca = canonical("ca-certificates");
+        if let Some(token) = self.get("kms-access-token") {
+            crate::report::add_mask(token.trim());
+        }
         for (name, value) in self.values() {
             if name == key || (name != ca && crate::secret::looks_secret(value)) {
                 for line in crate::key::body_lines(value) {
@@ -133,6 +144,13 @@ impl Inputs {
             bot_identity: self.get("bot-identity"),
             check: self.get("check"),
             token_format: self.get("token-format"),
+            kms_key: self.get("kms-key"),
+            kms_access_token: self.get("kms-access-token"),
+            oidc_audience: self.get("oidc-audience"),
+            aws_role_arn: self.get("aws-role-arn"),
+            vault_role: self.get("vault-role"),
+            vault_auth_mount: self.get("vault-auth-mount"),
+            vault_transit_mount: self.get("vault-transit-mount"),
         }
     }
 }

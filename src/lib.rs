@@ -4,8 +4,10 @@
 //! The modules, in the order data flows through them (README "Development"):
 //! `inputs`/`cli` → `config` (with `url`, `secret`) → `key` → `jwt` →
 //! `installation` → `token` → `outputs`; `flow` strings them together and
-//! `action` is the two stages. Each request goes `github` → `transport` (with
-//! `retry`, `net`); `error` holds every sentence the user reads, `report` prints them.
+//! `action` is the two stages. With `kms-key` the signer is `remote` (a key in
+//! a key service, through `kms`) instead of `key`. Each request goes `github`
+//! (or `remote`) → `transport` (with `retry`, `net`); `error` holds every
+//! sentence the user reads, `report` prints them.
 
 // Errors are built once, on the way out: their size costs nothing that matters.
 #![allow(clippy::result_large_err)]
@@ -24,6 +26,7 @@ pub mod kms;
 pub mod net;
 pub mod outputs;
 pub mod permissions;
+pub mod remote;
 pub mod report;
 pub mod retry;
 pub mod secret;

@@ -63,7 +63,7 @@ pub struct Request {
     /// The path under the endpoint's URL, from `/`.
     pub path: String,
     /// Headers besides `User-Agent`.
-    pub headers: Vec<(&'static str, String)>,
+    pub headers: Vec<(String, String)>,
     /// The body of a POST.
     pub body: Option<Vec<u8>>,
 }
@@ -90,6 +90,11 @@ impl Response {
             body: body.to_string(),
             attempts: 1,
         }
+    }
+
+    /// Every header, as received.
+    pub fn headers(&self) -> &[(String, String)] {
+        &self.headers
     }
 
     /// A header by case-insensitive name.
@@ -340,7 +345,7 @@ impl Endpoint<'_> {
             .method(req.method.to_string().as_str())
             .uri(&url);
         for (name, value) in &req.headers {
-            builder = builder.header(*name, value);
+            builder = builder.header(name.as_str(), value);
         }
         let built = |e: ureq::http::Error| Cause::Other(e.to_string());
         let mut resp = match &req.body {

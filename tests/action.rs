@@ -224,7 +224,10 @@ fn missing_id_and_missing_key() {
     let e = failed(&Step::new(&gh.url()).input("client-id", "").main());
     assert!(e.contains("client-id") && e.contains("app-id"), "{e}");
     let e = failed(&Step::new(&gh.url()).input("private-key", "").main());
-    assert!(e.contains("private key is empty"), "{e}");
+    assert!(
+        e.contains("`kms-key`") && e.contains("neither is set"),
+        "{e}"
+    );
     assert!(gh.requests().is_empty());
 }
 

@@ -160,7 +160,9 @@ fn defaults_and_required_match_upstream() {
             .get(key)
             .cloned()
     };
-    assert_eq!(prop("private-key", "required").as_deref(), Some("true"));
+    // Upstream requires private-key; here `kms-key` may take its place, so the
+    // program checks that exactly one of the two is set.
+    assert_eq!(prop("private-key", "required").as_deref(), Some("false"));
     for flag in ["skip-token-revoke", "bot-identity", "check"] {
         assert_eq!(prop(flag, "default").as_deref(), Some("false"), "{flag}");
     }
@@ -173,16 +175,14 @@ fn defaults_and_required_match_upstream() {
         deprecation.contains("client-id"),
         "app-id's deprecationMessage must point to client-id: {deprecation:?}"
     );
-    // The runner does not enforce `required`; the program checks. Only private-key is
-    // required (client-id or app-id: one of the two).
+    // The runner does not enforce `required`; the program checks (client-id or
+    // app-id, private-key or kms-key: one of each pair).
     for (name, props) in &yml.inputs {
-        if name != "private-key" {
-            assert_ne!(
-                props.get("required").map(String::as_str),
-                Some("true"),
-                "{name}"
-            );
-        }
+        assert_ne!(
+            props.get("required").map(String::as_str),
+            Some("true"),
+            "{name}"
+        );
     }
 }
 

@@ -156,7 +156,11 @@ fn failures_print_nothing_on_stdout() {
     let out = cli(&token_args("nobody", &url, &[]), "");
     assert_eq!(out.status.code(), Some(1));
     assert!(out.stdout.is_empty());
-    assert!(text(&out.stderr).starts_with("error: App installation not found: "));
+    // The key's fingerprint, then the error.
+    let stderr = text(&out.stderr);
+    let lines: Vec<&str> = stderr.lines().collect();
+    assert!(lines[0].starts_with("Signing with the private key, fingerprint "));
+    assert!(lines[1].starts_with("error: App installation not found: "), "{stderr}");
 }
 
 #[test]
@@ -166,7 +170,10 @@ fn usage_errors_exit_2() {
     assert!(text(&out.stderr).contains("Unknown option: the option given is \"--frobnicate\""));
     let out = cli(&["token", "--client-id", "x"], "");
     assert_eq!(out.status.code(), Some(2));
-    assert!(text(&out.stderr).contains("--private-key-file is required"));
+    assert!(
+        text(&out.stderr)
+            .contains("--private-key-file (a path, or - for stdin) or --kms-key is required")
+    );
     let out = cli(&["mint"], "");
     assert_eq!(out.status.code(), Some(2));
 }

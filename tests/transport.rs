@@ -20,7 +20,7 @@ fn send_to(other: &MockGithub, body: &[u8]) -> Response {
     let request = Request {
         method: Method::Post,
         path: "/sign".into(),
-        headers: vec![("X-Amz-Target", "TrentService.Sign".into())],
+        headers: vec![("X-Amz-Target".into(), "TrentService.Sign".into())],
         body: Some(body.to_vec()),
     };
     endpoint.send(&request, &reader).unwrap()

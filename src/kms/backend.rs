@@ -36,7 +36,8 @@ pub struct Settings {
     pub vault_transit_mount: Option<String>,
     /// The STS session name (CloudTrail shows it), e.g. the repository and run id.
     pub session_name: String,
-    /// A URL to use instead of Google's endpoint or the Azure vault's (a local test server).
+    /// A URL to use instead of Google's endpoint (`CLOUDSDK_API_ENDPOINT_OVERRIDES_CLOUDKMS`,
+    /// gcloud's own override: a private endpoint, or a local test server).
     pub endpoint_override: Option<String>,
 }
 
@@ -191,8 +192,11 @@ impl Backend {
                         missing: "kms-access-token",
                     })?;
                 let mut kv = KeyVault::new(&vault_host, &name, version.as_deref(), token);
-                if let Some(url) = &settings.endpoint_override {
-                    kv.base_url = url.clone();
+                // A vault host on this machine (a local test server) speaks plain http;
+                // `ServiceUrl` allows plain http for loopback hosts only.
+                let plain = format!("http://{vault_host}");
+                if crate::url::ServiceUrl::parse(&plain).is_ok() {
+                    kv.base_url = plain;
                 }
                 Ok(Backend::Azure(kv))
             }

@@ -233,16 +233,9 @@ pub(crate) mod tests {
 
     #[test]
     fn verifies_what_the_local_key_signs() {
+        use crate::jwt::Signer;
         let key = crate::key::parse(&fixture("app.pem")).unwrap();
-        let pair = crate::key::key_pair(key.der(), false).unwrap();
-        let mut sig = vec![0; 256];
-        pair.sign(
-            &ring::signature::RSA_PKCS1_SHA256,
-            &ring::rand::SystemRandom::new(),
-            SIGNING_INPUT.as_bytes(),
-            &mut sig,
-        )
-        .unwrap();
+        let mut sig = key.sign(SIGNING_INPUT.as_bytes()).unwrap();
         let (checked, rsa) = check(Service::Vault, "k", &app_spki()).unwrap();
         assert_eq!(checked.bits, 2048);
         assert!(rsa.verify_rs256(SIGNING_INPUT.as_bytes(), &sig));

@@ -106,6 +106,13 @@ pub fn declared_inputs(api_url: &str) -> Vec<(String, String)> {
         ("bot-identity", "false"),
         ("check", "false"),
         ("token-format", ""),
+        ("kms-key", ""),
+        ("kms-access-token", ""),
+        ("oidc-audience", ""),
+        ("aws-role-arn", ""),
+        ("vault-role", ""),
+        ("vault-auth-mount", ""),
+        ("vault-transit-mount", ""),
     ]
     .iter()
     .map(|(k, v)| ((*k).to_string(), (*v).to_string()))
