@@ -160,7 +160,10 @@ fn failures_print_nothing_on_stdout() {
     let stderr = text(&out.stderr);
     let lines: Vec<&str> = stderr.lines().collect();
     assert!(lines[0].starts_with("Signing with the private key, fingerprint "));
-    assert!(lines[1].starts_with("error: App installation not found: "), "{stderr}");
+    assert!(
+        lines[1].starts_with("error: App installation not found: "),
+        "{stderr}"
+    );
 }
 
 #[test]

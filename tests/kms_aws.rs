@@ -7,159 +7,17 @@
 mod kms_support;
 mod support;
 
-use std::collections::HashMap;
-
 use app_token_action::kms::aws::{Kms, Sts};
 use app_token_action::kms::backend::{Backend, Settings};
 use app_token_action::kms::oidc::{self, TokenRequest};
-use app_token_action::kms::sigv4::{self, Credentials};
-use app_token_action::kms::{
-    Exchange, KmsError, Method, RemoteKey, Secret, Service, ServiceRequest, ServiceResponse,
+use app_token_action::kms::sigv4::Credentials;
+use app_token_action::kms::{KmsError, RemoteKey, Secret, Service};
+use kms_support::moto::{
+    ACCOUNT, REGION, admin, create_key, env, kms_admin, user, web_identity_role,
 };
 use kms_support::{Moto, OidcStandIn, Wire, failed, github_status, jwt, signing_input};
-use serde_json::{Value, json};
+use serde_json::json;
 use support::{CLIENT_ID, MockGithub, Scenario};
-
-const REGION: &str = "us-east-1";
-const ACCOUNT: &str = "123456789012";
-
-fn admin() -> Credentials {
-    Credentials {
-        access_key_id: "AKIAIOSFODNN7EXAMPLE".into(),
-        secret_access_key: Secret::new("moto-admin-secret"),
-        session_token: None,
-    }
-}
-
-/// The variables a workflow step would have, pointing KMS and STS at moto.
-fn env(moto: &Moto) -> impl Fn(&str) -> Option<String> + use<> {
-    let map: HashMap<&str, String> = [
-        ("AWS_ENDPOINT_URL", moto.url.clone()),
-        ("AWS_REGION", REGION.into()),
-    ]
-    .into();
-    move |k| map.get(k).cloned()
-}
-
-/// A signed call for set-up (CreateKey, IAM): not what the library sends, but signed the same way.
-fn signed(
-    moto: &Moto,
-    service: &str,
-    headers: &[(&str, &str)],
-    body: String,
-    creds: &Credentials,
-) -> ServiceResponse {
-    let mut req = ServiceRequest {
-        service: Service::AwsKms,
-        method: Method::Post,
-        url: format!("{}/", moto.url),
-        headers: headers
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect(),
-        body: body.into_bytes(),
-    };
-    sigv4::sign(
-        &mut req,
-        creds,
-        REGION,
-        service,
-        &sigv4::amz_date(app_token_action::time::now()),
-    );
-    Wire::new().exchange(&req).expect("moto answers")
-}
-
-fn kms_admin(moto: &Moto, op: &str, body: Value) -> Value {
-    let target = format!("TrentService.{op}");
-    let resp = signed(
-        moto,
-        "kms",
-        &[
-            ("Content-Type", "application/x-amz-json-1.1"),
-            ("X-Amz-Target", &target),
-        ],
-        body.to_string(),
-        &admin(),
-    );
-    assert_eq!(
-        resp.status,
-        200,
-        "{op}: {}",
-        String::from_utf8_lossy(&resp.body)
-    );
-    serde_json::from_slice(&resp.body).unwrap()
-}
-
-/// A key of `spec`/`usage`; its id.
-fn create_key(moto: &Moto, spec: &str, usage: &str) -> String {
-    let v = kms_admin(
-        moto,
-        "CreateKey",
-        json!({"KeySpec": spec, "KeyUsage": usage}),
-    );
-    v["KeyMetadata"]["KeyId"].as_str().unwrap().to_string()
-}
-
-fn iam(moto: &Moto, params: &[(&str, &str)]) -> String {
-    let body = params
-        .iter()
-        .map(|(k, v)| format!("{k}={}", urlencode(v)))
-        .chain(["Version=2010-05-08".to_string()])
-        .collect::<Vec<_>>()
-        .join("&");
-    let resp = signed(
-        moto,
-        "iam",
-        &[("Content-Type", "application/x-www-form-urlencoded")],
-        body,
-        &admin(),
-    );
-    let text = String::from_utf8_lossy(&resp.body).to_string();
-    assert_eq!(resp.status, 200, "{params:?}: {text}");
-    text
-}
-
-fn urlencode(s: &str) -> String {
-    s.bytes()
-        .map(|b| {
-            if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
-                char::from(b).to_string()
-            } else {
-                format!("%{b:02X}")
-            }
-        })
-        .collect()
-}
-
-fn xml(text: &str, tag: &str) -> String {
-    let start = text.find(&format!("<{tag}>")).unwrap() + tag.len() + 2;
-    let end = start + text[start..].find(&format!("</{tag}>")).unwrap();
-    text[start..end].to_string()
-}
-
-fn policy(actions: &[&str]) -> String {
-    json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": actions, "Resource": "*"}]}).to_string()
-}
-
-/// An IAM user allowed `actions`; its access key.
-fn user(moto: &Moto, name: &str, actions: &[&str]) -> Credentials {
-    iam(moto, &[("Action", "CreateUser"), ("UserName", name)]);
-    iam(
-        moto,
-        &[
-            ("Action", "PutUserPolicy"),
-            ("UserName", name),
-            ("PolicyName", "sign"),
-            ("PolicyDocument", &policy(actions)),
-        ],
-    );
-    let key = iam(moto, &[("Action", "CreateAccessKey"), ("UserName", name)]);
-    Credentials {
-        access_key_id: xml(&key, "AccessKeyId"),
-        secret_access_key: Secret::new(xml(&key, "SecretAccessKey")),
-        session_token: None,
-    }
-}
 
 fn kms(moto: &Moto, key_id: &str, creds: Credentials) -> Kms {
     Kms::new(None, key_id, creds, &env(moto)).unwrap()
@@ -301,25 +159,7 @@ fn moto_with_auth_on_checks_the_signature_and_the_policy() {
 fn oidc_token_through_sts_to_a_signature() {
     let Some(moto) = Moto::start() else { return };
     let key_id = create_key(&moto, "RSA_2048", "SIGN_VERIFY");
-    let trust = json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Federated": format!("arn:aws:iam::{ACCOUNT}:oidc-provider/token.actions.githubusercontent.com")}, "Action": "sts:AssumeRoleWithWebIdentity"}]});
-    iam(
-        &moto,
-        &[
-            ("Action", "CreateRole"),
-            ("RoleName", "gh-signer"),
-            ("AssumeRolePolicyDocument", &trust.to_string()),
-        ],
-    );
-    iam(
-        &moto,
-        &[
-            ("Action", "PutRolePolicy"),
-            ("RoleName", "gh-signer"),
-            ("PolicyName", "sign"),
-            ("PolicyDocument", &policy(&["kms:GetPublicKey", "kms:Sign"])),
-        ],
-    );
-    let role_arn = format!("arn:aws:iam::{ACCOUNT}:role/gh-signer");
+    let role_arn = web_identity_role(&moto, "gh-signer", &["kms:GetPublicKey", "kms:Sign"]);
 
     let runner = OidcStandIn::start(support::OTHER_KEY_PEM);
     let wire = Wire::new();

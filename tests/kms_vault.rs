@@ -13,7 +13,6 @@ use app_token_action::kms::spki;
 use app_token_action::kms::vault::{JwtLogin, Server, Transit};
 use app_token_action::kms::{KmsError, Method, RemoteKey, Secret, Service};
 use base64::Engine;
-use kms_support::oidc::ISSUER;
 use kms_support::{Bao, OidcStandIn, Wire, failed, github_status, jwt, signing_input};
 use serde_json::{Value, json};
 use support::{
@@ -31,27 +30,11 @@ fn transit(bao: &Bao, token: &str, name: &str) -> Transit {
     Transit::new(server(bao, None), Secret::new(token), "transit", name)
 }
 
-fn mount_transit(bao: &Bao, prefix: &str) {
-    bao.root(
-        Method::Post,
-        &format!("{prefix}sys/mounts/transit"),
-        json!({"type": "transit"}),
-    );
-}
-
-fn create_key(bao: &Bao, name: &str, kind: &str) {
-    bao.root(
-        Method::Post,
-        &format!("transit/keys/{name}"),
-        json!({"type": kind}),
-    );
-}
-
 #[test]
 fn transit_key_signs_a_jwt_the_mock_github_accepts() {
     let Some(bao) = Bao::start() else { return };
-    mount_transit(&bao, "");
-    create_key(&bao, "gh-app", "rsa-2048");
+    bao.mount_transit("");
+    bao.create_key("gh-app", "rsa-2048");
     let wire = Wire::new();
     let key = RemoteKey::open(transit(&bao, &bao.root_token, "gh-app"), &wire).unwrap();
     assert_eq!(key.checked().bits, 2048);
@@ -62,7 +45,7 @@ fn transit_key_signs_a_jwt_the_mock_github_accepts() {
 #[test]
 fn imported_app_key_gives_the_apps_fingerprint_and_signature() {
     let Some(bao) = Bao::start() else { return };
-    mount_transit(&bao, "");
+    bao.mount_transit("");
     // BYOK as the docs tell users: base64 of the PKCS#8 DER, wrapped by `bao transit import`.
     let pkcs8 = pem::parse(support::fixture("app-pkcs8.pem")).unwrap();
     let dir = std::env::temp_dir().join(format!("kms-vault-import-{}", std::process::id()));
@@ -108,10 +91,10 @@ fn imported_app_key_gives_the_apps_fingerprint_and_signature() {
 #[test]
 fn transit_failures_are_typed() {
     let Some(bao) = Bao::start() else { return };
-    mount_transit(&bao, "");
-    create_key(&bao, "aes", "aes256-gcm96");
-    create_key(&bao, "ec", "ecdsa-p256");
-    create_key(&bao, "gh-app", "rsa-2048");
+    bao.mount_transit("");
+    bao.create_key("aes", "aes256-gcm96");
+    bao.create_key("ec", "ecdsa-p256");
+    bao.create_key("gh-app", "rsa-2048");
     let wire = Wire::new();
     let root = bao.root_token.as_str();
     let open = |t: Transit| RemoteKey::open(t, &wire);
@@ -190,7 +173,7 @@ fn transit_failures_are_typed() {
 fn namespace_header_reaches_the_namespaces_key() {
     let Some(bao) = Bao::start() else { return };
     bao.root(Method::Post, "sys/namespaces/team-a", Value::Null);
-    mount_transit(&bao, "team-a/");
+    bao.mount_transit("team-a/");
     bao.root(
         Method::Post,
         "team-a/transit/keys/gh-app",
@@ -207,7 +190,7 @@ fn namespace_header_reaches_the_namespaces_key() {
     let key = RemoteKey::open(in_ns, &wire).unwrap();
     assert!(key.sign(&wire, b"a.b").is_ok());
     // Without the namespace the key is not there.
-    mount_transit(&bao, "");
+    bao.mount_transit("");
     assert!(matches!(
         failed(
             RemoteKey::open(transit(&bao, root.expose(), "gh-app"), &wire),
@@ -220,25 +203,10 @@ fn namespace_header_reaches_the_namespaces_key() {
 #[test]
 fn oidc_token_through_jwt_login_to_a_signature() {
     let Some(bao) = Bao::start() else { return };
-    mount_transit(&bao, "");
-    create_key(&bao, "gh-app", "rsa-2048");
+    bao.mount_transit("");
+    bao.create_key("gh-app", "rsa-2048");
     let t = transit(&bao, &bao.root_token, "gh-app");
-    bao.root(
-        Method::Post,
-        "sys/policies/acl/gh-app-sign",
-        json!({"policy": t.policy()}),
-    );
-    bao.root(Method::Post, "sys/auth/jwt", json!({"type": "jwt"}));
-    bao.root(
-        Method::Post,
-        "auth/jwt/config",
-        json!({"jwt_validation_pubkeys": [OTHER_PUBLIC_KEY_PEM], "bound_issuer": ISSUER}),
-    );
-    bao.root(Method::Post, "auth/jwt/role/widgets-main", json!({
-        "role_type": "jwt", "user_claim": "sub", "bound_audiences": ["https://github.com/acme"],
-        "bound_subject": "repo:acme/widgets:ref:refs/heads/main", "bound_claims": {"repository": "acme/widgets"},
-        "token_policies": ["gh-app-sign"], "token_ttl": "10m", "token_max_ttl": "10m"
-    }));
+    bao.trust_oidc(OTHER_PUBLIC_KEY_PEM, "widgets-main", &t.policy());
 
     let runner = OidcStandIn::start(OTHER_KEY_PEM);
     let wire = Wire::new();

@@ -5,6 +5,7 @@
 #![allow(dead_code, unused_imports)] // each test crate uses a different subset
 
 pub mod cloud;
+pub mod moto;
 pub mod oidc;
 pub mod services;
 pub mod wire;

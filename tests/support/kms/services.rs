@@ -233,4 +233,45 @@ impl Bao {
     pub fn log(&self) -> String {
         self.process.log()
     }
+
+    /// Enables transit at `{prefix}transit` (`prefix`: "" or a namespace's `ns/`).
+    pub fn mount_transit(&self, prefix: &str) {
+        self.root(
+            Method::Post,
+            &format!("{prefix}sys/mounts/transit"),
+            serde_json::json!({"type": "transit"}),
+        );
+    }
+
+    /// A transit key `name` of `kind` (`rsa-2048`, `aes256-gcm96`, …).
+    pub fn create_key(&self, name: &str, kind: &str) {
+        self.root(
+            Method::Post,
+            &format!("transit/keys/{name}"),
+            serde_json::json!({"type": kind}),
+        );
+    }
+
+    /// JWT auth at `jwt/` trusting tokens that `issuer_public_pem` signs with GitHub's
+    /// issuer, and a role `role` for acme/widgets on main (the default audience) with
+    /// `policy` (HCL) as its only policy.
+    pub fn trust_oidc(&self, issuer_public_pem: &str, role: &str, policy: &str) {
+        use serde_json::json;
+        self.root(
+            Method::Post,
+            &format!("sys/policies/acl/{role}"),
+            json!({ "policy": policy }),
+        );
+        self.root(Method::Post, "sys/auth/jwt", json!({"type": "jwt"}));
+        self.root(
+            Method::Post,
+            "auth/jwt/config",
+            json!({"jwt_validation_pubkeys": [issuer_public_pem], "bound_issuer": super::oidc::ISSUER}),
+        );
+        self.root(Method::Post, &format!("auth/jwt/role/{role}"), json!({
+            "role_type": "jwt", "user_claim": "sub", "bound_audiences": ["https://github.com/acme"],
+            "bound_subject": "repo:acme/widgets:ref:refs/heads/main", "bound_claims": {"repository": "acme/widgets"},
+            "token_policies": [role], "token_ttl": "10m", "token_max_ttl": "10m"
+        }));
+    }
 }
