@@ -61,9 +61,12 @@ impl Inputs {
             let key = canonical(name);
             match values.get(&key) {
                 Some((first, v)) if *v != value => {
-                    let mut pair = [first.clone(), var.clone()];
-                    pair.sort();
-                    let [first, second] = pair;
+                    // In name order; a comparison, not a sort routine linked for two items.
+                    let (first, second) = if *first <= var {
+                        (first.clone(), var)
+                    } else {
+                        (var, first.clone())
+                    };
                     return Err(Error::ConflictingSpellings { first, second });
                 }
                 Some(_) => {}

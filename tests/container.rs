@@ -26,6 +26,8 @@
 //! its own [`lease`] and gets the image with [`image`]; the engine stays up while any lease
 //! is alive.
 
+#[path = "support/kms/mod.rs"]
+mod kms_support;
 mod support;
 
 use std::collections::BTreeMap;
@@ -753,6 +755,10 @@ fn container_scenarios() {
             bad_key_on_a_job_network,
         ),
         (
+            "kms-key: main signs in OpenBao (on loopback), mints; post revokes",
+            vault_key_signs_in_the_container,
+        ),
+        (
             "image is small, shell-free, root and execs the binary",
             image_is_small_shell_free_root_and_execs_the_binary,
         ),
@@ -876,6 +882,49 @@ fn main_mints_and_post_revokes(engine: &Lease, image: &str) {
         "the revocation must send the token as Bearer:\n{ctx}"
     );
     assert!(post.all_lines().all(|l| !l.starts_with("::error")), "{ctx}");
+}
+
+/// The key-service path through the image: an OpenBao dev server on the host's loopback
+/// (`--network host`), a transit key whose public half the mock API registers, `kms-key`
+/// instead of `private-key`, VAULT_ADDR and VAULT_TOKEN in the step's environment.
+fn vault_key_signs_in_the_container(engine: &Lease, image: &str) {
+    let bao = kms_support::Bao::start().expect("OpenBao (scripts/services)");
+    bao.mount_transit("");
+    bao.create_key("gh-app", "rsa-2048");
+    let mut scenario = Scenario::standard();
+    scenario.apps[0].public_key_pem = bao.public_pem("gh-app");
+    let mock = MockGithub::start(scenario);
+    let mut env = step_env(
+        &mock.url(),
+        &[
+            ("client-id", "Iv23liMockClient01"),
+            ("kms-key", "hashivault://gh-app"),
+        ],
+    );
+    env.push(("VAULT_ADDR".into(), bao.addr.clone()));
+    env.push(("VAULT_TOKEN".into(), bao.root_token.clone()));
+    let mut job = Job::new();
+    let main = run_step(engine, image, &mut job, Stage::Main, &env, Net::Host);
+    let ctx = describe(&main);
+    assert_eq!(main.code, Some(0), "main failed:\n{ctx}");
+    let token = main.outputs.get("token").cloned().unwrap_or_default();
+    assert!(mock.minted().iter().any(|m| m.token == token), "{ctx}");
+    assert!(
+        main.stdout.contains("Signing in Vault with the key gh-app"),
+        "{ctx}"
+    );
+    let logged: String = main
+        .stdout
+        .lines()
+        .chain(main.stderr.lines())
+        .filter(|l| !l.starts_with("::add-mask::"))
+        .collect();
+    assert!(
+        !logged.contains(&bao.root_token),
+        "the Vault token in the log"
+    );
+    let post = run_post(engine, image, &mut job, &env, &main, Net::Host);
+    assert!(post.stdout.contains("Token revoked"), "{}", describe(&post));
 }
 
 /// A runner-style job network (`docker network create github_network_<id>`), removed on drop.

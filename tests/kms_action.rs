@@ -174,24 +174,12 @@ fn vault_step(gh: &MockGithub, bao: &Bao, key: &str) -> Step {
     s
 }
 
-fn transit_public_pem(bao: &Bao, name: &str) -> String {
-    let v = bao.root(
-        app_token_action::kms::Method::Get,
-        &format!("transit/keys/{name}"),
-        serde_json::Value::Null,
-    );
-    v["data"]["keys"]["1"]["public_key"]
-        .as_str()
-        .unwrap()
-        .to_string()
-}
-
 #[test]
 fn vault_token_mints_and_check_proves_the_path() {
     let Some(bao) = Bao::start() else { return };
     bao.mount_transit("");
     bao.create_key("gh-app", "rsa-2048");
-    let gh = github_with_key(&transit_public_pem(&bao, "gh-app"));
+    let gh = github_with_key(&bao.public_pem("gh-app"));
     let run = vault_step(&gh, &bao, "hashivault://gh-app")
         .var("VAULT_TOKEN", &bao.root_token)
         .main();
@@ -220,7 +208,7 @@ fn vault_keyless_login_with_the_runners_oidc_token() {
     bao.create_key("gh-app", "rsa-2048");
     let policy = "path \"transit/sign/gh-app/*\" { capabilities = [\"update\"] }\npath \"transit/keys/gh-app\" { capabilities = [\"read\"] }";
     bao.trust_oidc(OTHER_PUBLIC_KEY_PEM, "widgets-main", policy);
-    let gh = github_with_key(&transit_public_pem(&bao, "gh-app"));
+    let gh = github_with_key(&bao.public_pem("gh-app"));
     let runner = OidcStandIn::start(OTHER_KEY_PEM);
     let run = vault_step(&gh, &bao, "hashivault://gh-app")
         .var("ACTIONS_ID_TOKEN_REQUEST_URL", &runner.url)

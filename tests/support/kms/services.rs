@@ -252,6 +252,19 @@ impl Bao {
         );
     }
 
+    /// The transit key's (version 1) public half, SPKI PEM.
+    pub fn public_pem(&self, name: &str) -> String {
+        let v = self.root(
+            Method::Get,
+            &format!("transit/keys/{name}"),
+            serde_json::Value::Null,
+        );
+        v["data"]["keys"]["1"]["public_key"]
+            .as_str()
+            .expect("an asymmetric key's public_key")
+            .to_string()
+    }
+
     /// JWT auth at `jwt/` trusting tokens that `issuer_public_pem` signs with GitHub's
     /// issuer, and a role `role` for acme/widgets on main (the default audience) with
     /// `policy` (HCL) as its only policy.
