@@ -311,6 +311,8 @@ pub enum BadAnswer {
     TooLarge(u64),
     /// A minted token that is empty or has whitespace.
     TokenShape,
+    /// JSON without one of these required fields (or with one of the wrong type).
+    Fields(&'static str),
 }
 
 impl fmt::Display for BadAnswer {
@@ -326,6 +328,12 @@ impl fmt::Display for BadAnswer {
             ),
             BadAnswer::TooLarge(n) => write!(f, "the answer exceeded the limit of {n} bytes"),
             BadAnswer::TokenShape => f.write_str("the token field is empty or contains whitespace"),
+            BadAnswer::Fields(fields) => {
+                write!(
+                    f,
+                    "one of the fields {fields} is missing or of the wrong type"
+                )
+            }
         }
     }
 }

@@ -5,14 +5,14 @@
 
 use std::time::Duration;
 
-use serde::Deserialize;
-
 use crate::error::{Call, Error, Note, Purpose, Who};
 use crate::jwt::AppJwt;
 use crate::report;
 use crate::retry::{Limit, MAX_WAIT};
 use crate::time::GithubClock;
-use crate::transport::{Endpoint, Method, Reader, Reading, Request, Response, Transport};
+use crate::transport::{
+    self, Endpoint, FromJson, Method, Reader, Reading, Request, Response, Transport,
+};
 use crate::url::ServiceUrl;
 
 const API_VERSION: &str = "2022-11-28";
@@ -250,12 +250,22 @@ pub fn api_error(resp: &Response, call: Call) -> Error {
 }
 
 /// The app, as `GET /app` describes it.
-#[derive(Debug, Deserialize)]
+#[derive(Debug)]
 pub struct App {
     /// Numeric id.
     pub id: u64,
     /// URL name.
     pub slug: String,
+}
+
+impl FromJson for App {
+    const FIELDS: &'static str = "id, slug";
+    fn from_json(v: &serde_json::Value) -> Option<App> {
+        Some(App {
+            id: v.get("id")?.as_u64()?,
+            slug: transport::string(v, "slug")?,
+        })
+    }
 }
 
 /// `GET /app`: proves the id and key belong together.
@@ -274,9 +284,17 @@ pub fn app(github: &GitHub, jwt: &AppJwt) -> Result<App, Error> {
     }
 }
 
-#[derive(Deserialize)]
 struct User {
     id: u64,
+}
+
+impl FromJson for User {
+    const FIELDS: &'static str = "id";
+    fn from_json(v: &serde_json::Value) -> Option<User> {
+        Some(User {
+            id: v.get("id")?.as_u64()?,
+        })
+    }
 }
 
 /// The bot user's id: `GET /users/<slug>[bot]`, with the fresh token.

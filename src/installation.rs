@@ -2,43 +2,52 @@
 
 use std::collections::BTreeMap;
 
-use serde::Deserialize;
-
 use crate::config::Target;
 use crate::error::{AccountName, Error, Purpose};
 use crate::github::{self, Auth, GitHub};
 use crate::jwt::AppJwt;
-use crate::transport::Method;
+use crate::transport::{self, FromJson, Method};
 
 /// The installation's account.
-#[derive(Debug, Clone, Deserialize, Default)]
+#[derive(Debug, Clone, Default)]
 pub struct Account {
     /// Login (or enterprise slug).
-    #[serde(default)]
     pub login: Option<String>,
     /// Enterprise installations name the account `slug`.
-    #[serde(default)]
     pub slug: Option<String>,
     /// `Organization`, `User` or `Enterprise`.
-    #[serde(rename = "type", default)]
     pub kind: Option<String>,
 }
 
 /// What the program needs of an installation.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone)]
 pub struct Installation {
     pub id: u64,
-    #[serde(default)]
     pub app_slug: Option<String>,
     /// Whose it is.
-    #[serde(default)]
     pub account: Account,
     /// `all` or `selected`.
-    #[serde(default)]
     pub repository_selection: Option<String>,
     /// What it was granted.
-    #[serde(default)]
     pub permissions: BTreeMap<String, String>,
+}
+
+impl FromJson for Installation {
+    const FIELDS: &'static str = "id";
+    fn from_json(v: &serde_json::Value) -> Option<Installation> {
+        let account = v.get("account").map_or_else(Account::default, |a| Account {
+            login: transport::string(a, "login"),
+            slug: transport::string(a, "slug"),
+            kind: transport::string(a, "type"),
+        });
+        Some(Installation {
+            id: v.get("id")?.as_u64()?,
+            app_slug: transport::string(v, "app_slug"),
+            account,
+            repository_selection: transport::string(v, "repository_selection"),
+            permissions: transport::string_map(v, "permissions"),
+        })
+    }
 }
 
 impl Installation {

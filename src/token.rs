@@ -2,7 +2,6 @@
 
 use std::collections::BTreeMap;
 
-use serde::Deserialize;
 use serde_json::json;
 
 use crate::config::{Connection, TokenFormat};
@@ -10,10 +9,9 @@ use crate::error::{BadAnswer, Error, Purpose};
 use crate::github::{self, Auth, GitHub};
 use crate::jwt::AppJwt;
 use crate::time::GithubClock;
-use crate::transport::{Method, Transport};
+use crate::transport::{self, FromJson, Method, Transport};
 
 /// A minted token and what GitHub says it covers.
-#[derive(Deserialize)]
 pub struct Token {
     /// The secret itself. Any non-empty string without whitespace: GitHub's
     /// format changes (longer tokens from 2026), so nothing else is assumed.
@@ -21,17 +19,39 @@ pub struct Token {
     /// ISO-8601 expiry, as GitHub wrote it (the `expires-at` output).
     pub expires_at: String,
     /// The expiry as Unix seconds, read once from `expires_at` (`None` if unreadable).
-    #[serde(skip)]
     pub expires: Option<i64>,
     /// Granted permissions.
-    #[serde(default)]
     pub permissions: BTreeMap<String, String>,
     /// `all` or `selected`.
-    #[serde(default)]
     pub repository_selection: Option<String>,
     /// The repositories, when selected.
-    #[serde(default)]
     pub repositories: Vec<Repository>,
+}
+
+impl FromJson for Token {
+    const FIELDS: &'static str = "token, expires_at, repositories[].name";
+    fn from_json(v: &serde_json::Value) -> Option<Token> {
+        let repositories = match v.get("repositories") {
+            None | Some(serde_json::Value::Null) => Vec::new(),
+            Some(list) => list
+                .as_array()?
+                .iter()
+                .map(|r| {
+                    Some(Repository {
+                        name: transport::string(r, "name")?,
+                    })
+                })
+                .collect::<Option<_>>()?,
+        };
+        Some(Token {
+            token: transport::string(v, "token")?,
+            expires_at: transport::string(v, "expires_at")?,
+            expires: None,
+            permissions: transport::string_map(v, "permissions"),
+            repository_selection: transport::string(v, "repository_selection"),
+            repositories,
+        })
+    }
 }
 
 impl std::fmt::Debug for Token {
@@ -44,7 +64,7 @@ impl std::fmt::Debug for Token {
 }
 
 /// A repository in the mint answer.
-#[derive(Debug, Deserialize)]
+#[derive(Debug)]
 pub struct Repository {
     /// Bare name.
     pub name: String,

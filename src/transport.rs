@@ -18,7 +18,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use ring::rand::{SecureRandom, SystemRandom};
-use serde::de::DeserializeOwned;
+use serde_json::Value;
 use ureq::tls::{Certificate, RootCerts, TlsConfig};
 
 use crate::error::{BadAnswer, Call, Cause, Error, Last, Note, Who};
@@ -106,15 +106,19 @@ impl Response {
     }
 
     /// The body as `T`; the error never quotes the body (it may hold a token).
-    pub fn json<T: DeserializeOwned>(&self, call: &Call) -> Result<T, Error> {
-        serde_json::from_str(&self.body).map_err(|e| Error::BadResponse {
+    pub fn json<T: FromJson>(&self, call: &Call) -> Result<T, Error> {
+        let bad = |reason| Error::BadResponse {
             call: call.clone(),
-            reason: BadAnswer::NotJson {
+            reason,
+        };
+        let value: Value = serde_json::from_str(&self.body).map_err(|e| {
+            bad(BadAnswer::NotJson {
                 category: format!("{:?}", e.classify()),
                 line: e.line(),
                 column: e.column(),
-            },
-        })
+            })
+        })?;
+        T::from_json(&value).ok_or_else(|| bad(BadAnswer::Fields(T::FIELDS)))
     }
 
     /// `Retry-After` as a wait: seconds, or an HTTP date against the answer's `Date`.
@@ -135,6 +139,30 @@ impl Response {
             .and_then(crate::time::parse_http_date)
             .unwrap_or_else(crate::time::now)
     }
+}
+
+/// A type read from a JSON answer. Written by hand over `serde_json::Value` (which the
+/// key services' answers need anyway): a serde derive per type added its own deserializer.
+pub trait FromJson: Sized {
+    /// The required fields, for the message when one is missing.
+    const FIELDS: &'static str;
+    /// `None` when a required field is missing or of the wrong type.
+    fn from_json(v: &Value) -> Option<Self>;
+}
+
+/// A string field; `None` when absent or not a string.
+pub fn string(v: &Value, name: &str) -> Option<String> {
+    v.get(name)?.as_str().map(str::to_string)
+}
+
+/// An object of strings (permissions), empty when absent; other values are skipped.
+pub fn string_map(v: &Value, name: &str) -> std::collections::BTreeMap<String, String> {
+    v.get(name)
+        .and_then(Value::as_object)
+        .into_iter()
+        .flatten()
+        .filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_string())))
+        .collect()
 }
 
 /// How one service's answers read for retrying.
@@ -513,6 +541,26 @@ mod tests {
         ));
         assert_eq!(r, Reading::default());
         assert_eq!(plain.who(), Who::Host("kms.example.com".into()));
+    }
+
+    #[test]
+    fn json_answers_name_a_missing_field() {
+        use crate::github::App;
+        let call = Call {
+            purpose: None,
+            method: Method::Get,
+            path: "/app".into(),
+        };
+        let read = |body: &str| Response::new(200, &[], body).json::<App>(&call);
+        let app = read(r#"{"id": 1, "slug": "a", "owner": {"login": "o"}}"#).unwrap();
+        assert_eq!((app.id, app.slug.as_str()), (1, "a"));
+        let e = read(r#"{"id": "1", "slug": "a"}"#).unwrap_err().to_string();
+        assert!(
+            e.contains("fields id, slug is missing or of the wrong type"),
+            "{e}"
+        );
+        let e = read("{").unwrap_err().to_string();
+        assert!(e.contains("not the expected JSON (Eof error"), "{e}");
     }
 
     #[test]
