@@ -44,7 +44,7 @@ const RSA_ALGORITHM: &[u8] = &[
 ];
 
 /// A DER TLV with `tag` around `contents`.
-fn der(tag: u8, contents: &[u8]) -> Vec<u8> {
+pub(crate) fn der(tag: u8, contents: &[u8]) -> Vec<u8> {
     let len = contents.len();
     let mut out = vec![tag];
     if len < 0x80 {
@@ -63,7 +63,7 @@ fn der(tag: u8, contents: &[u8]) -> Vec<u8> {
 }
 
 /// SubjectPublicKeyInfo of an RSA public key given as PKCS#1 `RSAPublicKey` DER.
-fn spki(rsa_public: &[u8]) -> Vec<u8> {
+pub(crate) fn spki(rsa_public: &[u8]) -> Vec<u8> {
     let mut bits = vec![0];
     bits.extend_from_slice(rsa_public);
     let mut inner = RSA_ALGORITHM.to_vec();

@@ -5,7 +5,7 @@ use base64::Engine;
 use ring::signature::{RSA_PKCS1_2048_8192_SHA256, RsaPublicKeyComponents};
 
 use super::{CheckedKey, KmsError, Service, b64};
-use crate::key::tlv;
+use crate::key::{der, tlv};
 
 /// rsaEncryption, 1.2.840.113549.1.1.1, as DER contents.
 const RSA_OID: &[u8] = &[0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x01];
@@ -88,14 +88,7 @@ impl RsaPublicKey {
     pub fn to_spki_der(&self) -> Vec<u8> {
         let mut pkcs1 = der_int(&self.n);
         pkcs1.extend(der_int(&self.e));
-        let pkcs1 = der(0x30, &pkcs1);
-        let mut bits = vec![0];
-        bits.extend(pkcs1);
-        let mut alg = der(0x06, RSA_OID);
-        alg.extend([0x05, 0x00]);
-        let mut body = der(0x30, &alg);
-        body.extend(der(0x03, &bits));
-        der(0x30, &body)
+        crate::key::spki(&der(0x30, &pkcs1))
     }
 
     /// Whether `sig` is an RS256 signature of `msg` by this key.
@@ -107,24 +100,6 @@ impl RsaPublicKey {
         .verify(&RSA_PKCS1_2048_8192_SHA256, msg, sig)
         .is_ok()
     }
-}
-
-fn der(tag: u8, contents: &[u8]) -> Vec<u8> {
-    let mut out = vec![tag];
-    let len = contents.len();
-    if len < 0x80 {
-        out.push(len as u8);
-    } else {
-        let bytes: Vec<u8> = len
-            .to_be_bytes()
-            .into_iter()
-            .skip_while(|&b| b == 0)
-            .collect();
-        out.push(0x80 | bytes.len() as u8);
-        out.extend(bytes);
-    }
-    out.extend_from_slice(contents);
-    out
 }
 
 fn der_int(unsigned: &[u8]) -> Vec<u8> {
