@@ -161,7 +161,7 @@ impl KeyService for KeyVault {
             jwk[name]
                 .as_str()
                 .and_then(|s| b64url().decode(s.trim_end_matches('=')).ok())
-                .map(|v| v.into_iter().skip_while(|&b| b == 0).collect())
+                .map(|v| spki::unsigned(&v))
         };
         let rsa = RsaPublicKey {
             n: part("n").ok_or(bad("key.n as base64url"))?,

@@ -32,7 +32,8 @@ pub enum PublicKey {
     Other(&'static str),
 }
 
-fn unsigned(int: &[u8]) -> Vec<u8> {
+/// `int` without its leading zero bytes.
+pub(crate) fn unsigned(int: &[u8]) -> Vec<u8> {
     let start = int.iter().position(|&b| b != 0).unwrap_or(int.len());
     int[start..].to_vec()
 }
