@@ -334,11 +334,15 @@ fn modulus_bits(der: &[u8], pkcs8: bool) -> Option<usize> {
     };
     let (_, _, rest) = tlv(pkcs1)?; // version
     let (_, modulus, _) = tlv(rest)?;
-    let modulus = match modulus.iter().position(|&b| b != 0) {
-        Some(i) => &modulus[i..],
-        None => return Some(0),
-    };
-    Some(modulus.len() * 8 - modulus[0].leading_zeros() as usize)
+    Some(bit_len(modulus))
+}
+
+/// The size in bits of a big-endian unsigned integer, leading zero bytes ignored.
+pub(crate) fn bit_len(int: &[u8]) -> usize {
+    match int.iter().position(|&b| b != 0) {
+        Some(i) => (int.len() - i) * 8 - int[i].leading_zeros() as usize,
+        None => 0,
+    }
 }
 
 #[cfg(test)]

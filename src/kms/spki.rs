@@ -5,7 +5,7 @@ use base64::Engine;
 use ring::signature::{RSA_PKCS1_2048_8192_SHA256, RsaPublicKeyComponents};
 
 use super::{CheckedKey, KmsError, Service, b64};
-use crate::key::{der, tlv};
+use crate::key::{bit_len, der, tlv};
 
 /// rsaEncryption, 1.2.840.113549.1.1.1, as DER contents.
 const RSA_OID: &[u8] = &[0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x01];
@@ -79,10 +79,7 @@ pub fn parse(spki_der: &[u8]) -> Option<PublicKey> {
 impl RsaPublicKey {
     /// The modulus size in bits.
     pub fn bits(&self) -> usize {
-        match self.n.first() {
-            Some(&top) => self.n.len() * 8 - top.leading_zeros() as usize,
-            None => 0,
-        }
+        bit_len(&self.n)
     }
 
     /// The key as SubjectPublicKeyInfo DER (what GitHub's fingerprint hashes).
