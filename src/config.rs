@@ -282,7 +282,7 @@ fn follows(rule: NameRule, value: &str) -> bool {
                 && alnum_or(code, b"")
         }
         NameRule::EnterpriseSlug => value.len() <= 100 && alnum_or(value, b"-"),
-        NameRule::AppId => value.len() <= 100 && alnum_or(value, b"._-"),
+        NameRule::AppId => valid_name(value),
     }
 }
 
