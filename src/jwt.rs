@@ -90,13 +90,7 @@ mod tests {
     }
 
     fn spki(pub_pem: &str) -> Vec<u8> {
-        let b64: String = pub_pem
-            .lines()
-            .filter(|l| !l.starts_with("-----"))
-            .collect();
-        base64::engine::general_purpose::STANDARD
-            .decode(b64)
-            .unwrap()
+        crate::kms::spki::pem_der(pub_pem).unwrap()
     }
 
     fn verify(pub_pem: &str, message: &str, sig: &[u8]) -> bool {
