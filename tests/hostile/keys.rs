@@ -1,0 +1,1 @@
+//! Key-service answers and kms-key values a hostile world sends.

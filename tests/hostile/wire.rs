@@ -1,0 +1,1 @@
+//! The wire: redirects, proxies, dates and numbers in headers, malformed answers.
