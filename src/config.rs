@@ -256,9 +256,13 @@ pub fn boolean(input: &'static str, value: &Option<String>) -> Result<bool, Erro
     }
 }
 
+/// A repository name as GitHub allows it: 1–100 of `A-Za-z0-9._-`, but not `.`
+/// or `..` (GitHub reserves them; in a path they would climb a level).
 fn valid_name(s: &str) -> bool {
     !s.is_empty()
         && s.len() <= 100
+        && s != "."
+        && s != ".."
         && s.bytes()
             .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_' || b == b'.')
 }
@@ -271,15 +275,13 @@ fn follows(rule: NameRule, value: &str) -> bool {
                 .all(|b| b.is_ascii_alphanumeric() || extra.contains(&b))
     }
     match rule {
-        // Single hyphens inside; a managed user's `_shortcode` after.
+        // The characters and length of every login GitHub serves: sign-up today asks
+        // for single hyphens inside, but accounts from before that rule keep leading,
+        // trailing and doubled hyphens (`-ACE-`, `foo-`, `gil--`) and must still work.
+        // A managed user's `_shortcode` follows.
         NameRule::Login => {
             let (login, code) = value.split_once('_').unwrap_or((value, "a"));
-            login.len() <= 39
-                && alnum_or(login, b"-")
-                && !login.starts_with('-')
-                && !login.ends_with('-')
-                && !login.contains("--")
-                && alnum_or(code, b"")
+            login.len() <= 39 && alnum_or(login, b"-") && alnum_or(code, b"")
         }
         NameRule::EnterpriseSlug => value.len() <= 100 && alnum_or(value, b"-"),
         NameRule::AppId => valid_name(value),
@@ -399,7 +401,8 @@ impl Config {
 }
 
 /// A key or token in any input that takes neither is refused before it can be
-/// sent (as the JWT's issuer, in a path) or quoted.
+/// sent (as the JWT's issuer, in a path) or quoted. Only certain shapes are
+/// refused here; anything else is for each input's grammar to judge.
 fn refuse_secrets(raw: &Raw) -> Result<(), Error> {
     let plain = [
         ("client-id", &raw.client_id),
@@ -429,7 +432,7 @@ fn refuse_secrets(raw: &Raw) -> Result<(), Error> {
         .map(|p| (format!("permission-{}", p.input), p.level.as_str()));
     match plain
         .chain(levels)
-        .find(|(_, v)| crate::secret::looks_secret(v))
+        .find(|(_, v)| crate::secret::is_certainly_secret(v))
     {
         Some((input, _)) => Err(Error::SecretInInput { input }),
         None => Ok(()),
@@ -741,8 +744,8 @@ mod tests {
     fn owner_enterprise_and_id_are_checked_before_any_request() {
         let cases: [(&str, &str, &str); 7] = [
             ("owner", "acme/../x", "owner"),
-            ("owner", "-acme", "owner"),
-            ("owner", "ac--me", "owner"),
+            ("owner", "a".repeat(40).leak(), "owner"),
+            ("owner", "ac.me", "owner"),
             ("enterprise", "big/corp", "enterprise"),
             ("client-id", "Iv23li\nx", "client-id"),
             ("client-id", "Iv23 li", "client-id"),
@@ -765,7 +768,14 @@ mod tests {
                 "{value:?}: {err}"
             );
         }
-        for (owner, enterprise) in [("octocat", "big-corp"), ("octo-cat_acme", "x1")] {
+        // Legacy logins keep hyphens today's sign-up refuses.
+        for (owner, enterprise) in [
+            ("octocat", "big-corp"),
+            ("octo-cat_acme", "x1"),
+            ("-ACE-", "a"),
+            ("gil--", "b"),
+            ("0----0", "c"),
+        ] {
             let mut r = raw();
             r.owner = Some(owner.into());
             assert!(Config::new(&r, &ctx()).is_ok(), "{owner}");

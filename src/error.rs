@@ -59,7 +59,7 @@ impl fmt::Display for NameRule {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {
             NameRule::Login => {
-                "a GitHub login: letters, digits and single hyphens, at most 39 characters, not starting or ending with a hyphen (managed users add `_` and a short code)"
+                "a GitHub login: letters, digits and hyphens, at most 39 characters (managed users add `_` and a short code)"
             }
             NameRule::EnterpriseSlug => {
                 "an enterprise slug: letters, digits and hyphens, as in https://github.com/enterprises/SLUG"

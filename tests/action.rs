@@ -930,3 +930,28 @@ fn no_arguments_outside_actions_prints_usage() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("USAGE"));
     assert!(out.stdout.is_empty());
 }
+
+/// `scripts/demo`'s flow, as it prints it: main mints, a later step lists the
+/// repositories the token reaches (200), post revokes the token.
+#[test]
+fn the_demo_shows_the_token_working() {
+    let mut lines = Vec::new();
+    let outcome = support::demo::run(&mut |l| lines.push(l));
+    let shown = lines.join("\n");
+    assert_eq!(outcome.main_code, 0, "{shown}");
+    assert_eq!(
+        outcome.later,
+        Some((
+            200,
+            vec!["acme/repo-a".to_string(), "acme/website".to_string()]
+        )),
+        "{shown}"
+    );
+    assert!(outcome.revoked, "{shown}");
+    assert!(
+        shown.contains(
+            "gh api /installation/repositories -> 200 [\"acme/repo-a\", \"acme/website\"]"
+        ),
+        "{shown}"
+    );
+}
