@@ -615,3 +615,40 @@ fn certain_secrets_are_still_refused_unechoed() {
     );
     assert!(gh.requests().is_empty(), "a refused value reached GitHub");
 }
+
+/// The remaining GitHub-side inputs: YAML 1.2 core booleans, both token formats,
+/// and the API URL written every way a URL may be (trailing slash, `localhost`, an
+/// upper-case scheme and host): each run still mints.
+#[test]
+fn booleans_formats_and_api_urls_reach_the_mint() {
+    let gh = MockGithub::start(Scenario::standard());
+    let url = gh.url();
+    let port = url.rsplit(':').next().unwrap().to_string();
+    let mut cases: Vec<(String, String, String)> = Vec::new();
+    for input in ["skip-token-revoke", "bot-identity"] {
+        for v in ["true", "True", "TRUE", "false", "False", "FALSE"] {
+            cases.push(("boolean".into(), input.into(), v.into()));
+        }
+    }
+    for v in ["stateless", "stateful"] {
+        cases.push(("token format".into(), "token-format".into(), v.into()));
+    }
+    for v in [
+        url.clone(),
+        format!("{url}/"),
+        format!("http://localhost:{port}"),
+        format!("HTTP://127.0.0.1:{port}"),
+    ] {
+        cases.push(("API URL".into(), "github-api-url".into(), v));
+    }
+    let before = gh.minted().len();
+    let misses = run_all(&cases, |input, value| {
+        let mut step = Step::new(&url);
+        step.input(input, value);
+        let run = step.main();
+        let miss = (run.code != 0).then(|| format!("exit {}", run.code));
+        (run, miss)
+    });
+    assert_none(misses, cases.len(), "valid values did not mint");
+    assert_eq!(gh.minted().len() - before, cases.len());
+}
