@@ -116,7 +116,7 @@ pub fn run() -> ExitCode {
             }
         }
         Some("-h" | "--help" | "help") => {
-            print!("{}", cli::USAGE);
+            print!("{}", cli::usage());
             ExitCode::SUCCESS
         }
         Some("-V" | "--version") => {
@@ -124,7 +124,7 @@ pub fn run() -> ExitCode {
             ExitCode::SUCCESS
         }
         None => {
-            eprint!("{}", cli::USAGE);
+            eprint!("{}", cli::usage());
             ExitCode::from(2)
         }
         Some(other) => {
@@ -134,7 +134,7 @@ pub fn run() -> ExitCode {
                     command: error::Shown::of(other)
                 }
             );
-            eprint!("{}", cli::USAGE);
+            eprint!("{}", cli::usage());
             ExitCode::from(2)
         }
     }
