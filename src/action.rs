@@ -84,6 +84,9 @@ pub fn main_stage() -> Result<(), Error> {
         ],
     )?;
     report::note(&flow::summary(&created));
+    if let Some(notice) = flow::guard_notice(&cfg) {
+        report::note(&notice);
+    }
     Ok(())
 }
 

@@ -167,6 +167,9 @@ pub fn token(args: Vec<String>) -> Result<(), Error> {
     }
     let created = flow::create(&cfg)?;
     report::note(&flow::summary(&created));
+    if let Some(notice) = flow::guard_notice(&cfg) {
+        report::note(&notice);
+    }
     if parsed.json {
         print(
             &json!({

@@ -6,6 +6,7 @@
 use std::collections::BTreeMap;
 
 use crate::error::{Error, NameRule, Need, Shown};
+use crate::guard::{self, ForkPolicy, PullRequestOrigin};
 use crate::inputs::{self, Raw, RawPermission};
 use crate::kms::Secret;
 use crate::kms::backend::Settings;
@@ -26,6 +27,10 @@ pub struct Context {
     pub api_url: Option<String>,
     /// `GITHUB_SERVER_URL`.
     pub server_url: Option<String>,
+    /// `GITHUB_EVENT_NAME`.
+    pub event_name: Option<String>,
+    /// Where the triggering pull request comes from (the payload at `GITHUB_EVENT_PATH`).
+    pub pull_request: PullRequestOrigin,
 }
 
 /// An environment variable that is set and not blank.
@@ -42,6 +47,13 @@ impl Context {
             repository_owner: var("GITHUB_REPOSITORY_OWNER"),
             api_url: var("GITHUB_API_URL"),
             server_url: var("GITHUB_SERVER_URL"),
+            pull_request: PullRequestOrigin::of(
+                var("GITHUB_EVENT_NAME").as_deref(),
+                var("GITHUB_EVENT_PATH")
+                    .and_then(|p| std::fs::read_to_string(p).ok())
+                    .as_deref(),
+            ),
+            event_name: var("GITHUB_EVENT_NAME"),
         }
     }
 }
@@ -181,6 +193,8 @@ pub struct Config {
     pub check: bool,
     /// The token format to force; `None`: GitHub's rollout.
     pub token_format: Option<TokenFormat>,
+    /// What the guardrails said of this run.
+    pub guard: guard::Verdict,
 }
 
 /// Input `input` as a YAML 1.2 core boolean (unset: false); anything else is a
@@ -303,6 +317,13 @@ impl Config {
     /// Checks `raw` against the rules of each input.
     pub fn new(raw: &Raw, ctx: &Context) -> Result<Config, Error> {
         refuse_secrets(raw)?;
+        let guard = guard::check(
+            &ctx.pull_request,
+            ForkPolicy::parse(raw.get("fork-pull-requests"))?,
+            boolean("require-permissions", raw)?,
+            raw.permissions.len(),
+            ctx.event_name.as_deref(),
+        )?;
         let (input, issuer) = match (raw.get("client-id"), raw.get("app-id")) {
             (Some(id), _) => ("client-id", id),
             (None, Some(id)) => ("app-id", id),
@@ -338,6 +359,7 @@ impl Config {
             bot_identity,
             check,
             token_format,
+            guard,
         })
     }
 }

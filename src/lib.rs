@@ -18,6 +18,7 @@ pub mod config;
 pub mod error;
 pub mod flow;
 pub mod github;
+pub mod guard;
 pub mod inputs;
 pub mod installation;
 pub mod jwt;

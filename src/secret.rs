@@ -3,6 +3,8 @@
 //! input that takes no secret; a value that merely looks like key material is
 //! accepted if its input's grammar takes it, and only not quoted.
 
+use std::fmt;
+
 /// The longest value a message quotes; longer ones are cut with an ellipsis.
 pub const SHOWN_MAX: usize = 40;
 
@@ -111,6 +113,32 @@ pub fn without_userinfo(url: &str) -> String {
     match rest[..end].rfind('@') {
         Some(at) => format!("{scheme}://{}", &rest[at + 1..]),
         None => url.to_string(),
+    }
+}
+
+/// An input's value as a message quotes it: in full when short, cut when long,
+/// and not at all when it spans lines or looks like a key or a credential.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Shown(Option<String>);
+
+impl Shown {
+    /// Decides how `value` may be quoted.
+    pub fn of(value: &str) -> Shown {
+        Shown(quotable(value))
+    }
+
+    /// A URL without its user info, then as [`Shown::of`].
+    pub fn url(url: &str) -> Shown {
+        Shown::of(&without_userinfo(url))
+    }
+}
+
+impl fmt::Display for Shown {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.0 {
+            Some(v) => write!(f, "\"{v}\""),
+            None => f.write_str("not shown (it spans lines, or looks like a key or a credential)"),
+        }
     }
 }
 
