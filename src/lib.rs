@@ -59,8 +59,22 @@ fn fail(e: &error::Error) -> ExitCode {
     ExitCode::FAILURE
 }
 
+/// What a panic prints: one fixed line, nothing of the panic's payload or
+/// location (a payload can quote a server's answer; a location helps no user).
+pub const PANIC_MESSAGE: &str = "app-token-action stopped on an internal error (a bug). Its details are not shown, as they could quote what a server sent. Please report it with this step's log.";
+
+/// Replaces Rust's panic message (which prints the payload) with one fixed
+/// line, then exits with 1 like any other failure.
+fn quiet_panics() {
+    std::panic::set_hook(Box::new(|_| {
+        report::error("Internal error", PANIC_MESSAGE);
+        std::process::exit(1);
+    }));
+}
+
 /// Runs the program as its arguments and environment ask; the process's exit code.
 pub fn run() -> ExitCode {
+    quiet_panics();
     let started = std::time::Instant::now();
     let mut args = std::env::args();
     let argv0 = args.next().unwrap_or_default();
@@ -100,7 +114,7 @@ pub fn run() -> ExitCode {
         }
         Some("token") | Some("revoke") => {
             report::init(Mode::Cli { verbose });
-            let rest = args[1..].to_vec();
+            let rest = args.iter().skip(1).cloned().collect();
             let result = if command == Some("token") {
                 cli::token(rest)
             } else {
@@ -128,13 +142,12 @@ pub fn run() -> ExitCode {
             ExitCode::from(2)
         }
         Some(other) => {
-            eprintln!(
-                "{}\n",
-                error::Error::UnknownCommand {
-                    command: error::Shown::of(other)
-                }
-            );
-            eprint!("{}", cli::USAGE);
+            report::init(Mode::Cli { verbose });
+            let e = error::Error::UnknownCommand {
+                command: error::Shown::of(other),
+            };
+            report::plain(&e.to_string());
+            eprint!("\n{}", cli::USAGE);
             ExitCode::from(2)
         }
     }
