@@ -120,7 +120,16 @@ mod tests {
 
     #[test]
     fn inert_twice_is_inert_once() {
-        for s in ["a\nb", "##[x]", "::x", "\u{1b}", "#", "##", "\\::", "a\u{2028}"] {
+        for s in [
+            "a\nb",
+            "##[x]",
+            "::x",
+            "\u{1b}",
+            "#",
+            "##",
+            "\\::",
+            "a\u{2028}",
+        ] {
             assert_eq!(inert(&inert(s)), inert(s), "{s:?}");
         }
     }
