@@ -40,6 +40,25 @@ pub fn inert(text: &str) -> String {
     out
 }
 
+/// JSON text (the CLI's `--json` answer on stdout, which a workflow's log may
+/// show) with the same characters as [`inert`] escapes written as JSON escapes
+/// (`\u2028`, `\u005b` for the `[` of `##[`): the same data for a JSON
+/// reader, inert for the runner. serde_json already escapes C0 controls; a
+/// line can only start with `{`, so no `::` can lead.
+pub fn inert_json(json: &str) -> String {
+    let mut out = String::with_capacity(json.len());
+    for c in json.chars() {
+        match c {
+            c if is_unsafe(c) => {
+                let _ = write!(out, "\\u{:04x}", u32::from(c));
+            }
+            '[' if out.ends_with("##") => out.push_str("\\u005b"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
 /// A character a terminal or the runner acts on rather than shows: a control
 /// character (a line break among them), a line or paragraph separator, or a
 /// bidirectional control that reorders what follows.
@@ -132,6 +151,15 @@ mod tests {
         ] {
             assert_eq!(inert(&inert(s)), inert(s), "{s:?}");
         }
+    }
+
+    #[test]
+    fn json_keeps_its_data_and_loses_its_commands() {
+        let v = serde_json::json!({"app_slug": "##[set-output name=x]\u{2028}::y\u{85}\n"});
+        let out = inert_json(&v.to_string());
+        assert!(!commands(&out) && !out.contains(is_unsafe), "{out}");
+        let back: serde_json::Value = serde_json::from_str(&out).unwrap();
+        assert_eq!(back, v);
     }
 
     /// A bounded property test: every string over an alphabet of the dangerous
