@@ -147,7 +147,8 @@ pub fn post_stage() {
         .and_then(|o| o.parse().ok())
         .unwrap_or(0);
     let clock = GithubClock::with_offset(offset);
-    let expiry = state(STATE_EXPIRES_AT);
+    // Main saves only a printable-ASCII expiry; anything else is no date to read.
+    let expiry = state(STATE_EXPIRES_AT).filter(|e| e.bytes().all(|b| b.is_ascii_graphic()));
     let expires = expiry.as_deref().and_then(crate::time::parse_iso8601);
     if let (Some(at), Some(t)) = (expiry, expires)
         && t <= clock.now()

@@ -11,6 +11,9 @@
 
 // Errors are built once, on the way out: their size costs nothing that matters.
 #![allow(clippy::result_large_err)]
+// Diagnostics go through `report`, which makes every line's text inert; the
+// only other writers are the CLI's token line and `usage` below.
+#![deny(clippy::print_stdout, clippy::print_stderr)]
 
 pub mod action;
 pub mod cli;
@@ -57,6 +60,26 @@ fn debug_usage(started: std::time::Instant) {
 fn fail(e: &error::Error) -> ExitCode {
     report::error(e.title(), &e.to_string());
     ExitCode::FAILURE
+}
+
+/// The program's own help text, on stdout when asked for, else on stderr.
+#[allow(clippy::print_stdout, clippy::print_stderr)]
+fn usage(asked: bool) {
+    if asked {
+        print!("{}", cli::USAGE);
+    } else {
+        eprint!("{}", cli::USAGE);
+    }
+}
+
+/// One of the program's own lines on stdout (`--version`), or an empty line on stderr.
+#[allow(clippy::print_stdout, clippy::print_stderr)]
+fn usage_line(text: &'static str) {
+    if text.is_empty() {
+        eprintln!();
+    } else {
+        println!("{text}");
+    }
 }
 
 /// What a panic prints: one fixed line, nothing of the panic's payload or
@@ -130,15 +153,15 @@ pub fn run() -> ExitCode {
             }
         }
         Some("-h" | "--help" | "help") => {
-            print!("{}", cli::USAGE);
+            usage(true);
             ExitCode::SUCCESS
         }
         Some("-V" | "--version") => {
-            println!("app-token-action {}", env!("CARGO_PKG_VERSION"));
+            usage_line(concat!("app-token-action ", env!("CARGO_PKG_VERSION")));
             ExitCode::SUCCESS
         }
         None => {
-            eprint!("{}", cli::USAGE);
+            usage(false);
             ExitCode::from(2)
         }
         Some(other) => {
@@ -147,7 +170,8 @@ pub fn run() -> ExitCode {
                 command: error::Shown::of(other),
             };
             report::plain(&e.to_string());
-            eprint!("\n{}", cli::USAGE);
+            usage_line("");
+            usage(false);
             ExitCode::from(2)
         }
     }
