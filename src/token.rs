@@ -321,6 +321,46 @@ mod tests {
     }
 
     #[test]
+    fn tokens_of_githubs_shapes_pass_and_others_do_not() {
+        let classic = format!("ghs_{}", "aB3".repeat(12));
+        let new = format!("ghs_12345_{}", "eyJhbGciOiJSUzI1NiJ9.x-_".repeat(22));
+        assert!(new.len() > 500);
+        for ok in [classic.as_str(), new.as_str(), &"a".repeat(MAX_LEN)] {
+            assert_eq!(check_shape(ok), Ok(()));
+            assert!(sendable(ok));
+        }
+        let too_long = "a".repeat(MAX_LEN + 1);
+        let cases = [
+            ("", TokenProblem::Empty),
+            ("ghs_a\0b", TokenProblem::Control),
+            ("ghs_a\u{1b}[2J", TokenProblem::Control),
+            ("ghs_a\u{2028}b", TokenProblem::Control),
+            ("ghs_a b", TokenProblem::Whitespace),
+            ("ghs_a\u{a0}b", TokenProblem::Whitespace),
+            ("ghs_\u{e9}", TokenProblem::NotAscii),
+        ];
+        for (token, problem) in cases {
+            assert_eq!(check_shape(token), Err(problem), "{token:?}");
+        }
+        assert!(matches!(
+            check_shape(&too_long),
+            Err(TokenProblem::TooLong { .. })
+        ));
+        // Revocable: what a header carries as it is; never a control character.
+        assert!(sendable(&too_long) && sendable("ghs_a b"));
+        for token in [
+            "",
+            " ",
+            "ghs_a\0b",
+            "ghs_a\u{1b}b",
+            "ghs_a\nb",
+            "ghs_\u{e9}",
+        ] {
+            assert!(!sendable(token), "{token:?}");
+        }
+    }
+
+    #[test]
     fn fresh_means_minted_within_a_minute() {
         let now = 10_000;
         assert!(is_fresh(now + 3600, now));

@@ -201,30 +201,13 @@ fn mint_with(token: &str, expires_at: &str, p: &str) -> Fault {
         .body(body)
 }
 
+/// An expiry as GitHub writes it, an hour from now.
 fn in_an_hour() -> String {
-    let t = std::time::SystemTime::now()
+    let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .expect("clock")
-        .as_secs()
-        + 3600;
-    let secs = t % 86_400;
-    let days = (t / 86_400) as i64;
-    // Civil date from days (H. Hinnant), for an expiry GitHub would write.
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    format!(
-        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
-        secs / 3600,
-        secs / 60 % 60,
-        secs % 60
-    )
+        .as_secs();
+    crate::support::http::iso8601(i64::try_from(now).expect("seconds") + 3600)
 }
 
 // ---- server text in the action's lines ----
@@ -439,13 +422,25 @@ fn tokens_of_both_formats_pass_and_an_overlong_one_is_revoked() {
 
 #[test]
 fn unwritable_outputs_revoke_the_token_at_once_and_say_so() {
-    each(["GITHUB_OUTPUT", "GITHUB_STATE"], |var| {
+    // (the file that cannot be written, skip-token-revoke)
+    let cases = [
+        ("GITHUB_OUTPUT", "false"),
+        ("GITHUB_STATE", "false"),
+        ("GITHUB_OUTPUT", "true"),
+    ];
+    each(cases, |&(var, skip)| {
         let gh = start(Vec::new());
         let dir = TempDir::new("unwritable");
         let run = Step::new(&gh.url())
             .var(var, &dir.0.to_string_lossy())
+            .input("skip-token-revoke", skip)
             .main();
-        check_main(&gh, &run, &[], &format!("{var} is a directory"));
+        check_main(
+            &gh,
+            &run,
+            &[],
+            &format!("{var} is a directory, skip {skip}"),
+        );
         assert_eq!(run.code, 1, "{}", run.shown());
         let minted = gh.minted();
         assert_eq!(minted.len(), 1);
