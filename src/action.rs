@@ -2,13 +2,13 @@
 //! revokes it when the job ends.
 
 use crate::config::{self, Config, Connection, Context};
-use crate::error::{Error, Note};
+use crate::error::{Error, Fate, Note};
 use crate::flow;
 use crate::inputs::{self, Inputs};
 use crate::outputs;
 use crate::report;
 use crate::time::GithubClock;
-use crate::token::{self, Revoked};
+use crate::token::{self, Arrived, Revoked};
 
 /// State names shared by main and post (`STATE_<name>` in post).
 pub const STATE_TOKEN: &str = "token";
@@ -47,7 +47,41 @@ pub fn main_stage() -> Result<(), Error> {
         return Ok(());
     }
 
-    let created = flow::create(&cfg)?;
+    // The token is saved for post the moment it arrives, before anything else
+    // can fail; a failure after that revokes it at once (`token::mint`).
+    let mut saved = false;
+    let created = flow::create(&cfg, &mut |arrived| {
+        if cfg.skip_token_revoke {
+            report::note(&Note::RevocationOff);
+        } else {
+            save_state(arrived)?;
+            saved = true;
+        }
+        Ok(())
+    })?;
+    write_outputs(&created).map_err(|cause| revoke_now(&cfg, &created, cause, saved))?;
+    report::note(&flow::summary(&created));
+    if let Some(notice) = flow::guard_notice(&cfg) {
+        report::note(&notice);
+    }
+    Ok(())
+}
+
+/// Saves a token for post: the token, its expiry when readable, GitHub's clock.
+fn save_state(t: &Arrived) -> Result<(), Error> {
+    let offset = t.clock_offset.to_string();
+    let mut state = vec![
+        (STATE_TOKEN, t.token),
+        (STATE_CLOCK_OFFSET, offset.as_str()),
+    ];
+    if let Some(at) = t.expires_at {
+        state.push((STATE_EXPIRES_AT, at));
+    }
+    outputs::append("GITHUB_STATE", &state)
+}
+
+/// The step outputs of a created token.
+fn write_outputs(created: &flow::Created) -> Result<(), Error> {
     let t = &created.token;
     let id = created.installation_id.to_string();
     let slug = created.app_slug().unwrap_or_default();
@@ -58,19 +92,6 @@ pub fn main_stage() -> Result<(), Error> {
         .map(|i| i.to_string())
         .unwrap_or_default();
     let bot_email = bot.and_then(flow::Bot::email).unwrap_or_default();
-    // State first: if the outputs cannot be written, post still revokes the token.
-    if cfg.skip_token_revoke {
-        report::note(&Note::RevocationOff);
-    } else {
-        outputs::append(
-            "GITHUB_STATE",
-            &[
-                (STATE_TOKEN, &t.token),
-                (STATE_EXPIRES_AT, &t.expires_at),
-                (STATE_CLOCK_OFFSET, &created.clock_offset.to_string()),
-            ],
-        )?;
-    }
     outputs::append(
         "GITHUB_OUTPUT",
         &[
@@ -82,12 +103,22 @@ pub fn main_stage() -> Result<(), Error> {
             ("bot-user-id", &bot_id),
             ("bot-email", &bot_email),
         ],
-    )?;
-    report::note(&flow::summary(&created));
-    if let Some(notice) = flow::guard_notice(&cfg) {
-        report::note(&notice);
+    )
+}
+
+/// `cause` stopped main after the token was created: revokes it at once; if
+/// that fails and it is saved, post revokes it.
+fn revoke_now(cfg: &Config, created: &flow::Created, cause: Error, saved: bool) -> Error {
+    let clock = GithubClock::with_offset(created.clock_offset);
+    let revoked = token::revoke_with(&cfg.connection, clock, &created.token.token, true);
+    let fate = match Fate::of(revoked) {
+        Fate::NotRevoked(_) if saved => Fate::LeftToPost,
+        fate => fate,
+    };
+    Error::AfterMint {
+        cause: Box::new(cause),
+        fate,
     }
-    Ok(())
 }
 
 /// The post stage: revokes the token saved by main. Never fails the job.
@@ -114,7 +145,8 @@ pub fn post_stage() {
         .and_then(|o| o.parse().ok())
         .unwrap_or(0);
     let clock = GithubClock::with_offset(offset);
-    let expiry = state(STATE_EXPIRES_AT);
+    // Main saves only a printable-ASCII expiry; anything else is no date to read.
+    let expiry = state(STATE_EXPIRES_AT).filter(|e| e.bytes().all(|b| b.is_ascii_graphic()));
     let expires = expiry.as_deref().and_then(crate::time::parse_iso8601);
     if let (Some(at), Some(t)) = (expiry, expires)
         && t <= clock.now()

@@ -141,8 +141,13 @@ fn parse_token(args: Vec<String>) -> Result<TokenArgs, Error> {
     Ok(out)
 }
 
+/// The one line on stdout: the token, or JSON made inert for a log that shows it.
 fn print(text: &str) {
     let _ = writeln!(std::io::stdout().lock(), "{text}");
+}
+
+fn print_json(value: &serde_json::Value) {
+    print(&report::text::inert_json(&value.to_string()));
 }
 
 /// `app-token-action token ...`.
@@ -153,34 +158,29 @@ pub fn token(args: Vec<String>) -> Result<(), Error> {
         let checked = flow::check(&cfg)?;
         report::note(&flow::check_summary(&checked));
         if parsed.json {
-            print(
-                &json!({
-                    "installation_id": checked.installation.id,
-                    "app_slug": checked.app.slug,
-                    "app_id": checked.app.id,
-                    "permissions": checked.installation.permissions,
-                })
-                .to_string(),
-            );
+            print_json(&json!({
+                "installation_id": checked.installation.id,
+                "app_slug": checked.app.slug,
+                "app_id": checked.app.id,
+                "permissions": checked.installation.permissions,
+            }));
         }
         return Ok(());
     }
-    let created = flow::create(&cfg)?;
+    // Nothing can fail between the mint and printing the token.
+    let created = flow::create(&cfg, &mut |_| Ok(()))?;
     report::note(&flow::summary(&created));
     if let Some(notice) = flow::guard_notice(&cfg) {
         report::note(&notice);
     }
     if parsed.json {
-        print(
-            &json!({
-                "token": created.token.token,
-                "expires_at": created.token.expires_at,
-                "installation_id": created.installation_id,
-                "app_slug": created.app_slug(),
-                "permissions": created.token.permissions,
-            })
-            .to_string(),
-        );
+        print_json(&json!({
+            "token": created.token.token,
+            "expires_at": created.token.expires_at,
+            "installation_id": created.installation_id,
+            "app_slug": created.app_slug(),
+            "permissions": created.token.permissions,
+        }));
     } else {
         print(&created.token.token);
     }

@@ -285,8 +285,8 @@ pub enum BadAnswer {
     },
     /// Over the size cap.
     TooLarge(u64),
-    /// A minted token that is empty or has whitespace.
-    TokenShape,
+    /// A minted token that is not printable ASCII without white space, or too long.
+    TokenShape(TokenProblem),
     /// JSON without one of these required fields (or with one of the wrong type).
     Fields(&'static str),
 }
@@ -303,13 +303,91 @@ impl fmt::Display for BadAnswer {
                 "not the expected JSON ({category} error at line {line}, column {column})"
             ),
             BadAnswer::TooLarge(n) => write!(f, "the answer exceeded the limit of {n} bytes"),
-            BadAnswer::TokenShape => f.write_str("the token field is empty or contains whitespace"),
+            BadAnswer::TokenShape(problem) => write!(f, "the token {problem}"),
             BadAnswer::Fields(fields) => {
                 write!(
                     f,
                     "one of the fields {fields} is missing or of the wrong type"
                 )
             }
+        }
+    }
+}
+
+/// What is wrong with a token GitHub sent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenProblem {
+    /// Nothing.
+    Empty,
+    /// A control character or line break.
+    Control,
+    /// White space.
+    Whitespace,
+    /// Characters outside ASCII.
+    NotAscii,
+    /// Over the length accepted.
+    TooLong { len: usize, max: usize },
+}
+
+impl fmt::Display for TokenProblem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            TokenProblem::Empty => f.write_str("is empty"),
+            TokenProblem::Control => f.write_str("contains control characters or line breaks"),
+            TokenProblem::Whitespace => f.write_str("contains white space"),
+            TokenProblem::NotAscii => f.write_str("contains characters outside ASCII"),
+            TokenProblem::TooLong { len, max } => {
+                write!(f, "is {len} characters long, over the {max} accepted")
+            }
+        }
+    }
+}
+
+/// What became of a token GitHub created before the run failed.
+#[derive(Debug)]
+pub enum Fate {
+    /// Revoked at once.
+    Revoked,
+    /// The revocation found it no longer valid.
+    AlreadyInvalid,
+    /// Saved for the post step, which revokes it.
+    LeftToPost,
+    /// The revocation failed.
+    NotRevoked(Box<Error>),
+    /// It holds characters a header cannot carry, so it cannot be sent back.
+    Unsendable,
+}
+
+impl Fate {
+    /// The fate after trying to revoke.
+    pub fn of(revoked: Result<crate::token::Revoked, Error>) -> Fate {
+        match revoked {
+            Ok(crate::token::Revoked::Done) => Fate::Revoked,
+            Ok(crate::token::Revoked::AlreadyInvalid) => Fate::AlreadyInvalid,
+            Err(e) => Fate::NotRevoked(Box::new(e)),
+        }
+    }
+}
+
+impl fmt::Display for Fate {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Fate::Revoked => f.write_str(
+                "The token GitHub had already created was revoked at once, so none is left valid.",
+            ),
+            Fate::AlreadyInvalid => f.write_str(
+                "The token GitHub had already created was no longer valid when it was revoked at once.",
+            ),
+            Fate::LeftToPost => f.write_str(
+                "The token GitHub had already created is saved, and the post step revokes it when the job ends.",
+            ),
+            Fate::NotRevoked(e) => write!(
+                f,
+                "The token GitHub had already created could not be revoked: {e} It stays valid until it expires (at most one hour)."
+            ),
+            Fate::Unsendable => f.write_str(
+                "The token GitHub had already created could not be revoked: it holds characters an HTTP header cannot carry, so it cannot be sent back. It was written to no output, and it stays valid until it expires (at most one hour).",
+            ),
         }
     }
 }
@@ -1047,6 +1125,9 @@ pub enum Error {
         path: String,
         source: std::io::Error,
     },
+    /// A failure after GitHub created a token, and what became of the token.
+    #[error("{cause} {fate}")]
+    AfterMint { cause: Box<Error>, fate: Fate },
     /// A value that would break the file-command format.
     #[error(
         "Refusing to write output `{name}`: its value contains a line break or the heredoc delimiter, which could inject other outputs."
@@ -1106,6 +1187,7 @@ impl Error {
             Network { .. } => "Network error",
             Tls { .. } => "TLS error",
             FileCommand { .. } | UnsafeValue { .. } => "Cannot write outputs",
+            AfterMint { cause, .. } => cause.title(),
         }
     }
 
@@ -1655,12 +1737,13 @@ mod tests {
             (Unprocessable { message: s("The permissions requested are not granted to this installation."), repositories: vec![s("a")], permissions: BTreeMap::from([(s("issues"), s("write"))]) }, vec!["not granted", "repositories a; permissions issues:write", "Permissions", "accepted on the installation"]),
             (RateLimited { call: get_app(), who: Who::GitHub, message: s("API rate limit exceeded"), retry_at: s("2026-11-23T12:00:00Z"), wait_secs: 3600 }, vec!["GitHub's rate limit", "GET /app", "Retry after 2026-11-23T12:00:00Z", "3600 s", "at most 60 s"]),
             (Api { call: call(None, Method::Post, "/x"), status: 502, message: s("Bad Gateway"), attempts: 4 }, vec!["502", "POST /x", "after 4 attempts", "retry the job later"]),
-            (BadResponse { call: call(Some(Purpose::AppCheck), Method::Get, "/app"), reason: BadAnswer::TokenShape }, vec!["the app check (GET /app)", "empty or contains whitespace", "github-api-url"]),
+            (BadResponse { call: call(Some(Purpose::AppCheck), Method::Get, "/app"), reason: BadAnswer::TokenShape(TokenProblem::Control) }, vec!["the app check (GET /app)", "control characters", "github-api-url"]),
             (Network { call: get_app(), host: s("ghe.example.com"), proxy: Some(s("http://proxy:3128")), cause: Cause::Refused, attempts: 4 }, vec!["ghe.example.com", "through the proxy http://proxy:3128", "refused", "Check"]),
             (Tls { call: get_app(), host: s("ghe.example.com"), proxy: None, reason: s("invalid peer certificate: UnknownIssuer") }, vec!["ghe.example.com", "UnknownIssuer", "`ca-certificates`", "SSL_CERT_FILE"]),
             (Exhausted { call: call(None, Method::Post, "/x"), elapsed_secs: 118, attempts: 4, last: Last::Answer { who: Who::GitHub, status: 503, limit: None } }, vec!["POST /x", "118 s", "4 attempts", "GitHub answered 503"]),
             (FileCommand { var: "GITHUB_OUTPUT", path: s("/f"), source: io() }, vec!["GITHUB_OUTPUT", "/f", "No such file"]),
             (UnsafeValue { name: s("app-slug") }, vec!["`app-slug`", "line break"]),
+            (AfterMint { cause: Box::new(FileCommand { var: "GITHUB_OUTPUT", path: s("/f"), source: io() }), fate: Fate::Revoked }, vec!["GITHUB_OUTPUT", "revoked at once"]),
         ]
     }
 

@@ -12,7 +12,7 @@ use crate::kms::spki;
 use crate::remote::{self, Services};
 use crate::report;
 use crate::time::GithubClock;
-use crate::token::{self, Scope, Token};
+use crate::token::{self, Keep, Scope, Token};
 use crate::transport::Transport;
 
 /// The bot user behind the app.
@@ -100,8 +100,9 @@ fn signer<'s>(key: Key<'_>, services: &'s Services<'_>) -> Result<Box<dyn Signer
     Ok(signer)
 }
 
-/// Mints the token. Masks it before anything else is printed.
-pub fn create(cfg: &Config) -> Result<Created, Error> {
+/// Mints the token. It is masked the moment it arrives and handed to `keep`
+/// (which saves it for revocation) before anything else can fail.
+pub fn create(cfg: &Config, keep: &mut Keep<'_>) -> Result<Created, Error> {
     let (key, transport) = prepare(cfg)?;
     let github = GitHub::new(&transport, &cfg.connection.api_url, GithubClock::default())?;
     let services = Services::new(&transport);
@@ -119,8 +120,14 @@ pub fn create(cfg: &Config) -> Result<Created, Error> {
         repositories: &cfg.repositories,
         permissions: &cfg.permissions,
     };
-    let token = token::mint(&github, &jwt, installation_id, &scope, cfg.token_format)?;
-    report::add_mask(&token.token);
+    let token = token::mint(
+        &github,
+        &jwt,
+        installation_id,
+        &scope,
+        cfg.token_format,
+        keep,
+    )?;
 
     let slug = installation.as_ref().and_then(|i| i.app_slug.as_deref());
     let bot = match (slug, cfg.bot_identity) {

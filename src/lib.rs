@@ -11,6 +11,9 @@
 
 // Errors are built once, on the way out: their size costs nothing that matters.
 #![allow(clippy::result_large_err)]
+// Diagnostics go through `report`, which makes every line's text inert; the
+// only other writers are the CLI's token line and `usage` below.
+#![deny(clippy::print_stdout, clippy::print_stderr)]
 
 pub mod action;
 pub mod cli;
@@ -60,8 +63,42 @@ fn fail(e: &error::Error) -> ExitCode {
     ExitCode::FAILURE
 }
 
+/// The program's own help text, on stdout when asked for, else on stderr.
+#[allow(clippy::print_stdout, clippy::print_stderr)]
+fn usage(asked: bool) {
+    if asked {
+        print!("{}", cli::usage());
+    } else {
+        eprint!("{}", cli::usage());
+    }
+}
+
+/// One of the program's own lines on stdout (`--version`), or an empty line on stderr.
+#[allow(clippy::print_stdout, clippy::print_stderr)]
+fn usage_line(text: &'static str) {
+    if text.is_empty() {
+        eprintln!();
+    } else {
+        println!("{text}");
+    }
+}
+
+/// What a panic prints: one fixed line, nothing of the panic's payload or
+/// location (a payload can quote a server's answer; a location helps no user).
+pub const PANIC_MESSAGE: &str = "app-token-action stopped on an internal error (a bug). Its details are not shown, as they could quote what a server sent. Please report it with this step's log.";
+
+/// Replaces Rust's panic message (which prints the payload) with one fixed
+/// line, then exits with 1 like any other failure.
+fn quiet_panics() {
+    std::panic::set_hook(Box::new(|_| {
+        report::error("Internal error", PANIC_MESSAGE);
+        std::process::exit(1);
+    }));
+}
+
 /// Runs the program as its arguments and environment ask; the process's exit code.
 pub fn run() -> ExitCode {
+    quiet_panics();
     let started = std::time::Instant::now();
     let mut args = std::env::args();
     let argv0 = args.next().unwrap_or_default();
@@ -101,7 +138,7 @@ pub fn run() -> ExitCode {
         }
         Some("token") | Some("revoke") => {
             report::init(Mode::Cli { verbose });
-            let rest = args[1..].to_vec();
+            let rest = args.iter().skip(1).cloned().collect();
             let result = if command == Some("token") {
                 cli::token(rest)
             } else {
@@ -117,25 +154,25 @@ pub fn run() -> ExitCode {
             }
         }
         Some("-h" | "--help" | "help") => {
-            print!("{}", cli::usage());
+            usage(true);
             ExitCode::SUCCESS
         }
         Some("-V" | "--version") => {
-            println!("app-token-action {}", env!("CARGO_PKG_VERSION"));
+            usage_line(concat!("app-token-action ", env!("CARGO_PKG_VERSION")));
             ExitCode::SUCCESS
         }
         None => {
-            eprint!("{}", cli::usage());
+            usage(false);
             ExitCode::from(2)
         }
         Some(other) => {
-            eprintln!(
-                "{}\n",
-                error::Error::UnknownCommand {
-                    command: error::Shown::of(other)
-                }
-            );
-            eprint!("{}", cli::usage());
+            report::init(Mode::Cli { verbose });
+            let e = error::Error::UnknownCommand {
+                command: error::Shown::of(other),
+            };
+            report::plain(&e.to_string());
+            usage_line("");
+            usage(false);
             ExitCode::from(2)
         }
     }

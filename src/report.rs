@@ -1,6 +1,14 @@
 //! What the user sees while the program runs: workflow commands on stdout under
 //! GitHub Actions (`::error`, `::add-mask::`, ...), plain diagnostics on stderr
 //! for the CLI, where stdout carries only the token.
+//!
+//! One writer, [`line`], takes the program's own prefix as `&'static str` and
+//! the line's text, which it always passes through [`text::inert`]: whatever a
+//! message quotes (a server's words, an input), the runner and a terminal only
+//! display it. The one exception is `::add-mask::`, whose value must reach the
+//! runner as it is (it is never logged, and only its printable runs are sent).
+
+pub mod text;
 
 use std::io::Write;
 use std::sync::OnceLock;
@@ -43,7 +51,39 @@ pub fn escape_property(s: &str) -> String {
     escape_data(s).replace(':', "%3A").replace(',', "%2C")
 }
 
-fn line(text: &str) {
+/// The program's own start of a line: a workflow command with its (static)
+/// title, or a CLI prefix.
+#[derive(Clone, Copy)]
+enum Head {
+    /// Nothing before the text.
+    Plain,
+    /// `::{name}::` (`debug`, `notice`).
+    Command(&'static str),
+    /// `::{kind} title={title}::`.
+    Annotation(&'static str, &'static str),
+    /// `{kind}: ` or `{kind}: {title}: ` on stderr.
+    Cli(&'static str, Option<&'static str>),
+}
+
+/// Writes one line: `head`, then `body` made inert (and escaped as a workflow
+/// command's data after a command's head). The only writer of diagnostics.
+fn line(head: Head, body: &str) {
+    let body = text::inert(body);
+    let text = match head {
+        Head::Plain => body,
+        Head::Command(name) => format!("::{name}::{}", escape_data(&body)),
+        Head::Annotation(kind, title) => format!(
+            "::{kind} title={}::{}",
+            escape_property(title),
+            escape_data(&body)
+        ),
+        Head::Cli(kind, None) => format!("{kind}: {body}"),
+        Head::Cli(kind, Some(title)) => format!("{kind}: {title}: {body}"),
+    };
+    write_line(&text);
+}
+
+fn write_line(text: &str) {
     // One write per line so that concurrent writers cannot split it; a closed
     // pipe must not panic (there is nobody left to tell).
     match mode() {
@@ -57,24 +97,41 @@ fn line(text: &str) {
 }
 
 /// Tells the runner to mask `value` in every later log line. Must precede any
-/// line that could contain it.
+/// line that could contain it. Line breaks are escaped as the runner reads them
+/// (it masks each line); a value holding other control characters (a hostile
+/// server's token) is masked piece by piece, so that no control character is
+/// written.
 pub fn add_mask(value: &str) {
-    if mode() == Mode::Actions && !value.is_empty() {
-        line(&format!("::add-mask::{}", escape_data(value)));
+    if mode() != Mode::Actions {
+        return;
+    }
+    let unsafe_char = |c: char| text::is_unsafe(c) && !matches!(c, '\n' | '\r');
+    if !value.contains(unsafe_char) {
+        if !value.is_empty() {
+            write_line(&format!("::add-mask::{}", escape_data(value)));
+        }
+        return;
+    }
+    for piece in value.split(unsafe_char).filter(|p| p.len() >= MASK_MIN) {
+        write_line(&format!("::add-mask::{}", escape_data(piece)));
     }
 }
 
-/// A plain log line. Line breaks are folded: text from an API answer must not
-/// start a line of its own, where the runner would read it as a workflow command.
-fn info(msg: &str) {
-    line(&msg.replace(['\r', '\n'], " "));
+/// Pieces shorter than this between control characters are not masked: they
+/// would blank out ordinary words all over the log.
+const MASK_MIN: usize = 4;
+
+/// A plain line of the program's words, such as a usage error before any mode
+/// applies; quoted values in it are made inert like every line's text.
+pub fn plain(msg: &str) {
+    line(Head::Plain, msg);
 }
 
 /// A line visible only with step debug logging (or `--verbose`).
 fn debug(msg: &str) {
     match mode() {
-        Mode::Actions => line(&format!("::debug::{}", escape_data(msg))),
-        Mode::Cli { verbose: true } => line(&format!("debug: {msg}")),
+        Mode::Actions => line(Head::Command("debug"), msg),
+        Mode::Cli { verbose: true } => line(Head::Cli("debug", None), msg),
         Mode::Cli { verbose: false } => {}
     }
 }
@@ -83,7 +140,7 @@ fn debug(msg: &str) {
 pub fn note(note: &Note) {
     let text = note.to_string();
     match note.level() {
-        Level::Info => info(&text),
+        Level::Info => plain(&text),
         Level::Notice => notice(&text),
         Level::Warning(title) => warning(title, &text),
         Level::Debug => debug(&text),
@@ -92,30 +149,26 @@ pub fn note(note: &Note) {
 
 fn notice(msg: &str) {
     match mode() {
-        Mode::Actions => line(&format!("::notice::{}", escape_data(msg))),
-        Mode::Cli { .. } => line(&format!("note: {msg}")),
+        Mode::Actions => line(Head::Command("notice"), msg),
+        Mode::Cli { .. } => line(Head::Cli("note", None), msg),
     }
 }
 
 /// An annotation of `kind` (`warning`, `error`) with a title; the CLI shows
 /// `kind: title: message`.
-fn annotation(kind: &str, title: &str, msg: &str) {
+fn annotation(kind: &'static str, title: &'static str, msg: &str) {
     match mode() {
-        Mode::Actions => line(&format!(
-            "::{kind} title={}::{}",
-            escape_property(title),
-            escape_data(msg)
-        )),
-        Mode::Cli { .. } => line(&format!("{kind}: {title}: {msg}")),
+        Mode::Actions => line(Head::Annotation(kind, title), msg),
+        Mode::Cli { .. } => line(Head::Cli(kind, Some(title)), msg),
     }
 }
 
-fn warning(title: &str, msg: &str) {
+fn warning(title: &'static str, msg: &str) {
     annotation("warning", title, msg);
 }
 
 /// An error annotation with a title.
-pub fn error(title: &str, msg: &str) {
+pub fn error(title: &'static str, msg: &str) {
     annotation("error", title, msg);
 }
 

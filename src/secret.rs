@@ -117,7 +117,8 @@ pub fn without_userinfo(url: &str) -> String {
 }
 
 /// An input's value as a message quotes it: in full when short, cut when long,
-/// and not at all when it spans lines or looks like a key or a credential.
+/// and not at all when it spans lines or looks like a key or a credential; what
+/// is quoted is made inert by [`crate::report::text::inert`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Shown(Option<String>);
 
@@ -136,7 +137,7 @@ impl Shown {
 impl fmt::Display for Shown {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.0 {
-            Some(v) => write!(f, "\"{v}\""),
+            Some(v) => write!(f, "\"{}\"", crate::report::text::inert(v)),
             None => f.write_str("not shown (it spans lines, or looks like a key or a credential)"),
         }
     }

@@ -5,9 +5,10 @@ use std::collections::BTreeMap;
 use serde_json::json;
 
 use crate::config::{Connection, TokenFormat};
-use crate::error::{BadAnswer, Error, Purpose};
+use crate::error::{BadAnswer, Error, Fate, Purpose, TokenProblem};
 use crate::github::{self, Auth, GitHub};
 use crate::jwt::AppJwt;
+use crate::report;
 use crate::time::GithubClock;
 use crate::transport::{self, FromJson, Method, Transport};
 
@@ -92,13 +93,73 @@ impl Scope<'_> {
     }
 }
 
+/// The longest token accepted. GitHub documents no maximum: classic tokens are
+/// 40 characters, the 2026 format about 520, and GitHub asks tools not to assume
+/// a length; 4096 leaves room for the format to grow eightfold while keeping an
+/// `Authorization` header well inside what HTTP servers accept (8 KiB).
+pub const MAX_LEN: usize = 4096;
+
+/// Whether `token` is a token as GitHub issues them: printable ASCII without
+/// white space, at most [`MAX_LEN`] bytes.
+pub fn check_shape(token: &str) -> Result<(), TokenProblem> {
+    if token.is_empty() {
+        Err(TokenProblem::Empty)
+    } else if token.contains(crate::report::text::is_unsafe) {
+        Err(TokenProblem::Control)
+    } else if token.contains(char::is_whitespace) {
+        Err(TokenProblem::Whitespace)
+    } else if !token.is_ascii() {
+        Err(TokenProblem::NotAscii)
+    } else if token.len() > MAX_LEN {
+        Err(TokenProblem::TooLong {
+            len: token.len(),
+            max: MAX_LEN,
+        })
+    } else {
+        Ok(())
+    }
+}
+
+/// Whether `token` can go back to GitHub in a header as it is (to revoke it):
+/// printable ASCII only, so no header can be split or forged.
+pub fn sendable(token: &str) -> bool {
+    !token.trim().is_empty() && token.bytes().all(|b| (0x20..0x7f).contains(&b))
+}
+
+/// A token as it arrives, before anything else in the answer is read: the
+/// caller saves it for revocation (the action's state) before anything can fail.
+pub struct Arrived<'a> {
+    /// The token, already masked and of a valid shape.
+    pub token: &'a str,
+    /// The expiry as GitHub wrote it, when it is printable ASCII.
+    pub expires_at: Option<&'a str>,
+    /// Seconds to add to this machine's clock to get GitHub's.
+    pub clock_offset: i64,
+}
+
+/// What saves an arrived token; an error in it revokes the token at once.
+pub type Keep<'k> = dyn FnMut(&Arrived) -> Result<(), Error> + 'k;
+
+/// The mint answer as JSON, read before any field is.
+struct Answer(serde_json::Value);
+
+impl FromJson for Answer {
+    const FIELDS: &'static str = "token";
+    fn from_json(v: &serde_json::Value) -> Option<Answer> {
+        Some(Answer(v.clone()))
+    }
+}
+
 /// `POST /app/installations/{id}/access_tokens`; `format` forces a token format.
+/// The token is masked the moment it arrives and handed to `keep`; any failure
+/// after that revokes it at once and says so ([`Error::AfterMint`]).
 pub fn mint(
     github: &GitHub,
     jwt: &AppJwt,
     installation: u64,
     scope: &Scope,
     format: Option<TokenFormat>,
+    keep: &mut Keep<'_>,
 ) -> Result<Token, Error> {
     let path = format!("/app/installations/{installation}/access_tokens");
     let body = scope.body();
@@ -113,15 +174,31 @@ pub fn mint(
     )?;
     match resp.status {
         201 | 200 => {
-            let mut token: Token = resp.json(&call)?;
-            if token.token.is_empty() || token.token.chars().any(char::is_whitespace) {
+            let Answer(answer) = resp.json(&call)?;
+            let Some(raw) = answer.get("token").and_then(serde_json::Value::as_str) else {
                 return Err(Error::BadResponse {
                     call,
-                    reason: BadAnswer::TokenShape,
+                    reason: BadAnswer::Fields(Token::FIELDS),
                 });
-            }
-            token.expires = crate::time::parse_iso8601(&token.expires_at);
-            Ok(token)
+            };
+            report::add_mask(raw);
+            let read = check_shape(raw)
+                .map_err(|problem| Error::BadResponse {
+                    call: call.clone(),
+                    reason: BadAnswer::TokenShape(problem),
+                })
+                .and_then(|()| {
+                    keep(&Arrived {
+                        token: raw,
+                        expires_at: answer
+                            .get("expires_at")
+                            .and_then(serde_json::Value::as_str)
+                            .filter(|e| e.bytes().all(|b| b.is_ascii_graphic())),
+                        clock_offset: github.clock().offset(),
+                    })
+                })
+                .and_then(|()| read_token(&answer, &call));
+            read.map_err(|cause| after_mint(github, raw, cause))
         }
         404 => Err(Error::InstallationIdNotFound { id: installation }),
         422 => Err(Error::Unprocessable {
@@ -130,6 +207,39 @@ pub fn mint(
             permissions: scope.permissions.clone(),
         }),
         _ => Err(github::api_error(&resp, call)),
+    }
+}
+
+/// The rest of the mint answer. An expiry that is not printable ASCII is no
+/// date GitHub writes: the answer is refused rather than parsed.
+fn read_token(answer: &serde_json::Value, call: &crate::error::Call) -> Result<Token, Error> {
+    let bad = |reason| Error::BadResponse {
+        call: call.clone(),
+        reason,
+    };
+    let mut token =
+        Token::from_json(answer).ok_or_else(|| bad(BadAnswer::Fields(Token::FIELDS)))?;
+    if !token.expires_at.bytes().all(|b| b.is_ascii_graphic()) {
+        return Err(bad(BadAnswer::Fields("expires_at")));
+    }
+    token.expires = crate::time::parse_iso8601(&token.expires_at);
+    Ok(token)
+}
+
+/// `cause` stopped the run after GitHub created `token`: revokes it at once when
+/// it can be sent back, and says what became of it.
+pub fn after_mint(github: &GitHub, token: &str, cause: Error) -> Error {
+    if token.trim().is_empty() {
+        return cause;
+    }
+    let fate = if sendable(token) {
+        Fate::of(revoke(github, token, true))
+    } else {
+        Fate::Unsendable
+    };
+    Error::AfterMint {
+        cause: Box::new(cause),
+        fate,
     }
 }
 
@@ -210,6 +320,46 @@ mod tests {
             scope.body(),
             json!({"repositories": ["a"], "permissions": {"contents": "read"}})
         );
+    }
+
+    #[test]
+    fn tokens_of_githubs_shapes_pass_and_others_do_not() {
+        let classic = format!("ghs_{}", "aB3".repeat(12));
+        let new = format!("ghs_12345_{}", "eyJhbGciOiJSUzI1NiJ9.x-_".repeat(22));
+        assert!(new.len() > 500);
+        for ok in [classic.as_str(), new.as_str(), &"a".repeat(MAX_LEN)] {
+            assert_eq!(check_shape(ok), Ok(()));
+            assert!(sendable(ok));
+        }
+        let too_long = "a".repeat(MAX_LEN + 1);
+        let cases = [
+            ("", TokenProblem::Empty),
+            ("ghs_a\0b", TokenProblem::Control),
+            ("ghs_a\u{1b}[2J", TokenProblem::Control),
+            ("ghs_a\u{2028}b", TokenProblem::Control),
+            ("ghs_a b", TokenProblem::Whitespace),
+            ("ghs_a\u{a0}b", TokenProblem::Whitespace),
+            ("ghs_\u{e9}", TokenProblem::NotAscii),
+        ];
+        for (token, problem) in cases {
+            assert_eq!(check_shape(token), Err(problem), "{token:?}");
+        }
+        assert!(matches!(
+            check_shape(&too_long),
+            Err(TokenProblem::TooLong { .. })
+        ));
+        // Revocable: what a header carries as it is; never a control character.
+        assert!(sendable(&too_long) && sendable("ghs_a b"));
+        for token in [
+            "",
+            " ",
+            "ghs_a\0b",
+            "ghs_a\u{1b}b",
+            "ghs_a\nb",
+            "ghs_\u{e9}",
+        ] {
+            assert!(!sendable(token), "{token:?}");
+        }
     }
 
     #[test]
