@@ -938,6 +938,19 @@ pub enum Error {
         "The `{input}` input looks like a private key, a token or another credential, so it is refused before any request and its value is not shown. Give that input the value it expects (the key belongs in `private-key`, from a secret); if a secret was written into a workflow file or variable by mistake, rotate it."
     )]
     SecretInInput { input: String },
+    /// A path that serves one installation was given several.
+    #[error("This command serves one installation; `owners` names several. Give `owner` instead.")]
+    OneInstallationOnly,
+    /// `GET /app/installations` did not stop paging.
+    #[error(
+        "GitHub listed more than {max} installations of the app and was still paging; `owners: *` stops there. Name the accounts in `owners` instead."
+    )]
+    TooManyInstallations { max: usize },
+    /// `owners` combined with an input that chooses one installation.
+    #[error(
+        "`owners` mints a token for each of several accounts and cannot be combined with `{other}`. Remove one of them (for several repositories of one account, use `owner` and `repositories`)."
+    )]
+    OwnersConflict { other: &'static str },
     /// A guardrail stopped the run, or its input is wrong.
     #[error(transparent)]
     Guard(#[from] crate::guard::GuardError),
@@ -1155,6 +1168,8 @@ impl Error {
             | InvalidApiUrl { .. }
             | InsecureApiUrl { .. }
             | SecretInInput { .. }
+            | OwnersConflict { .. }
+            | OneInstallationOnly
             | MissingValue { .. }
             | MissingKeyFile
             | EmptyStdin
@@ -1183,7 +1198,9 @@ impl Error {
             Unauthorized { .. } => "Authentication failed",
             Unprocessable { .. } => "Token request refused",
             RateLimited { .. } => "Rate limited",
-            Api { .. } | BadResponse { .. } | Exhausted { .. } => "GitHub API error",
+            Api { .. } | BadResponse { .. } | Exhausted { .. } | TooManyInstallations { .. } => {
+                "GitHub API error"
+            }
             Network { .. } => "Network error",
             Tls { .. } => "TLS error",
             FileCommand { .. } | UnsafeValue { .. } => "Cannot write outputs",
@@ -1691,6 +1708,9 @@ mod tests {
             (MissingEnv { var: "GITHUB_REPOSITORY", need: Need::RepositoryShape }, vec!["GITHUB_REPOSITORY is not set", "owner/name", "Set `owner`"]),
             (InvalidApiUrl { url: Shown::url("ftp://u:p@x") }, vec!["\"ftp://x\"", "https://api.github.com"]),
             (InsecureApiUrl { url: Shown::of("http://x") }, vec!["\"http://x\"", "Use https"]),
+            (OneInstallationOnly, vec!["`owners`", "Give `owner`"]),
+            (TooManyInstallations { max: 10000 }, vec!["10000", "`owners: *`", "Name the accounts"]),
+            (OwnersConflict { other: "repositories" }, vec!["`owners`", "`repositories`", "Remove one"]),
             (Guard(crate::guard::GuardError::PermissionsRequired), vec!["`require-permissions`", "`permission-*`", "permission-contents: read"]),
         ]
     }
