@@ -3,6 +3,7 @@
 
 use base64::Engine;
 
+use super::grammar;
 use super::sigv4::{self, Credentials};
 use super::spki::{self, RsaPublicKey};
 use super::{
@@ -78,11 +79,26 @@ pub fn env_credentials(env: Env) -> Result<Option<Credentials>, KmsError> {
         var(env, "AWS_SECRET_ACCESS_KEY"),
     ) {
         (None, None) => Ok(None),
-        (Some(access_key_id), Some(secret)) => Ok(Some(Credentials {
-            access_key_id,
-            secret_access_key: Secret::new(secret),
-            session_token: var(env, "AWS_SESSION_TOKEN").map(Secret::new),
-        })),
+        (Some(access_key_id), Some(secret)) => {
+            let check = |what: &'static str, v: &str| {
+                if grammar::credential(v) {
+                    Ok(Secret::new(v))
+                } else {
+                    Err(KmsError::BadCredential {
+                        service: Service::AwsKms,
+                        what,
+                    })
+                }
+            };
+            check("AWS_ACCESS_KEY_ID", &access_key_id)?;
+            Ok(Some(Credentials {
+                secret_access_key: check("AWS_SECRET_ACCESS_KEY", &secret)?,
+                session_token: var(env, "AWS_SESSION_TOKEN")
+                    .map(|t| check("AWS_SESSION_TOKEN", &t))
+                    .transpose()?,
+                access_key_id,
+            }))
+        }
         (Some(_), None) => Err(KmsError::MissingSetting {
             service: Service::AwsKms,
             missing: "AWS_SECRET_ACCESS_KEY",
@@ -435,22 +451,31 @@ impl Sts {
                 _ => credential_error(Service::AwsSts, resp.status, code, message),
             });
         }
-        let field = |name| xml::text(&body, name).filter(|v| !v.is_empty());
-        match (
-            field("AccessKeyId"),
-            field("SecretAccessKey"),
-            field("SessionToken"),
-        ) {
-            (Some(access_key_id), Some(secret), Some(token)) => Ok(Credentials {
-                access_key_id,
-                secret_access_key: Secret::new(secret),
-                session_token: Some(Secret::new(token)),
-            }),
-            _ => Err(KmsError::BadResponse {
+        let fields = xml::texts(&body, &["AccessKeyId", "SecretAccessKey", "SessionToken"]);
+        let [Some(access_key_id), Some(secret), Some(token)] = fields else {
+            return Err(KmsError::BadResponse {
                 service: Service::AwsSts,
                 what: "Credentials (AccessKeyId, SecretAccessKey, SessionToken)",
-            }),
+            });
+        };
+        // XML character references can decode to anything: refuse what cannot be a credential.
+        for (what, v) in [
+            ("AccessKeyId", &access_key_id),
+            ("SecretAccessKey", &secret),
+            ("SessionToken", &token),
+        ] {
+            if !grammar::credential(v) {
+                return Err(KmsError::BadCredential {
+                    service: Service::AwsSts,
+                    what,
+                });
+            }
         }
+        Ok(Credentials {
+            access_key_id,
+            secret_access_key: Secret::new(secret),
+            session_token: Some(Secret::new(token)),
+        })
     }
 
     /// Trades `oidc_token` for the role's credentials.

@@ -8,6 +8,7 @@ use super::azure::KeyVault;
 use super::gcp::{self, CloudKms};
 use super::oidc::{self, TokenRequest};
 use super::spki::RsaPublicKey;
+use super::grammar::{self, Rule};
 use super::uri::KeyRef;
 use super::vault::{self, JwtLogin, Server, Transit};
 use super::{
@@ -75,6 +76,54 @@ fn oidc_token<X: Exchange>(
     Ok(masked(runner.fetch(x, audience)?, mask))
 }
 
+impl Settings {
+    /// Checks every key-service input against its grammar (see [`super::grammar`]) and
+    /// parses `kms-key`: the first value that does not fit is the error, before any request.
+    pub fn check(&self) -> Result<KeyRef, KmsError> {
+        let key = KeyRef::parse(&self.kms_key)?;
+        let inputs = [
+            ("aws-role-arn", &self.aws_role_arn, Rule::RoleArn),
+            ("vault-role", &self.vault_role, Rule::VaultRole),
+            ("vault-auth-mount", &self.vault_auth_mount, Rule::VaultMount),
+            ("vault-transit-mount", &self.vault_transit_mount, Rule::VaultMount),
+            ("oidc-audience", &self.oidc_audience, Rule::Audience),
+        ];
+        for (input, value, rule) in inputs {
+            if let Some(v) = non_empty(value).filter(|v| !rule.fits(v)) {
+                return Err(KmsError::BadSetting {
+                    input,
+                    value: v.to_string(),
+                    rule,
+                });
+            }
+        }
+        if let Some(t) = &self.access_token {
+            if !Rule::BearerToken.fits(t.expose().trim()) {
+                return Err(bad_token("kms-access-token"));
+            }
+        }
+        Ok(key)
+    }
+}
+
+/// A bearer token that is not one; its value is never kept.
+fn bad_token(input: &'static str) -> KmsError {
+    KmsError::BadSetting {
+        input,
+        value: String::new(),
+        rule: Rule::BearerToken,
+    }
+}
+
+/// A credential read from the environment, refused before it is masked or sent.
+fn env_secret(service: Service, what: &'static str, value: &str) -> Result<Secret, KmsError> {
+    if grammar::credential(value) {
+        Ok(Secret::new(value))
+    } else {
+        Err(KmsError::BadCredential { service, what })
+    }
+}
+
 impl Backend {
     /// Resolves `settings` into a backend, making the credential exchange's requests.
     pub fn resolve<X: Exchange>(
@@ -83,10 +132,11 @@ impl Backend {
         x: &X,
         mask: &dyn Fn(&str),
     ) -> Result<Backend, X::Error> {
+        let key = settings.check()?;
         if let Some(token) = &settings.access_token {
             mask(token.expose());
         }
-        match KeyRef::parse(&settings.kms_key)? {
+        match key {
             KeyRef::Aws { endpoint, key_id } => {
                 let from_env = aws::env_credentials(env)?;
                 if let Some(c) = &from_env {
@@ -140,7 +190,7 @@ impl Backend {
                         masked(login.login(x, &oidc)?, mask)
                     }
                     None => match vault::env_var(env, "TOKEN") {
-                        Some(t) => masked(Secret::new(t), mask),
+                        Some(t) => masked(env_secret(Service::Vault, "VAULT_TOKEN", &t)?, mask),
                         None => {
                             return Err(KmsError::MissingSetting {
                                 service: Service::Vault,
@@ -150,10 +200,7 @@ impl Backend {
                         }
                     },
                 };
-                let mount = non_empty(&settings.vault_transit_mount)
-                    .map(str::to_string)
-                    .or_else(|| env("TRANSIT_SECRET_ENGINE_PATH").filter(|m| !m.trim().is_empty()))
-                    .unwrap_or_else(|| vault::DEFAULT_TRANSIT_MOUNT.to_string());
+                let mount = transit_mount(settings, env)?;
                 Ok(Backend::Vault(Transit::new(server, token, &mount, &name)))
             }
             KeyRef::Google { version_name } => {
@@ -161,11 +208,20 @@ impl Backend {
                 let token = settings
                     .access_token
                     .clone()
+                    .map(Ok)
                     .or_else(|| {
-                        env("GOOGLE_OAUTH_ACCESS_TOKEN")
-                            .filter(|t| !t.trim().is_empty())
-                            .map(|t| masked(Secret::new(t.trim()), mask))
+                        let t = env("GOOGLE_OAUTH_ACCESS_TOKEN")?;
+                        let t = t.trim();
+                        if t.is_empty() {
+                            return None;
+                        }
+                        Some(if grammar::bearer_token(t) {
+                            Ok(masked(Secret::new(t), mask))
+                        } else {
+                            Err(bad_token("GOOGLE_OAUTH_ACCESS_TOKEN"))
+                        })
                     })
+                    .transpose()?
                     .ok_or(KmsError::MissingSetting {
                         service: Service::GoogleKms,
                         missing: "kms-access-token",
@@ -201,6 +257,23 @@ impl Backend {
                 Ok(Backend::Azure(kv))
             }
         }
+    }
+}
+
+/// `vault-transit-mount`, else `TRANSIT_SECRET_ENGINE_PATH` (checked as the input is),
+/// else `transit`.
+fn transit_mount(settings: &Settings, env: Env) -> Result<String, KmsError> {
+    if let Some(m) = non_empty(&settings.vault_transit_mount) {
+        return Ok(m.to_string());
+    }
+    match env("TRANSIT_SECRET_ENGINE_PATH").filter(|m| !m.trim().is_empty()) {
+        Some(m) if !grammar::vault_mount(m.trim()) => Err(KmsError::BadSetting {
+            input: "TRANSIT_SECRET_ENGINE_PATH",
+            value: m,
+            rule: Rule::VaultMount,
+        }),
+        Some(m) => Ok(m.trim().to_string()),
+        None => Ok(vault::DEFAULT_TRANSIT_MOUNT.to_string()),
     }
 }
 

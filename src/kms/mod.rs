@@ -19,6 +19,7 @@ pub mod backend;
 pub mod crc32c;
 pub mod error;
 pub mod gcp;
+pub mod grammar;
 pub mod oidc;
 pub mod sigv4;
 pub mod spki;

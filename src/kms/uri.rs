@@ -1,6 +1,7 @@
 //! The `kms-key` input: cosign's key URIs, parsed into a typed reference.
 
 use super::error::{KmsError, UriProblem};
+use super::grammar;
 
 /// Which of Vault's two names the user wrote (both speak the same API).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -45,7 +46,8 @@ pub enum KeyRef {
 }
 
 impl KeyRef {
-    /// Parses a `kms-key` value (surrounding white space ignored).
+    /// Parses a `kms-key` value (surrounding white space ignored) against the grammar of
+    /// the service its scheme names (see [`super::grammar`]).
     pub fn parse(input: &str) -> Result<KeyRef, KmsError> {
         let uri = input.trim();
         let bad = |problem| KmsError::BadUri {
@@ -56,65 +58,72 @@ impl KeyRef {
             .split_once("://")
             .ok_or_else(|| bad(UriProblem::UnknownScheme))?;
         match scheme.to_ascii_lowercase().as_str() {
-            "awskms" => {
-                let (endpoint, key_id) = rest.split_once('/').unwrap_or((rest, ""));
-                if key_id.is_empty() {
-                    return Err(bad(UriProblem::NoKey));
-                }
-                Ok(KeyRef::Aws {
-                    endpoint: (!endpoint.is_empty()).then(|| endpoint.to_string()),
-                    key_id: key_id.to_string(),
-                })
-            }
-            s @ ("hashivault" | "openbao") => {
-                if rest.is_empty() {
-                    return Err(bad(UriProblem::NoKey));
-                }
-                // Transit key names are one path segment: a `/` would reach another route.
-                let valid = |c: char| c.is_ascii_alphanumeric() || "-_.".contains(c);
-                if !rest.chars().all(valid) {
-                    return Err(bad(UriProblem::VaultName));
-                }
-                let flavour = if s == "openbao" {
-                    VaultFlavour::OpenBao
-                } else {
-                    VaultFlavour::Vault
-                };
-                Ok(KeyRef::Vault {
-                    flavour,
-                    name: rest.to_string(),
-                })
-            }
-            "gcpkms" => google_name(rest).map_err(bad),
-            "azurekms" => {
-                let parts: Vec<&str> = rest.split('/').collect();
-                let segment = |s: &&str| {
-                    !s.is_empty() && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
-                };
-                match parts.as_slice() {
-                    [host, name] | [host, name, ""] if !host.is_empty() && segment(name) => {
-                        Ok(KeyRef::Azure {
-                            vault_host: host.to_string(),
-                            name: name.to_string(),
-                            version: None,
-                        })
-                    }
-                    [host, name, version]
-                        if !host.is_empty() && segment(name) && segment(version) =>
-                    {
-                        Ok(KeyRef::Azure {
-                            vault_host: host.to_string(),
-                            name: name.to_string(),
-                            version: Some(version.to_string()),
-                        })
-                    }
-                    [_] | [_, ""] => Err(bad(UriProblem::NoKey)),
-                    _ => Err(bad(UriProblem::AzureForm)),
-                }
-            }
-            _ => Err(bad(UriProblem::UnknownScheme)),
+            "awskms" => aws(rest),
+            "hashivault" => vault(rest, VaultFlavour::Vault),
+            "openbao" => vault(rest, VaultFlavour::OpenBao),
+            "gcpkms" => google_name(rest),
+            "azurekms" => azure(rest),
+            _ => Err(UriProblem::UnknownScheme),
         }
+        .map_err(bad)
     }
+}
+
+/// `awskms:///<key>` or `awskms://<host[:port]>/<key>`.
+fn aws(rest: &str) -> Result<KeyRef, UriProblem> {
+    let (endpoint, key_id) = rest.split_once('/').unwrap_or((rest, ""));
+    if key_id.is_empty() {
+        return Err(UriProblem::NoKey);
+    }
+    if !endpoint.is_empty() && !grammar::host_port(endpoint) {
+        return Err(UriProblem::Endpoint);
+    }
+    if !grammar::aws_key(key_id) {
+        return Err(UriProblem::AwsKey);
+    }
+    Ok(KeyRef::Aws {
+        endpoint: (!endpoint.is_empty()).then(|| endpoint.to_string()),
+        key_id: key_id.to_string(),
+    })
+}
+
+/// `hashivault://<name>`: one transit key name (a `/` would reach another route).
+fn vault(rest: &str, flavour: VaultFlavour) -> Result<KeyRef, UriProblem> {
+    if rest.is_empty() {
+        return Err(UriProblem::NoKey);
+    }
+    if !grammar::vault_name(rest) {
+        return Err(UriProblem::VaultName);
+    }
+    Ok(KeyRef::Vault {
+        flavour,
+        name: rest.to_string(),
+    })
+}
+
+/// `azurekms://<vault host>/<key>[/<version>]`.
+fn azure(rest: &str) -> Result<KeyRef, UriProblem> {
+    let parts: Vec<&str> = rest.split('/').collect();
+    let (host, name, version) = match parts.as_slice() {
+        [_] | [_, ""] => return Err(UriProblem::NoKey),
+        [host, name] | [host, name, ""] => (*host, *name, None),
+        [host, name, version] => (*host, *name, Some(*version)),
+        _ => return Err(UriProblem::AzureForm),
+    };
+    if !grammar::azure_host(host) {
+        return Err(UriProblem::AzureVault);
+    }
+    if !grammar::azure_key_name(name) {
+        return Err(UriProblem::AzureKeyName);
+    }
+    if version.is_some_and(|v| !grammar::azure_version(v)) {
+        return Err(UriProblem::AzureVersion);
+    }
+    Ok(KeyRef::Azure {
+        vault_host: host.to_string(),
+        name: name.to_string(),
+        version: version.map(str::to_string),
+    })
 }
 
 /// `projects/P/locations/L/keyRings/R/cryptoKeys/K/cryptoKeyVersions/V` (cosign also
@@ -122,17 +131,27 @@ impl KeyRef {
 fn google_name(rest: &str) -> Result<KeyRef, UriProblem> {
     let parts: Vec<&str> = rest.split('/').collect();
     let labels = ["projects", "locations", "keyRings", "cryptoKeys"];
-    let named = parts.len() >= 8
-        && labels
-            .iter()
-            .enumerate()
-            .all(|(i, l)| parts[2 * i] == *l && !parts[2 * i + 1].is_empty());
+    let named = parts.len() >= 8 && labels.iter().enumerate().all(|(i, l)| parts[2 * i] == *l);
     if !named {
         return Err(UriProblem::GoogleName);
     }
+    let checks: [(fn(&str) -> bool, UriProblem); 4] = [
+        (grammar::google_project, UriProblem::GoogleProject),
+        (grammar::google_location, UriProblem::GoogleLocation),
+        (grammar::google_id, UriProblem::GoogleId),
+        (grammar::google_id, UriProblem::GoogleId),
+    ];
+    for (i, (fits, problem)) in checks.into_iter().enumerate() {
+        if !fits(parts[2 * i + 1]) {
+            return Err(problem);
+        }
+    }
     match &parts[8..] {
         [] => Err(UriProblem::GoogleVersionMissing),
-        [label, v] if (*label == "cryptoKeyVersions" || *label == "versions") && !v.is_empty() => {
+        [label, v] if *label == "cryptoKeyVersions" || *label == "versions" => {
+            if !grammar::google_version(v) {
+                return Err(UriProblem::GoogleVersion);
+            }
             Ok(KeyRef::Google {
                 version_name: format!("{}/cryptoKeyVersions/{v}", parts[..8].join("/")),
             })

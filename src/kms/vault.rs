@@ -303,14 +303,21 @@ impl JwtLogin {
                 message,
             }));
         }
-        resp.json(Service::Vault)?["auth"]["client_token"]
+        let v = resp.json(Service::Vault)?;
+        let token = v["auth"]["client_token"]
             .as_str()
             .filter(|t| !t.is_empty())
-            .map(Secret::new)
             .ok_or(KmsError::BadResponse {
                 service: Service::Vault,
                 what: "auth.client_token",
-            })
+            })?;
+        if !super::grammar::credential(token) {
+            return Err(KmsError::BadCredential {
+                service: Service::Vault,
+                what: "auth.client_token",
+            });
+        }
+        Ok(Secret::new(token))
     }
 
     /// Logs in with `oidc_token`.
