@@ -752,5 +752,22 @@ mod tests {
             sts.parse(&resp(200, "<x/>")),
             Err(KmsError::BadResponse { .. })
         ));
+        // Character references that decode to control characters or line breaks.
+        for (field, value) in [
+            ("SessionToken", "tok&#10;::set-output name=x::y"),
+            ("SecretAccessKey", "s&#x1b;[0m"),
+            ("AccessKeyId", "ASIA&#13;1"),
+            ("SessionToken", "t&#x85;"),
+        ] {
+            let xml = ok.replace(&format!("<{field}>"), &format!("<{field}>{value}"));
+            assert_eq!(
+                sts.parse(&resp(200, &xml)).unwrap_err(),
+                KmsError::BadCredential {
+                    service: Service::AwsSts,
+                    what: field
+                },
+                "{xml}"
+            );
+        }
     }
 }

@@ -176,6 +176,7 @@ impl Backend {
                 )?))
             }
             KeyRef::Vault { name, .. } => {
+                let mount = transit_mount(settings, env)?;
                 let server = Server::from_env(env)?;
                 let token = match non_empty(&settings.vault_role) {
                     Some(role) => {
@@ -200,7 +201,6 @@ impl Backend {
                         }
                     },
                 };
-                let mount = transit_mount(settings, env)?;
                 Ok(Backend::Vault(Transit::new(server, token, &mount, &name)))
             }
             KeyRef::Google { version_name } => {
@@ -379,7 +379,7 @@ mod tests {
         assert_eq!(
             missing(
                 resolve(
-                    "gcpkms://projects/p/locations/l/keyRings/r/cryptoKeys/k/cryptoKeyVersions/1",
+                    "gcpkms://projects/acme-ci/locations/global/keyRings/r/cryptoKeys/k/cryptoKeyVersions/1",
                     &[],
                     |_| {}
                 )
@@ -388,7 +388,7 @@ mod tests {
             "kms-access-token"
         );
         assert_eq!(
-            missing(resolve("azurekms://v.vault.azure.net/k", &[], |_| {}).0),
+            missing(resolve("azurekms://acme.vault.azure.net/k", &[], |_| {}).0),
             "kms-access-token"
         );
         // Keyless without `id-token: write`: no runner token, and no request made.
@@ -397,13 +397,48 @@ mod tests {
         });
         assert_eq!(r.unwrap_err(), KmsError::OidcUnavailable);
         let (r, _) = resolve("awskms:///alias/a", &[("AWS_REGION", "us-east-1")], |s| {
-            s.aws_role_arn = Some("arn:aws:iam::1:role/r".into())
+            s.aws_role_arn = Some("arn:aws:iam::111122223333:role/r".into())
         });
         assert_eq!(r.unwrap_err(), KmsError::OidcUnavailable);
         assert!(matches!(
             resolve("nope://x", &[], |_| {}).0,
             Err(KmsError::BadUri { .. })
         ));
+    }
+
+    #[test]
+    fn each_input_fits_its_grammar_before_any_request() {
+        let bad = |tweak: fn(&mut Settings)| match resolve("hashivault://k", &[], tweak).0 {
+            Err(KmsError::BadSetting { input, .. }) => input,
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(bad(|s| s.aws_role_arn = Some("gh-signer".into())), "aws-role-arn");
+        assert_eq!(bad(|s| s.vault_role = Some("a/b".into())), "vault-role");
+        assert_eq!(bad(|s| s.vault_auth_mount = Some("..".into())), "vault-auth-mount");
+        assert_eq!(bad(|s| s.vault_transit_mount = Some("a/../b".into())), "vault-transit-mount");
+        assert_eq!(bad(|s| s.oidc_audience = Some("a b".into())), "oidc-audience");
+        assert_eq!(
+            bad(|s| s.access_token = Some(Secret::new("ya29\n::x"))),
+            "kms-access-token"
+        );
+        let (r, _) = resolve("hashivault://k", &[("TRANSIT_SECRET_ENGINE_PATH", "..")], |_| {});
+        assert!(matches!(r, Err(KmsError::BadSetting { input: "TRANSIT_SECRET_ENGINE_PATH", .. })));
+        // A credential in the environment with a line break is refused, never masked.
+        let (r, masked) = resolve(
+            "hashivault://k",
+            &[("VAULT_ADDR", "http://v"), ("VAULT_TOKEN", "s.x\n::set-output name=a::b")],
+            |_| {},
+        );
+        assert!(matches!(r, Err(KmsError::BadCredential { what: "VAULT_TOKEN", .. })));
+        assert!(masked.is_empty());
+        let aws = [
+            ("AWS_REGION", "us-east-1"),
+            ("AWS_ACCESS_KEY_ID", "AKID"),
+            ("AWS_SECRET_ACCESS_KEY", "S\u{1b}K"),
+        ];
+        let (r, masked) = resolve("awskms:///alias/a", &aws, |_| {});
+        assert!(matches!(r, Err(KmsError::BadCredential { what: "AWS_SECRET_ACCESS_KEY", .. })));
+        assert!(masked.is_empty());
     }
 
     #[test]
@@ -428,13 +463,13 @@ mod tests {
         );
         let Ok(Backend::Vault(t)) = r else { panic!() };
         assert_eq!((t.mount.as_str(), masked), ("kms", vec!["s.T".to_string()]));
-        let (r, masked) = resolve("azurekms://v.vault.azure.net/k", &[], |s| {
+        let (r, masked) = resolve("azurekms://acme.vault.azure.net/k", &[], |s| {
             s.access_token = Some(Secret::new("AT"))
         });
         assert!(matches!(r, Ok(Backend::Azure(_))));
         assert_eq!(masked, ["AT"]);
         let (r, masked) = resolve(
-            "gcpkms://projects/p/locations/l/keyRings/r/cryptoKeys/k/cryptoKeyVersions/1",
+            "gcpkms://projects/acme-ci/locations/global/keyRings/r/cryptoKeys/k/cryptoKeyVersions/1",
             &[("GOOGLE_OAUTH_ACCESS_TOKEN", "ya29")],
             |_| {},
         );

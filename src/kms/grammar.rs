@@ -80,7 +80,11 @@ pub fn role_arn(s: &str) -> bool {
         return false;
     };
     // `role/NAME` or `role/PATH/NAME`, the IAM path `/PATH/` being up to 512 characters.
-    let (path, name) = rest.rsplit_once('/').unwrap_or(("", rest));
+    let (path, name) = match rest.rsplit_once('/') {
+        Some(("", _)) => return false,
+        Some(split) => split,
+        None => ("", rest),
+    };
     let name_ok = len_in(name, 1, 64)
         && all(name, |b| b.is_ascii_alphanumeric() || b"+=,.@_-".contains(&b));
     let path_ok = path.is_empty()
@@ -296,6 +300,87 @@ impl Rule {
             Rule::VaultMount => vault_mount(value),
             Rule::Audience => audience(value),
             Rule::BearerToken => bearer_token(value),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn role_arns_of_every_partition() {
+        for partition in [
+            "aws", "aws-cn", "aws-us-gov", "aws-iso", "aws-iso-b", "aws-iso-e", "aws-iso-f",
+            "aws-eusc",
+        ] {
+            for resource in [
+                "role/gh-signer".to_string(),
+                format!("role/{}", "R+=,.@_-9".repeat(7) + "x"), // 64
+                "role/service-role/team/a/gh".into(),
+                format!("role/{}/n", "p!~".repeat(169)), // a 509-character path
+            ] {
+                let arn = format!("arn:{partition}:iam::111122223333:{resource}");
+                assert!(role_arn(&arn), "{arn}");
+            }
+        }
+        for bad in [
+            "arn:aws:iam::111122223333:role/",
+            "arn:aws:iam::111122223333:role/a b",
+            "arn:aws:iam::111122223333:role/a\u{1}",
+            "arn:aws:iam::111122223333:user/a",
+            "arn:aws:iam::11112222333:role/a",
+            "arn:aws:iam:us-east-1:111122223333:role/a",
+            "arn:aws:sts::111122223333:role/a",
+            "arn:AWS:iam::111122223333:role/a",
+            "arn:aws-:iam::111122223333:role/a",
+            "arn:aws:iam::111122223333:role//a",
+            "gh-signer",
+        ] {
+            assert!(!role_arn(bad), "{bad:?}");
+        }
+        let long_name = format!("arn:aws:iam::111122223333:role/{}", "a".repeat(65));
+        assert!(!role_arn(&long_name));
+    }
+
+    #[test]
+    fn vault_names_and_mounts() {
+        for ok in ["widgets-main", "a", "gh_app.1", "R2-D2"] {
+            assert!(vault_name(ok), "{ok}");
+        }
+        for bad in ["", ".", "..", "-a", "a-", "a/b", "a b", "a\n", "é"] {
+            assert!(!vault_name(bad), "{bad:?}");
+        }
+        for ok in ["transit", "/transit/", "team-a/transit", "kv~1:@x", "a.b/c_d"] {
+            assert!(vault_mount(ok), "{ok}");
+        }
+        for bad in ["", "/", "..", "a/../b", "a/./b", "a//b", "a b", "a?b", "a#b", "a%2fb", "a\u{0}"] {
+            assert!(!vault_mount(bad), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn audiences_and_tokens() {
+        for ok in [
+            "sts.amazonaws.com",
+            "https://github.com/acme",
+            "api://AzureADTokenExchange",
+            "//iam.googleapis.com/projects/1/locations/global/workloadIdentityPools/p/providers/x",
+        ] {
+            assert!(audience(ok), "{ok}");
+        }
+        for bad in ["", "a b", "a\nb", "1x:y", ":x"] {
+            assert!(!audience(bad), "{bad:?}");
+        }
+        for ok in ["ya29.a0Af_-~+/9", "eyJ0eXAi.eyJhdWQi.c2ln", "abc=="] {
+            assert!(bearer_token(ok), "{ok}");
+        }
+        for bad in ["", "=", "a b", "a\u{1b}", "Bearer x", "a\n"] {
+            assert!(!bearer_token(bad), "{bad:?}");
+        }
+        assert!(credential("ASIA/+=x"));
+        for bad in ["", "a b", "a\u{0}", "a\u{1b}[0m", "a\r\n::x", "é", &"a".repeat(MAX_CREDENTIAL + 1)] {
+            assert!(!credential(bad), "{bad:?}");
         }
     }
 }

@@ -168,6 +168,28 @@ pub(crate) mod tests {
     }
 
     #[test]
+    fn only_exact_der_is_a_key() {
+        let der = app_spki();
+        assert!(check(Service::AwsKms, "k", &der).is_ok());
+        let mut junk = der.clone();
+        junk.extend_from_slice(b"\0junk");
+        assert!(matches!(
+            check(Service::AwsKms, "k", &junk),
+            Err(KmsError::BadResponse { .. })
+        ));
+        // A long-form length where the short form fits is not DER.
+        let mut long_len = vec![0x30, 0x82, 0x01, 0x22];
+        long_len.extend_from_slice(&der[4..]);
+        assert_eq!(&der[..4], &[0x30, 0x82, 0x01, 0x22]);
+        let mut padded = vec![0x30, 0x83, 0x00, 0x01, 0x22];
+        padded.extend_from_slice(&der[4..]);
+        assert!(parse(&padded).is_none());
+        assert!(parse(&der[..der.len() - 1]).is_none());
+        let pem = format!("{}\n", fixture("app.pub.pem").trim());
+        assert_eq!(pem_der(&pem).unwrap(), der);
+    }
+
+    #[test]
     fn fingerprint_is_base64_sha256_of_the_der() {
         let der = app_spki();
         let fp = fingerprint(&der);
