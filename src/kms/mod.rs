@@ -25,6 +25,8 @@ pub mod sigv4;
 pub mod spki;
 pub mod uri;
 pub mod vault;
+#[cfg(test)]
+mod fuzz;
 mod xml;
 
 use std::fmt;

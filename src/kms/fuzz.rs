@@ -1,0 +1,236 @@
+//! Bounded property tests of the readers that see untrusted bytes: the `kms-key` URI
+//! grammar, the other inputs' grammars, SPKI DER, PEM, the STS XML, and each service's
+//! JSON answers. A tiny deterministic PRNG mutates valid inputs (flips, cuts, inserts,
+//! splices of hostile bytes); each reader must return without panicking, and what it
+//! accepts must still satisfy its contract.
+//!
+//! `cargo test --lib kms::fuzz` runs 2,000 cases per reader; run longer with
+//! `KMS_FUZZ_ITERATIONS=1000000 cargo test --release --lib kms::fuzz -- --nocapture`
+//! (each test prints its executions and time).
+
+use std::time::Instant;
+
+use base64::Engine;
+
+use super::spki::{self, PublicKey};
+use super::uri::KeyRef;
+use super::{KeyService, ServiceResponse, b64, grammar, xml};
+
+/// xorshift64*: deterministic, no dependency.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
+    }
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n.max(1) as u64) as usize
+    }
+}
+
+const HOSTILE: &[&[u8]] = &[
+    b"\0", b"\n", b"\r", b"\x1b[0m", b"::", b"##[", b"&#10;", b"&#x0;", b"&#1114112;", b"&amp;",
+    b"]]>", b"<!--", b"<A>", b"</A>", b"/", b"..", b"?", b"#", b":", b"%2F", b"\xff", b"\xc3",
+    b"\x30\x84\xff\xff\xff\xff", b"\x02\x00", b"-----BEGIN PUBLIC KEY-----", b"=", b"\"", b"\\u0000",
+];
+
+/// One mutation of `seed`: a flipped byte, a cut, a duplicated run, or hostile bytes spliced in.
+fn mutate(rng: &mut Rng, seed: &[u8]) -> Vec<u8> {
+    let mut v = seed.to_vec();
+    for _ in 0..=rng.below(4) {
+        let at = rng.below(v.len() + 1);
+        match rng.below(5) {
+            0 if !v.is_empty() => {
+                let i = rng.below(v.len());
+                v[i] ^= 1 << rng.below(8);
+            }
+            1 => v.truncate(at),
+            2 => {
+                let end = (at + rng.below(64)).min(v.len());
+                let run = v[at..end].to_vec();
+                v.splice(at..at, run);
+            }
+            _ => {
+                let h = HOSTILE[rng.below(HOSTILE.len())];
+                v.splice(at..at, h.iter().copied());
+            }
+        }
+    }
+    v
+}
+
+fn iterations() -> usize {
+    std::env::var("KMS_FUZZ_ITERATIONS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(2_000)
+}
+
+/// Runs `check` on `iterations()` mutations of the seeds; prints executions and time.
+fn run(name: &str, seeds: &[Vec<u8>], mut check: impl FnMut(&[u8])) {
+    let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
+    let n = iterations();
+    let start = Instant::now();
+    for seed in seeds {
+        check(seed);
+    }
+    for _ in 0..n {
+        let seed = &seeds[rng.below(seeds.len())];
+        check(&mutate(&mut rng, seed));
+    }
+    eprintln!("fuzz {name}: {} executions in {:.2?}", n + seeds.len(), start.elapsed());
+}
+
+fn app_spki() -> Vec<u8> {
+    spki::pem_der(&crate::fixture("app.pub.pem")).unwrap()
+}
+
+#[test]
+fn kms_key_uris() {
+    let seeds: Vec<Vec<u8>> = [
+        "awskms:///arn:aws-us-gov:kms:us-gov-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab",
+        "awskms://localhost:4566/alias/github-app",
+        "openbao://gh-app",
+        "gcpkms://projects/my-proj/locations/global/keyRings/github/cryptoKeys/app/cryptoKeyVersions/1",
+        "azurekms://acme.vault.azure.net/GitHubApp/0a1b2c3d4e5f60718293a4b5c6d7e8f9",
+    ]
+    .iter()
+    .map(|s| s.as_bytes().to_vec())
+    .collect();
+    run("kms-key", &seeds, |bytes| {
+        let Ok(s) = std::str::from_utf8(bytes) else { return };
+        if let Ok(key) = KeyRef::parse(s) {
+            // Whatever is accepted is one line of printable ASCII: it reaches URLs and logs.
+            let text = format!("{key:?}");
+            assert!(s.trim().bytes().all(|b| (b'!'..=b'~').contains(&b)), "{text}");
+            if let KeyRef::Vault { name, .. } = key {
+                assert!(!name.contains('/') && name != ".." && name != ".");
+            }
+        }
+        for rule in [
+            grammar::Rule::RoleArn,
+            grammar::Rule::VaultRole,
+            grammar::Rule::VaultMount,
+            grammar::Rule::Audience,
+            grammar::Rule::BearerToken,
+        ] {
+            if rule.fits(s) {
+                assert!(!s.contains(|c: char| c.is_control() || c == ' '), "{rule:?}: {s:?}");
+            }
+        }
+    });
+}
+
+#[test]
+fn spki_der() {
+    let der = app_spki();
+    let small = spki::RsaPublicKey {
+        n: vec![0xc5; 128],
+        e: vec![1, 0, 1],
+    }
+    .to_spki_der();
+    run("SPKI DER", &[der, small], |bytes| {
+        if let Some(PublicKey::Rsa(rsa)) = spki::parse(bytes) {
+            // Exact DER: what is accepted re-encodes to the very same bytes.
+            assert_eq!(rsa.to_spki_der(), bytes);
+        }
+    });
+}
+
+#[test]
+fn pem() {
+    let pem = crate::fixture("app.pub.pem").into_bytes();
+    run("PEM", &[pem], |bytes| {
+        let Ok(s) = std::str::from_utf8(bytes) else { return };
+        let _ = spki::pem_der(s);
+        let _ = crate::key::parse(s);
+        let _ = crate::key::body_lines(s);
+    });
+}
+
+#[test]
+fn sts_xml() {
+    let ok = "<AssumeRoleWithWebIdentityResponse><AssumeRoleWithWebIdentityResult><Credentials><AccessKeyId>ASIA1</AccessKeyId><SecretAccessKey>s/k+</SecretAccessKey><SessionToken>tok</SessionToken></Credentials></AssumeRoleWithWebIdentityResult></AssumeRoleWithWebIdentityResponse>";
+    let err = "<ErrorResponse><Error><Type>Sender</Type><Code>AccessDenied</Code><Message>no</Message></Error></ErrorResponse>";
+    let sts = super::aws::Sts::new("arn:aws:iam::111122223333:role/r", "x", Some("us-east-1"), &|_| None);
+    run("STS XML", &[ok.into(), err.into()], |bytes| {
+        for status in [200, 403] {
+            let resp = ServiceResponse {
+                status,
+                headers: vec![],
+                body: bytes.to_vec(),
+            };
+            if let Ok(c) = sts.parse(&resp) {
+                for v in [
+                    c.access_key_id.as_str(),
+                    c.secret_access_key.expose(),
+                    c.session_token.as_ref().map_or("x", |t| t.expose()),
+                ] {
+                    assert!(grammar::credential(v), "{v:?}");
+                }
+            }
+        }
+        let _ = xml::text(&String::from_utf8_lossy(bytes), "Code");
+    });
+}
+
+#[test]
+fn json_answers() {
+    use super::{Secret, aws, azure, gcp, oidc, vault};
+    let der = app_spki();
+    let pem = crate::fixture("app.pub.pem");
+    let crc = super::crc32c::crc32c(pem.as_bytes());
+    let name = "projects/my-proj/locations/global/keyRings/r/cryptoKeys/k/cryptoKeyVersions/1";
+    let seeds: Vec<Vec<u8>> = [
+        serde_json::json!({"KeyId":"k","PublicKey": b64().encode(&der),"KeyUsage":"SIGN_VERIFY","KeySpec":"RSA_2048","SigningAlgorithms":["RSASSA_PKCS1_V1_5_SHA_256"]}),
+        serde_json::json!({"data":{"type":"rsa-2048","latest_version":1,"keys":{"1":{"public_key":pem}}}}),
+        serde_json::json!({"pem": pem, "pemCrc32c": crc.to_string(), "algorithm": "RSA_SIGN_PKCS1_2048_SHA256", "name": name}),
+        serde_json::json!({"key":{"kid":"https://acme.vault.azure.net/keys/k/0a1b2c3d4e5f60718293a4b5c6d7e8f9","kty":"RSA","n":"AQAB","e":"AQAB"}}),
+        serde_json::json!({"auth":{"client_token":"s.x"},"value":"a.b.c","data":{"signature":"vault:v1:AAEC"},"signature":"AAEC","kid":"x"}),
+    ]
+    .iter()
+    .map(|v| v.to_string().into_bytes())
+    .collect();
+    let env = |k: &str| (k == "AWS_REGION").then(|| "us-east-1".to_string());
+    let creds = super::sigv4::Credentials {
+        access_key_id: "AKID".into(),
+        secret_access_key: Secret::new("S"),
+        session_token: None,
+    };
+    let services: Vec<Box<dyn KeyService>> = vec![
+        Box::new(aws::Kms::new(None, "alias/a", creds, &env).unwrap()),
+        Box::new(vault::Transit::new(
+            vault::Server { addr: "http://v".into(), namespace: None },
+            Secret::new("t"),
+            "transit",
+            "k",
+        )),
+        Box::new(gcp::CloudKms { base_url: "http://g".into(), version_name: name.into(), token: Secret::new("t") }),
+        Box::new(azure::KeyVault::new("acme.vault.azure.net", "k", None, Secret::new("t"))),
+    ];
+    let login = vault::JwtLogin {
+        server: vault::Server { addr: "http://v".into(), namespace: None },
+        mount: "jwt".into(),
+        role: "r".into(),
+    };
+    run("JSON answers", &seeds, |bytes| {
+        for status in [200, 400, 403, 404] {
+            let resp = ServiceResponse { status, headers: vec![], body: bytes.to_vec() };
+            for s in &services {
+                if let Ok((checked, _)) = s.parse_public_key(&resp) {
+                    assert!(spki::parse(&checked.spki_der).is_some());
+                }
+                let _ = s.parse_sign(&resp);
+            }
+            if let Ok(t) = login.parse(&resp) {
+                assert!(grammar::credential(t.expose()));
+            }
+            if let Ok(t) = oidc::TokenRequest::parse(&resp) {
+                assert!(grammar::credential(t.expose()));
+            }
+        }
+    });
+}
