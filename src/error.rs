@@ -814,10 +814,7 @@ impl KmsError {
     pub fn title(&self) -> &'static str {
         use KmsError::*;
         match self {
-            BadUri { .. }
-            | BadSetting { .. }
-            | MissingSetting { .. }
-            | RegionMissing { .. } => {
+            BadUri { .. } | BadSetting { .. } | MissingSetting { .. } | RegionMissing { .. } => {
                 "Invalid key service setting"
             }
             KeyNotFound { .. } => "Key not found",
@@ -825,9 +822,7 @@ impl KmsError {
             InvalidCredentials { .. }
             | ExpiredCredentials { .. }
             | ClockSkew { .. }
-            | BadCredential { .. } => {
-                "Key service credentials refused"
-            }
+            | BadCredential { .. } => "Key service credentials refused",
             NotRsa { .. } | NotForSigning { .. } | WrongAlgorithm { .. } | TooSmall { .. } => {
                 "Wrong kind of key"
             }

@@ -222,8 +222,10 @@ fn block(label: String, body: &str, closed: bool) -> Block {
 pub(crate) const RSA_OID: der::oid::ObjectIdentifier =
     der::oid::ObjectIdentifier::new_unwrap("1.2.840.113549.1.1.1");
 // Algorithm identifiers, to tell PKCS#8 keys apart.
-const OID_EC: der::oid::ObjectIdentifier = der::oid::ObjectIdentifier::new_unwrap("1.2.840.10045.2.1");
-const OID_ED25519: der::oid::ObjectIdentifier = der::oid::ObjectIdentifier::new_unwrap("1.3.101.112");
+const OID_EC: der::oid::ObjectIdentifier =
+    der::oid::ObjectIdentifier::new_unwrap("1.2.840.10045.2.1");
+const OID_ED25519: der::oid::ObjectIdentifier =
+    der::oid::ObjectIdentifier::new_unwrap("1.3.101.112");
 const OID_ED448: der::oid::ObjectIdentifier = der::oid::ObjectIdentifier::new_unwrap("1.3.101.113");
 
 /// A PKCS#8 key's algorithm, read by the `pkcs8` crate; `None` if it does not decode

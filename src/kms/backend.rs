@@ -6,9 +6,9 @@
 use super::aws::{self, Kms, Sts};
 use super::azure::KeyVault;
 use super::gcp::{self, CloudKms};
+use super::grammar::{self, Rule};
 use super::oidc::{self, TokenRequest};
 use super::spki::RsaPublicKey;
-use super::grammar::{self, Rule};
 use super::uri::KeyRef;
 use super::vault::{self, JwtLogin, Server, Transit};
 use super::{
@@ -85,7 +85,11 @@ impl Settings {
             ("aws-role-arn", &self.aws_role_arn, Rule::RoleArn),
             ("vault-role", &self.vault_role, Rule::VaultRole),
             ("vault-auth-mount", &self.vault_auth_mount, Rule::VaultMount),
-            ("vault-transit-mount", &self.vault_transit_mount, Rule::VaultMount),
+            (
+                "vault-transit-mount",
+                &self.vault_transit_mount,
+                Rule::VaultMount,
+            ),
             ("oidc-audience", &self.oidc_audience, Rule::Audience),
         ];
         for (input, value, rule) in inputs {
@@ -412,24 +416,55 @@ mod tests {
             Err(KmsError::BadSetting { input, .. }) => input,
             other => panic!("{other:?}"),
         };
-        assert_eq!(bad(|s| s.aws_role_arn = Some("gh-signer".into())), "aws-role-arn");
+        assert_eq!(
+            bad(|s| s.aws_role_arn = Some("gh-signer".into())),
+            "aws-role-arn"
+        );
         assert_eq!(bad(|s| s.vault_role = Some("a/b".into())), "vault-role");
-        assert_eq!(bad(|s| s.vault_auth_mount = Some("..".into())), "vault-auth-mount");
-        assert_eq!(bad(|s| s.vault_transit_mount = Some("a/../b".into())), "vault-transit-mount");
-        assert_eq!(bad(|s| s.oidc_audience = Some("a b".into())), "oidc-audience");
+        assert_eq!(
+            bad(|s| s.vault_auth_mount = Some("..".into())),
+            "vault-auth-mount"
+        );
+        assert_eq!(
+            bad(|s| s.vault_transit_mount = Some("a/../b".into())),
+            "vault-transit-mount"
+        );
+        assert_eq!(
+            bad(|s| s.oidc_audience = Some("a b".into())),
+            "oidc-audience"
+        );
         assert_eq!(
             bad(|s| s.access_token = Some(Secret::new("ya29\n::x"))),
             "kms-access-token"
         );
-        let (r, _) = resolve("hashivault://k", &[("TRANSIT_SECRET_ENGINE_PATH", "..")], |_| {});
-        assert!(matches!(r, Err(KmsError::BadSetting { input: "TRANSIT_SECRET_ENGINE_PATH", .. })));
+        let (r, _) = resolve(
+            "hashivault://k",
+            &[("TRANSIT_SECRET_ENGINE_PATH", "..")],
+            |_| {},
+        );
+        assert!(matches!(
+            r,
+            Err(KmsError::BadSetting {
+                input: "TRANSIT_SECRET_ENGINE_PATH",
+                ..
+            })
+        ));
         // A credential in the environment with a line break is refused, never masked.
         let (r, masked) = resolve(
             "hashivault://k",
-            &[("VAULT_ADDR", "http://v"), ("VAULT_TOKEN", "s.x\n::set-output name=a::b")],
+            &[
+                ("VAULT_ADDR", "http://v"),
+                ("VAULT_TOKEN", "s.x\n::set-output name=a::b"),
+            ],
             |_| {},
         );
-        assert!(matches!(r, Err(KmsError::BadCredential { what: "VAULT_TOKEN", .. })));
+        assert!(matches!(
+            r,
+            Err(KmsError::BadCredential {
+                what: "VAULT_TOKEN",
+                ..
+            })
+        ));
         assert!(masked.is_empty());
         let aws = [
             ("AWS_REGION", "us-east-1"),
@@ -437,7 +472,13 @@ mod tests {
             ("AWS_SECRET_ACCESS_KEY", "S\u{1b}K"),
         ];
         let (r, masked) = resolve("awskms:///alias/a", &aws, |_| {});
-        assert!(matches!(r, Err(KmsError::BadCredential { what: "AWS_SECRET_ACCESS_KEY", .. })));
+        assert!(matches!(
+            r,
+            Err(KmsError::BadCredential {
+                what: "AWS_SECRET_ACCESS_KEY",
+                ..
+            })
+        ));
         assert!(masked.is_empty());
     }
 

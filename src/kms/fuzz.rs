@@ -32,9 +32,34 @@ impl Rng {
 }
 
 const HOSTILE: &[&[u8]] = &[
-    b"\0", b"\n", b"\r", b"\x1b[0m", b"::", b"##[", b"&#10;", b"&#x0;", b"&#1114112;", b"&amp;",
-    b"]]>", b"<!--", b"<A>", b"</A>", b"/", b"..", b"?", b"#", b":", b"%2F", b"\xff", b"\xc3",
-    b"\x30\x84\xff\xff\xff\xff", b"\x02\x00", b"-----BEGIN PUBLIC KEY-----", b"=", b"\"", b"\\u0000",
+    b"\0",
+    b"\n",
+    b"\r",
+    b"\x1b[0m",
+    b"::",
+    b"##[",
+    b"&#10;",
+    b"&#x0;",
+    b"&#1114112;",
+    b"&amp;",
+    b"]]>",
+    b"<!--",
+    b"<A>",
+    b"</A>",
+    b"/",
+    b"..",
+    b"?",
+    b"#",
+    b":",
+    b"%2F",
+    b"\xff",
+    b"\xc3",
+    b"\x30\x84\xff\xff\xff\xff",
+    b"\x02\x00",
+    b"-----BEGIN PUBLIC KEY-----",
+    b"=",
+    b"\"",
+    b"\\u0000",
 ];
 
 /// One mutation of `seed`: a flipped byte, a cut, a duplicated run, or hostile bytes spliced in.
@@ -81,7 +106,11 @@ fn run(name: &str, seeds: &[Vec<u8>], mut check: impl FnMut(&[u8])) {
         let seed = &seeds[rng.below(seeds.len())];
         check(&mutate(&mut rng, seed));
     }
-    eprintln!("fuzz {name}: {} executions in {:.2?}", n + seeds.len(), start.elapsed());
+    eprintln!(
+        "fuzz {name}: {} executions in {:.2?}",
+        n + seeds.len(),
+        start.elapsed()
+    );
 }
 
 fn app_spki() -> Vec<u8> {
@@ -101,11 +130,16 @@ fn kms_key_uris() {
     .map(|s| s.as_bytes().to_vec())
     .collect();
     run("kms-key", &seeds, |bytes| {
-        let Ok(s) = std::str::from_utf8(bytes) else { return };
+        let Ok(s) = std::str::from_utf8(bytes) else {
+            return;
+        };
         if let Ok(key) = KeyRef::parse(s) {
             // Whatever is accepted is one line of printable ASCII: it reaches URLs and logs.
             let text = format!("{key:?}");
-            assert!(s.trim().bytes().all(|b| (b'!'..=b'~').contains(&b)), "{text}");
+            assert!(
+                s.trim().bytes().all(|b| (b'!'..=b'~').contains(&b)),
+                "{text}"
+            );
             if let KeyRef::Vault { name, .. } = key {
                 assert!(!name.contains('/') && name != ".." && name != ".");
             }
@@ -118,7 +152,10 @@ fn kms_key_uris() {
             grammar::Rule::BearerToken,
         ] {
             if rule.fits(s) {
-                assert!(!s.contains(|c: char| c.is_control() || c == ' '), "{rule:?}: {s:?}");
+                assert!(
+                    !s.contains(|c: char| c.is_control() || c == ' '),
+                    "{rule:?}: {s:?}"
+                );
             }
         }
     });
@@ -144,7 +181,9 @@ fn spki_der() {
 fn pem() {
     let pem = crate::fixture("app.pub.pem").into_bytes();
     run("PEM", &[pem], |bytes| {
-        let Ok(s) = std::str::from_utf8(bytes) else { return };
+        let Ok(s) = std::str::from_utf8(bytes) else {
+            return;
+        };
         let _ = spki::pem_der(s);
         let _ = crate::key::parse(s);
         let _ = crate::key::body_lines(s);
@@ -155,7 +194,12 @@ fn pem() {
 fn sts_xml() {
     let ok = "<AssumeRoleWithWebIdentityResponse><AssumeRoleWithWebIdentityResult><Credentials><AccessKeyId>ASIA1</AccessKeyId><SecretAccessKey>s/k+</SecretAccessKey><SessionToken>tok</SessionToken></Credentials></AssumeRoleWithWebIdentityResult></AssumeRoleWithWebIdentityResponse>";
     let err = "<ErrorResponse><Error><Type>Sender</Type><Code>AccessDenied</Code><Message>no</Message></Error></ErrorResponse>";
-    let sts = super::aws::Sts::new("arn:aws:iam::111122223333:role/r", "x", Some("us-east-1"), &|_| None);
+    let sts = super::aws::Sts::new(
+        "arn:aws:iam::111122223333:role/r",
+        "x",
+        Some("us-east-1"),
+        &|_| None,
+    );
     run("STS XML", &[ok.into(), err.into()], |bytes| {
         for status in [200, 403] {
             let resp = ServiceResponse {
@@ -203,22 +247,41 @@ fn json_answers() {
     let services: Vec<Box<dyn KeyService>> = vec![
         Box::new(aws::Kms::new(None, "alias/a", creds, &env).unwrap()),
         Box::new(vault::Transit::new(
-            vault::Server { addr: "http://v".into(), namespace: None },
+            vault::Server {
+                addr: "http://v".into(),
+                namespace: None,
+            },
             Secret::new("t"),
             "transit",
             "k",
         )),
-        Box::new(gcp::CloudKms { base_url: "http://g".into(), version_name: name.into(), token: Secret::new("t") }),
-        Box::new(azure::KeyVault::new("acme.vault.azure.net", "k", None, Secret::new("t"))),
+        Box::new(gcp::CloudKms {
+            base_url: "http://g".into(),
+            version_name: name.into(),
+            token: Secret::new("t"),
+        }),
+        Box::new(azure::KeyVault::new(
+            "acme.vault.azure.net",
+            "k",
+            None,
+            Secret::new("t"),
+        )),
     ];
     let login = vault::JwtLogin {
-        server: vault::Server { addr: "http://v".into(), namespace: None },
+        server: vault::Server {
+            addr: "http://v".into(),
+            namespace: None,
+        },
         mount: "jwt".into(),
         role: "r".into(),
     };
     run("JSON answers", &seeds, |bytes| {
         for status in [200, 400, 403, 404] {
-            let resp = ServiceResponse { status, headers: vec![], body: bytes.to_vec() };
+            let resp = ServiceResponse {
+                status,
+                headers: vec![],
+                body: bytes.to_vec(),
+            };
             for s in &services {
                 if let Ok((checked, _)) = s.parse_public_key(&resp) {
                     assert!(spki::parse(&checked.spki_der).is_some());

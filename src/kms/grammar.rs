@@ -57,7 +57,10 @@ pub fn vault_name(s: &str) -> bool {
     let (Some(&first), Some(&last)) = (s.as_bytes().first(), s.as_bytes().last()) else {
         return false;
     };
-    s.len() <= MAX_INPUT && word(first) && word(last) && all(s, |b| word(b) || b == b'-' || b == b'.')
+    s.len() <= MAX_INPUT
+        && word(first)
+        && word(last)
+        && all(s, |b| word(b) || b == b'-' || b == b'.')
 }
 
 /// A Vault mount path: segments of RFC 3986 `pchar` without `%`, none `.` or `..`;
@@ -86,7 +89,9 @@ pub fn role_arn(s: &str) -> bool {
         None => ("", rest),
     };
     let name_ok = len_in(name, 1, 64)
-        && all(name, |b| b.is_ascii_alphanumeric() || b"+=,.@_-".contains(&b));
+        && all(name, |b| {
+            b.is_ascii_alphanumeric() || b"+=,.@_-".contains(&b)
+        });
     let path_ok = path.is_empty()
         || (path.len() + 2 <= 512
             && path
@@ -101,7 +106,14 @@ fn arn_parts(s: &str) -> Option<(&str, &str, &str, &str, &str, &str)> {
         return None;
     }
     let mut p = s.splitn(6, ':');
-    Some((p.next()?, p.next()?, p.next()?, p.next()?, p.next()?, p.next()?))
+    Some((
+        p.next()?,
+        p.next()?,
+        p.next()?,
+        p.next()?,
+        p.next()?,
+        p.next()?,
+    ))
 }
 
 /// `aws`, `aws-cn`, `aws-us-gov`, `aws-iso`, `aws-iso-b`, `aws-iso-e`, `aws-iso-f`,
@@ -187,7 +199,9 @@ pub fn host_port(s: &str) -> bool {
     };
     let port_ok = port.is_empty()
         || port.strip_prefix(':').is_some_and(|p| {
-            len_in(p, 1, 5) && all(p, |b| b.is_ascii_digit()) && p.parse::<u16>().is_ok_and(|n| n > 0)
+            len_in(p, 1, 5)
+                && all(p, |b| b.is_ascii_digit())
+                && p.parse::<u16>().is_ok_and(|n| n > 0)
         });
     host_ok && port_ok
 }
@@ -209,7 +223,9 @@ pub fn google_project(s: &str) -> bool {
         len_in(p, 6, 30)
             && p.starts_with(|c: char| c.is_ascii_lowercase())
             && !p.ends_with('-')
-            && all(p, |b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+            && all(p, |b| {
+                b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-'
+            })
     };
     let number = len_in(s, 1, 20) && all(s, |b| b.is_ascii_digit());
     match s.split_once(':') {
@@ -222,7 +238,9 @@ pub fn google_project(s: &str) -> bool {
 pub fn google_location(s: &str) -> bool {
     len_in(s, 1, 63)
         && s.starts_with(|c: char| c.is_ascii_lowercase())
-        && all(s, |b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && all(s, |b| {
+            b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-'
+        })
 }
 
 /// A key ring or crypto key id: `[a-zA-Z0-9_-]{1,63}`.
@@ -281,7 +299,9 @@ pub fn bearer_token(s: &str) -> bool {
     let body = s.trim_end_matches('=');
     len_in(s, 1, MAX_CREDENTIAL)
         && !body.is_empty()
-        && all(body, |b| b.is_ascii_alphanumeric() || b"-._~+/".contains(&b))
+        && all(body, |b| {
+            b.is_ascii_alphanumeric() || b"-._~+/".contains(&b)
+        })
 }
 
 /// A credential a service returned or the environment holds: printable ASCII, no white
@@ -311,7 +331,13 @@ mod tests {
     #[test]
     fn role_arns_of_every_partition() {
         for partition in [
-            "aws", "aws-cn", "aws-us-gov", "aws-iso", "aws-iso-b", "aws-iso-e", "aws-iso-f",
+            "aws",
+            "aws-cn",
+            "aws-us-gov",
+            "aws-iso",
+            "aws-iso-b",
+            "aws-iso-e",
+            "aws-iso-f",
             "aws-eusc",
         ] {
             for resource in [
@@ -351,10 +377,18 @@ mod tests {
         for bad in ["", ".", "..", "-a", "a-", "a/b", "a b", "a\n", "é"] {
             assert!(!vault_name(bad), "{bad:?}");
         }
-        for ok in ["transit", "/transit/", "team-a/transit", "kv~1:@x", "a.b/c_d"] {
+        for ok in [
+            "transit",
+            "/transit/",
+            "team-a/transit",
+            "kv~1:@x",
+            "a.b/c_d",
+        ] {
             assert!(vault_mount(ok), "{ok}");
         }
-        for bad in ["", "/", "..", "a/../b", "a/./b", "a//b", "a b", "a?b", "a#b", "a%2fb", "a\u{0}"] {
+        for bad in [
+            "", "/", "..", "a/../b", "a/./b", "a//b", "a b", "a?b", "a#b", "a%2fb", "a\u{0}",
+        ] {
             assert!(!vault_mount(bad), "{bad:?}");
         }
     }
@@ -379,7 +413,15 @@ mod tests {
             assert!(!bearer_token(bad), "{bad:?}");
         }
         assert!(credential("ASIA/+=x"));
-        for bad in ["", "a b", "a\u{0}", "a\u{1b}[0m", "a\r\n::x", "é", &"a".repeat(MAX_CREDENTIAL + 1)] {
+        for bad in [
+            "",
+            "a b",
+            "a\u{0}",
+            "a\u{1b}[0m",
+            "a\r\n::x",
+            "é",
+            &"a".repeat(MAX_CREDENTIAL + 1),
+        ] {
             assert!(!credential(bad), "{bad:?}");
         }
     }

@@ -18,6 +18,8 @@ pub mod azure;
 pub mod backend;
 pub mod crc32c;
 pub mod error;
+#[cfg(test)]
+mod fuzz;
 pub mod gcp;
 pub mod grammar;
 pub mod oidc;
@@ -25,8 +27,6 @@ pub mod sigv4;
 pub mod spki;
 pub mod uri;
 pub mod vault;
-#[cfg(test)]
-mod fuzz;
 mod xml;
 
 use std::fmt;

@@ -186,19 +186,40 @@ mod tests {
             mrk.into(),
         ];
         for partition in [
-            "aws", "aws-cn", "aws-us-gov", "aws-iso", "aws-iso-b", "aws-iso-e", "aws-iso-f",
+            "aws",
+            "aws-cn",
+            "aws-us-gov",
+            "aws-iso",
+            "aws-iso-b",
+            "aws-iso-e",
+            "aws-iso-f",
             "aws-eusc",
         ] {
-            for region in ["us-east-1", "cn-north-1", "us-gov-west-1", "us-isob-east-1", "eusc-de-east-1"] {
-                valid.push(format!("arn:{partition}:kms:{region}:111122223333:key/{UUID}"));
-                valid.push(format!("arn:{partition}:kms:{region}:111122223333:key/{mrk}"));
-                valid.push(format!("arn:{partition}:kms:{region}:111122223333:alias/github-app"));
+            for region in [
+                "us-east-1",
+                "cn-north-1",
+                "us-gov-west-1",
+                "us-isob-east-1",
+                "eusc-de-east-1",
+            ] {
+                valid.push(format!(
+                    "arn:{partition}:kms:{region}:111122223333:key/{UUID}"
+                ));
+                valid.push(format!(
+                    "arn:{partition}:kms:{region}:111122223333:key/{mrk}"
+                ));
+                valid.push(format!(
+                    "arn:{partition}:kms:{region}:111122223333:alias/github-app"
+                ));
             }
         }
         for key in &valid {
             for (uri, endpoint) in [
                 (format!("awskms:///{key}"), None),
-                (format!("awskms://localhost:4566/{key}"), Some("localhost:4566")),
+                (
+                    format!("awskms://localhost:4566/{key}"),
+                    Some("localhost:4566"),
+                ),
                 (format!("awskms://[::1]:4566/{key}"), Some("[::1]:4566")),
             ] {
                 assert_eq!(
@@ -229,10 +250,26 @@ mod tests {
             "arn:aws:kms:us-east-1:111122223333:key/nope".into(),
             format!("arn:aws:kms:us-east-1:111122223333:secret/{UUID}"),
         ] {
-            assert_eq!(problem(&format!("awskms:///{bad}")), UriProblem::AwsKey, "{bad:?}");
+            assert_eq!(
+                problem(&format!("awskms:///{bad}")),
+                UriProblem::AwsKey,
+                "{bad:?}"
+            );
         }
-        for bad in ["a b:1", "host:0", "host:99999", "host:", "[::1", "[zz]:1", "-a:1"] {
-            assert_eq!(problem(&format!("awskms://{bad}/{UUID}")), UriProblem::Endpoint, "{bad}");
+        for bad in [
+            "a b:1",
+            "host:0",
+            "host:99999",
+            "host:",
+            "[::1",
+            "[zz]:1",
+            "-a:1",
+        ] {
+            assert_eq!(
+                problem(&format!("awskms://{bad}/{UUID}")),
+                UriProblem::Endpoint,
+                "{bad}"
+            );
         }
     }
 
@@ -255,8 +292,14 @@ mod tests {
             );
         }
         assert_eq!(problem("hashivault://"), UriProblem::NoKey);
-        for bad in ["a/b", "..", ".", "-a", "a-", ".a", "a.", "a b", "a\u{0}", "a?x", "a%2F"] {
-            assert_eq!(problem(&format!("openbao://{bad}")), UriProblem::VaultName, "{bad}");
+        for bad in [
+            "a/b", "..", ".", "-a", "a-", ".a", "a.", "a b", "a\u{0}", "a?x", "a%2F",
+        ] {
+            assert_eq!(
+                problem(&format!("openbao://{bad}")),
+                UriProblem::VaultName,
+                "{bad}"
+            );
         }
     }
 
@@ -274,7 +317,11 @@ mod tests {
             "projects/123456789012/locations/europe/keyRings/CI_ring/cryptoKeys/GitHubApp2024",
             &long,
         ] {
-            for suffix in ["cryptoKeyVersions/1", "versions/1", "cryptoKeyVersions/12345678901234567890"] {
+            for suffix in [
+                "cryptoKeyVersions/1",
+                "versions/1",
+                "cryptoKeyVersions/12345678901234567890",
+            ] {
                 let v = suffix.rsplit('/').next().unwrap();
                 assert_eq!(
                     KeyRef::parse(&format!("gcpkms://{base}/{suffix}")).unwrap(),
@@ -285,26 +332,76 @@ mod tests {
             }
         }
         let base = "projects/my-proj/locations/global/keyRings/r/cryptoKeys/k";
-        assert_eq!(problem(&format!("gcpkms://{base}")), UriProblem::GoogleVersionMissing);
-        assert_eq!(problem("gcpkms://projects/p/keyRings/r"), UriProblem::GoogleName);
-        for v in ["", "1?x", "1#x", "1:x", "0", "01", "x", "1\u{1}", &"9".repeat(21)] {
-            let want = if v.is_empty() { UriProblem::GoogleVersion } else { UriProblem::GoogleVersion };
-            assert_eq!(problem(&format!("gcpkms://{base}/cryptoKeyVersions/{v}")), want, "{v:?}");
+        assert_eq!(
+            problem(&format!("gcpkms://{base}")),
+            UriProblem::GoogleVersionMissing
+        );
+        assert_eq!(
+            problem("gcpkms://projects/p/keyRings/r"),
+            UriProblem::GoogleName
+        );
+        for v in [
+            "",
+            "1?x",
+            "1#x",
+            "1:x",
+            "0",
+            "01",
+            "x",
+            "1\u{1}",
+            &"9".repeat(21),
+        ] {
+            let want = if v.is_empty() {
+                UriProblem::GoogleVersion
+            } else {
+                UriProblem::GoogleVersion
+            };
+            assert_eq!(
+                problem(&format!("gcpkms://{base}/cryptoKeyVersions/{v}")),
+                want,
+                "{v:?}"
+            );
         }
         let with = |p: &str, l: &str, r: &str, k: &str| {
             problem(&format!(
                 "gcpkms://projects/{p}/locations/{l}/keyRings/{r}/cryptoKeys/{k}/cryptoKeyVersions/1"
             ))
         };
-        for p in ["", "p", "acme", "My-proj", "my-proj-", "1abcdef", &"a".repeat(31), "a b cde", "x:my-proj"] {
-            assert_eq!(with(p, "global", "r", "k"), UriProblem::GoogleProject, "{p}");
+        for p in [
+            "",
+            "p",
+            "acme",
+            "My-proj",
+            "my-proj-",
+            "1abcdef",
+            &"a".repeat(31),
+            "a b cde",
+            "x:my-proj",
+        ] {
+            assert_eq!(
+                with(p, "global", "r", "k"),
+                UriProblem::GoogleProject,
+                "{p}"
+            );
         }
         for l in ["", "Global", "us east1", "-x"] {
-            assert_eq!(with("my-proj", l, "r", "k"), UriProblem::GoogleLocation, "{l}");
+            assert_eq!(
+                with("my-proj", l, "r", "k"),
+                UriProblem::GoogleLocation,
+                "{l}"
+            );
         }
         for id in ["", "a.b", "a?b", "a:b", &"r".repeat(64)] {
-            assert_eq!(with("my-proj", "global", id, "k"), UriProblem::GoogleId, "{id}");
-            assert_eq!(with("my-proj", "global", "r", id), UriProblem::GoogleId, "{id}");
+            assert_eq!(
+                with("my-proj", "global", id, "k"),
+                UriProblem::GoogleId,
+                "{id}"
+            );
+            assert_eq!(
+                with("my-proj", "global", "r", id),
+                UriProblem::GoogleId,
+                "{id}"
+            );
         }
         assert_eq!(
             problem(&format!("gcpkms://{base}/cryptoKeyVersions/1/x")),
@@ -342,16 +439,46 @@ mod tests {
                 );
             }
         }
-        assert_eq!(problem("azurekms://acme.vault.azure.net"), UriProblem::NoKey);
-        assert_eq!(problem("azurekms://acme.vault.azure.net/a/b/c"), UriProblem::AzureForm);
+        assert_eq!(
+            problem("azurekms://acme.vault.azure.net"),
+            UriProblem::NoKey
+        );
+        assert_eq!(
+            problem("azurekms://acme.vault.azure.net/a/b/c"),
+            UriProblem::AzureForm
+        );
         for bad in ["a_b", "a.b", "a b", &"k".repeat(128), "k\u{7f}"] {
-            assert_eq!(problem(&format!("azurekms://acme.vault.azure.net/{bad}")), UriProblem::AzureKeyName, "{bad}");
+            assert_eq!(
+                problem(&format!("azurekms://acme.vault.azure.net/{bad}")),
+                UriProblem::AzureKeyName,
+                "{bad}"
+            );
         }
-        for bad in ["0123abcd", "v1", &format!("{version}0"), &format!("{}g", &version[1..])] {
-            assert_eq!(problem(&format!("azurekms://acme.vault.azure.net/k/{bad}")), UriProblem::AzureVersion, "{bad}");
+        for bad in [
+            "0123abcd",
+            "v1",
+            &format!("{version}0"),
+            &format!("{}g", &version[1..]),
+        ] {
+            assert_eq!(
+                problem(&format!("azurekms://acme.vault.azure.net/k/{bad}")),
+                UriProblem::AzureVersion,
+                "{bad}"
+            );
         }
-        for bad in ["v.vault.azure.net", "a--b.vault.azure.net", "1abc.vault.azure.net", "acme", "acme.vault.azure.net:x", "ac me.vault.azure.net"] {
-            assert_eq!(problem(&format!("azurekms://{bad}/k")), UriProblem::AzureVault, "{bad}");
+        for bad in [
+            "v.vault.azure.net",
+            "a--b.vault.azure.net",
+            "1abc.vault.azure.net",
+            "acme",
+            "acme.vault.azure.net:x",
+            "ac me.vault.azure.net",
+        ] {
+            assert_eq!(
+                problem(&format!("azurekms://{bad}/k")),
+                UriProblem::AzureVault,
+                "{bad}"
+            );
         }
     }
 

@@ -94,14 +94,20 @@ mod tests {
         assert_eq!(text(xml, "Credentials"), None, "markup inside is not text");
         assert_eq!(text("<A>open", "A"), None);
         assert_eq!(text("<A>&bogus;</A>", "A"), None);
-        let [a, b] = texts("<x:R xmlns:x='u'><x:A>1</x:A><B><![CDATA[<2>]]></B></x:R>", &["A", "B"]);
+        let [a, b] = texts(
+            "<x:R xmlns:x='u'><x:A>1</x:A><B><![CDATA[<2>]]></B></x:R>",
+            &["A", "B"],
+        );
         assert_eq!((a.as_deref(), b.as_deref()), (Some("1"), Some("<2>")));
     }
 
     #[test]
     fn references_decode_to_what_they_name() {
         // Decoded faithfully, control characters included: the caller refuses them.
-        assert_eq!(text("<A>x&#10;y&#x1b;</A>", "A").as_deref(), Some("x\ny\u{1b}"));
+        assert_eq!(
+            text("<A>x&#10;y&#x1b;</A>", "A").as_deref(),
+            Some("x\ny\u{1b}")
+        );
         assert_eq!(text("<A>&#0;</A>", "A"), None);
     }
 }

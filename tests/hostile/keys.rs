@@ -17,7 +17,13 @@ use crate::support::{MockGithub, OTHER_PUBLIC_KEY_PEM, Scenario};
 use kms_support::OidcStandIn;
 use kms_support::canned::Canned;
 
-const OWN_COMMANDS: [&str; 5] = ["::add-mask::", "::error", "::warning", "::notice", "::debug"];
+const OWN_COMMANDS: [&str; 5] = [
+    "::add-mask::",
+    "::error",
+    "::warning",
+    "::notice",
+    "::debug",
+];
 
 /// A main step signing with `kms_key`, debug lines on.
 fn step(gh: &MockGithub, kms_key: &str) -> Step {
@@ -76,8 +82,16 @@ fn aws_public_key_with_trailing_der_junk() {
     let kms = Canned::start(200, "application/x-amz-json-1.1", &body.to_string());
     let gh = MockGithub::start(Scenario::standard());
     let run = aws_step(&gh, &kms).main();
-    refused(&run, &gh, &["AWS KMS", "SubjectPublicKeyInfo"], &["wJalrXUtnFEMI-K7MDENG-secret"]);
-    assert!(!run.stdout.contains("fingerprint"), "no fingerprint of junk");
+    refused(
+        &run,
+        &gh,
+        &["AWS KMS", "SubjectPublicKeyInfo"],
+        &["wJalrXUtnFEMI-K7MDENG-secret"],
+    );
+    assert!(
+        !run.stdout.contains("fingerprint"),
+        "no fingerprint of junk"
+    );
 }
 
 #[test]
@@ -99,20 +113,32 @@ fn vault_public_key_with_trailing_der_junk() {
 fn sts_credentials_hiding_control_characters() {
     for (field, value) in [
         ("SessionToken", "tok&#10;::set-output name=token::stolen"),
-        ("SessionToken", "tok&#13;&#10;##[set-output name=token]stolen"),
+        (
+            "SessionToken",
+            "tok&#13;&#10;##[set-output name=token]stolen",
+        ),
         ("SecretAccessKey", "secret&#x1b;[2J"),
         ("AccessKeyId", "ASIA&#0;X"),
         ("SessionToken", "tok&#x2028;x"),
     ] {
-        let mut creds = [("AccessKeyId", "ASIAEXAMPLE"), ("SecretAccessKey", "sts-secret-key"), ("SessionToken", "sts-session-token")]
-            .map(|(k, v)| (k, v.to_string()));
+        let mut creds = [
+            ("AccessKeyId", "ASIAEXAMPLE"),
+            ("SecretAccessKey", "sts-secret-key"),
+            ("SessionToken", "sts-session-token"),
+        ]
+        .map(|(k, v)| (k, v.to_string()));
         for c in &mut creds {
             if c.0 == field {
                 c.1 = value.to_string();
             }
         }
-        let inner: String = creds.iter().map(|(k, v)| format!("<{k}>{v}</{k}>")).collect();
-        let xml = format!("<AssumeRoleWithWebIdentityResponse xmlns=\"https://sts.amazonaws.com/doc/2011-06-15/\"><AssumeRoleWithWebIdentityResult><Credentials>{inner}<Expiration>2026-12-01T07:33:46Z</Expiration></Credentials></AssumeRoleWithWebIdentityResult></AssumeRoleWithWebIdentityResponse>");
+        let inner: String = creds
+            .iter()
+            .map(|(k, v)| format!("<{k}>{v}</{k}>"))
+            .collect();
+        let xml = format!(
+            "<AssumeRoleWithWebIdentityResponse xmlns=\"https://sts.amazonaws.com/doc/2011-06-15/\"><AssumeRoleWithWebIdentityResult><Credentials>{inner}<Expiration>2026-12-01T07:33:46Z</Expiration></Credentials></AssumeRoleWithWebIdentityResult></AssumeRoleWithWebIdentityResponse>"
+        );
         let sts = Canned::start(200, "text/xml", &xml);
         let runner = OidcStandIn::start(crate::support::OTHER_KEY_PEM);
         let gh = MockGithub::start(Scenario::standard());
@@ -123,14 +149,27 @@ fn sts_credentials_hiding_control_characters() {
             .var("ACTIONS_ID_TOKEN_REQUEST_TOKEN", &runner.request_token)
             .input("aws-role-arn", "arn:aws:iam::111122223333:role/gh-signer")
             .main();
-        refused(&run, &gh, &[field, "AWS STS"], &["stolen", "sts-secret-key", "sts-session-token"]);
-        assert_eq!(sts.requests(), 1, "only the STS call: no KMS call with those credentials");
+        refused(
+            &run,
+            &gh,
+            &[field, "AWS STS"],
+            &["stolen", "sts-secret-key", "sts-session-token"],
+        );
+        assert_eq!(
+            sts.requests(),
+            1,
+            "only the STS call: no KMS call with those credentials"
+        );
     }
 }
 
 #[test]
 fn vault_login_token_with_a_line_break() {
-    let vault = Canned::start(200, "application/json", r#"{"auth":{"client_token":"s.x\n::stop-commands::pwned"}}"#);
+    let vault = Canned::start(
+        200,
+        "application/json",
+        r#"{"auth":{"client_token":"s.x\n::stop-commands::pwned"}}"#,
+    );
     let runner = OidcStandIn::start(crate::support::OTHER_KEY_PEM);
     let gh = MockGithub::start(Scenario::standard());
     let run = step(&gh, "hashivault://gh-app")
@@ -145,16 +184,31 @@ fn vault_login_token_with_a_line_break() {
 
 #[test]
 fn oidc_token_with_control_characters() {
-    let runner = Canned::start(200, "application/json", r#"{"count":1,"value":"a.b.c\u001b]0;pwned\u0007"}"#);
+    let runner = Canned::start(
+        200,
+        "application/json",
+        r#"{"count":1,"value":"a.b.c\u001b]0;pwned\u0007"}"#,
+    );
     let vault = Canned::start(500, "application/json", "{}");
     let gh = MockGithub::start(Scenario::standard());
     let run = step(&gh, "hashivault://gh-app")
         .var("VAULT_ADDR", &vault.url)
-        .var("ACTIONS_ID_TOKEN_REQUEST_URL", &format!("{}/idtoken?api-version=2.0", runner.url))
-        .var("ACTIONS_ID_TOKEN_REQUEST_TOKEN", "runner-request-token-0123")
+        .var(
+            "ACTIONS_ID_TOKEN_REQUEST_URL",
+            &format!("{}/idtoken?api-version=2.0", runner.url),
+        )
+        .var(
+            "ACTIONS_ID_TOKEN_REQUEST_TOKEN",
+            "runner-request-token-0123",
+        )
         .input("vault-role", "widgets-main")
         .main();
-    refused(&run, &gh, &["runner's OIDC token endpoint"], &["pwned", "runner-request-token-0123"]);
+    refused(
+        &run,
+        &gh,
+        &["runner's OIDC token endpoint"],
+        &["pwned", "runner-request-token-0123"],
+    );
     assert_eq!(vault.requests(), 0, "the token never reached Vault");
 }
 
@@ -167,18 +221,58 @@ fn inputs_outside_their_grammar_send_nothing() {
     let cases: Vec<(String, Vec<(&str, &str)>, &str)> = vec![
         ("openbao://..".into(), vec![], "transit key name"),
         ("openbao://.".into(), vec![], "transit key name"),
-        ("hashivault://a/../../sys/raw".into(), vec![], "transit key name"),
+        (
+            "hashivault://a/../../sys/raw".into(),
+            vec![],
+            "transit key name",
+        ),
         (format!("awskms:///{uuid}\u{1b}[2J"), vec![], "AWS key"),
         (format!("awskms:///{}\u{7}", &uuid[..35]), vec![], "AWS key"),
-        (format!("gcpkms://{google}/cryptoKeyVersions/1?alt=json"), vec![], "key version"),
-        (format!("gcpkms://{google}/cryptoKeyVersions/1#x"), vec![], "key version"),
-        (format!("gcpkms://{google}/cryptoKeyVersions/1:asymmetricSign"), vec![], "key version"),
-        ("azurekms://acme.vault.azure.net/gh-app/../keys".into(), vec![], "Azure"),
-        ("hashivault://gh-app".into(), vec![("vault-transit-mount", "../sys")], "`vault-transit-mount`"),
-        ("hashivault://gh-app".into(), vec![("vault-auth-mount", "jwt/../token")], "`vault-auth-mount`"),
-        ("hashivault://gh-app".into(), vec![("vault-role", "a/b")], "`vault-role`"),
-        ("awskms:///alias/github-app".into(), vec![("aws-role-arn", "gh-signer")], "`aws-role-arn`"),
-        ("awskms:///alias/github-app".into(), vec![("oidc-audience", "a b")], "`oidc-audience`"),
+        (
+            format!("gcpkms://{google}/cryptoKeyVersions/1?alt=json"),
+            vec![],
+            "key version",
+        ),
+        (
+            format!("gcpkms://{google}/cryptoKeyVersions/1#x"),
+            vec![],
+            "key version",
+        ),
+        (
+            format!("gcpkms://{google}/cryptoKeyVersions/1:asymmetricSign"),
+            vec![],
+            "key version",
+        ),
+        (
+            "azurekms://acme.vault.azure.net/gh-app/../keys".into(),
+            vec![],
+            "Azure",
+        ),
+        (
+            "hashivault://gh-app".into(),
+            vec![("vault-transit-mount", "../sys")],
+            "`vault-transit-mount`",
+        ),
+        (
+            "hashivault://gh-app".into(),
+            vec![("vault-auth-mount", "jwt/../token")],
+            "`vault-auth-mount`",
+        ),
+        (
+            "hashivault://gh-app".into(),
+            vec![("vault-role", "a/b")],
+            "`vault-role`",
+        ),
+        (
+            "awskms:///alias/github-app".into(),
+            vec![("aws-role-arn", "gh-signer")],
+            "`aws-role-arn`",
+        ),
+        (
+            "awskms:///alias/github-app".into(),
+            vec![("oidc-audience", "a b")],
+            "`oidc-audience`",
+        ),
     ];
     let service = Canned::start(200, "application/json", "{}");
     let runner = OidcStandIn::start(crate::support::OTHER_KEY_PEM);
@@ -199,8 +293,24 @@ fn inputs_outside_their_grammar_send_nothing() {
             s.input(name, value);
         }
         let run = s.main();
-        refused(&run, &gh, &[says], &["s.vault-token-0123", "aws-secret-0123", "ya29.access-token-0123"]);
-        assert_eq!(service.requests(), 0, "{kms_key}: a request before the error");
-        assert!(runner.audiences().is_empty(), "{kms_key}: an OIDC token was asked for");
+        refused(
+            &run,
+            &gh,
+            &[says],
+            &[
+                "s.vault-token-0123",
+                "aws-secret-0123",
+                "ya29.access-token-0123",
+            ],
+        );
+        assert_eq!(
+            service.requests(),
+            0,
+            "{kms_key}: a request before the error"
+        );
+        assert!(
+            runner.audiences().is_empty(),
+            "{kms_key}: an OIDC token was asked for"
+        );
     }
 }
