@@ -101,10 +101,10 @@ impl Settings {
                 });
             }
         }
-        if let Some(t) = &self.access_token {
-            if !Rule::BearerToken.fits(t.expose().trim()) {
-                return Err(bad_token("kms-access-token"));
-            }
+        if let Some(t) = &self.access_token
+            && !Rule::BearerToken.fits(t.expose().trim())
+        {
+            return Err(bad_token("kms-access-token"));
         }
         Ok(key)
     }

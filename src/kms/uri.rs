@@ -135,7 +135,8 @@ fn google_name(rest: &str) -> Result<KeyRef, UriProblem> {
     if !named {
         return Err(UriProblem::GoogleName);
     }
-    let checks: [(fn(&str) -> bool, UriProblem); 4] = [
+    type Check = (fn(&str) -> bool, UriProblem);
+    let checks: [Check; 4] = [
         (grammar::google_project, UriProblem::GoogleProject),
         (grammar::google_location, UriProblem::GoogleLocation),
         (grammar::google_id, UriProblem::GoogleId),
@@ -237,8 +238,8 @@ mod tests {
         for bad in [
             "1234abcd".to_string(),
             format!("{UUID}\u{1b}"),
-            format!("1234abcd-12ab-34cd-56ef-1234567890a\u{7}"),
-            format!("1234abcd-12ab-34cd-56ef-1234567890ab\nx"),
+            "1234abcd-12ab-34cd-56ef-1234567890a\u{7}".to_string(),
+            "1234abcd-12ab-34cd-56ef-1234567890ab\nx".to_string(),
             "alias/".into(),
             "alias/a b".into(),
             "alias/a?b".into(),
@@ -351,14 +352,9 @@ mod tests {
             "1\u{1}",
             &"9".repeat(21),
         ] {
-            let want = if v.is_empty() {
-                UriProblem::GoogleVersion
-            } else {
-                UriProblem::GoogleVersion
-            };
             assert_eq!(
                 problem(&format!("gcpkms://{base}/cryptoKeyVersions/{v}")),
-                want,
+                UriProblem::GoogleVersion,
                 "{v:?}"
             );
         }

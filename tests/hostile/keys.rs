@@ -218,7 +218,8 @@ fn oidc_token_with_control_characters() {
 fn inputs_outside_their_grammar_send_nothing() {
     let uuid = "1234abcd-12ab-34cd-56ef-1234567890ab";
     let google = "projects/acme-ci/locations/global/keyRings/ci-ring/cryptoKeys/github-app";
-    let cases: Vec<(String, Vec<(&str, &str)>, &str)> = vec![
+    type Case<'a> = (String, Vec<(&'a str, &'a str)>, &'a str);
+    let cases: Vec<Case> = vec![
         ("openbao://..".into(), vec![], "transit key name"),
         ("openbao://.".into(), vec![], "transit key name"),
         (
