@@ -92,6 +92,11 @@ fn aws_public_key_with_trailing_der_junk() {
         !run.stdout.contains("fingerprint"),
         "no fingerprint of junk"
     );
+    assert_eq!(
+        kms.requests(),
+        1,
+        "GetPublicKey only: nothing signed with a junk key"
+    );
 }
 
 #[test]
@@ -105,7 +110,21 @@ fn vault_public_key_with_trailing_der_junk() {
         .var("VAULT_ADDR", &vault.url)
         .var("VAULT_TOKEN", "s.vault-token-0123")
         .main();
-    refused(&run, &gh, &["Vault"], &["s.vault-token-0123"]);
+    refused(
+        &run,
+        &gh,
+        &["Vault", "could not be read"],
+        &["s.vault-token-0123"],
+    );
+    assert_eq!(
+        vault.requests(),
+        1,
+        "the key read only: nothing signed with a junk key"
+    );
+    assert!(
+        !run.stdout.contains("fingerprint"),
+        "no fingerprint of junk"
+    );
 }
 
 /// STS answers whose credentials decode, through XML references, to control characters.
