@@ -596,6 +596,12 @@ impl fmt::Display for crate::kms::error::Rule {
             Rule::Audience => {
                 "a JWT audience: printable characters without spaces, a URI (scheme:...) when it holds ':'"
             }
+            Rule::AwsRegion => {
+                "an AWS region: lower-case words and a number joined by '-' (us-east-1, us-gov-west-1, cn-north-1)"
+            }
+            Rule::VaultNamespace => {
+                "a Vault namespace path: segments joined by '/', each of letters, digits and -._~!$&'()*+,;=:@, none '.' or '..'"
+            }
             Rule::BearerToken => {
                 "an OAuth 2 access token: letters, digits and -._~+/ (then any '='), one line, up to 16384 characters"
             }

@@ -61,14 +61,26 @@ fn arn_region(key_id: &str) -> Option<&str> {
 }
 
 /// The region to use: the key ARN's, else `AWS_REGION`, else `AWS_DEFAULT_REGION`.
+/// A region from the environment must be a region: it becomes part of the endpoint's host.
 pub fn region(key_id: &str, env: Env) -> Result<String, KmsError> {
-    arn_region(key_id)
-        .map(str::to_string)
-        .or_else(|| var(env, "AWS_REGION"))
-        .or_else(|| var(env, "AWS_DEFAULT_REGION"))
-        .ok_or_else(|| KmsError::RegionMissing {
-            key: key_id.to_string(),
-        })
+    if let Some(r) = arn_region(key_id) {
+        return Ok(r.to_string());
+    }
+    for input in ["AWS_REGION", "AWS_DEFAULT_REGION"] {
+        if let Some(r) = var(env, input) {
+            if !grammar::aws_region(&r) {
+                return Err(KmsError::BadSetting {
+                    input,
+                    value: r,
+                    rule: grammar::Rule::AwsRegion,
+                });
+            }
+            return Ok(r);
+        }
+    }
+    Err(KmsError::RegionMissing {
+        key: key_id.to_string(),
+    })
 }
 
 /// Credentials from `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY` and `AWS_SESSION_TOKEN`;
@@ -541,6 +553,24 @@ mod tests {
             })
         );
 
+        // A region becomes part of a host name: anything else is refused, not sent.
+        for bad in [
+            "x.evil.example/?",
+            "us east-1",
+            "US-EAST-1",
+            "us-east-1\u{1b}",
+        ] {
+            assert!(
+                matches!(
+                    region("alias/app", &env(&[("AWS_REGION", bad)])),
+                    Err(KmsError::BadSetting {
+                        input: "AWS_REGION",
+                        ..
+                    })
+                ),
+                "{bad:?}"
+            );
+        }
         let kms = Kms::new(None, arn, creds(), &env(&[])).unwrap();
         assert_eq!(kms.url, "https://kms.eu-west-1.amazonaws.com/");
         let e = env(&[

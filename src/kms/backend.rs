@@ -154,7 +154,11 @@ impl Backend {
                         let audience =
                             non_empty(&settings.oidc_audience).unwrap_or(oidc::AWS_AUDIENCE);
                         let token = oidc_token(x, env, Some(audience), mask)?;
-                        let region = aws::region(&key_id, env).ok();
+                        let region = match aws::region(&key_id, env) {
+                            Ok(r) => Some(r),
+                            Err(KmsError::RegionMissing { .. }) => None,
+                            Err(e) => return Err(e.into()),
+                        };
                         let sts = Sts::new(role, &settings.session_name, region.as_deref(), env);
                         let c = sts.assume(x, &token)?;
                         mask(c.secret_access_key.expose());

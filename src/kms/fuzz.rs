@@ -149,6 +149,8 @@ fn kms_key_uris() {
             grammar::Rule::VaultRole,
             grammar::Rule::VaultMount,
             grammar::Rule::Audience,
+            grammar::Rule::AwsRegion,
+            grammar::Rule::VaultNamespace,
             grammar::Rule::BearerToken,
         ] {
             if rule.fits(s) {

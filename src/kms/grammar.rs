@@ -34,6 +34,10 @@ pub enum Rule {
     VaultMount,
     /// `oidc-audience`.
     Audience,
+    /// `AWS_REGION`, `AWS_DEFAULT_REGION`.
+    AwsRegion,
+    /// `VAULT_NAMESPACE`.
+    VaultNamespace,
     /// `kms-access-token`, `GOOGLE_OAUTH_ACCESS_TOKEN`: an OAuth 2 bearer token.
     BearerToken,
 }
@@ -319,6 +323,8 @@ impl Rule {
             Rule::VaultRole => vault_name(value),
             Rule::VaultMount => vault_mount(value),
             Rule::Audience => audience(value),
+            Rule::AwsRegion => aws_region(value),
+            Rule::VaultNamespace => vault_mount(value),
             Rule::BearerToken => bearer_token(value),
         }
     }

@@ -334,3 +334,89 @@ fn inputs_outside_their_grammar_send_nothing() {
         );
     }
 }
+
+/// Environment values that become part of a host, a header or a path, outside their
+/// grammar: refused before any request.
+#[test]
+fn environment_outside_its_grammar_sends_nothing() {
+    let service = Canned::start(200, "application/json", "{}");
+    let cases = [
+        (
+            "awskms:///alias/github-app",
+            "AWS_REGION",
+            "x.evil.example/?",
+            "`AWS_REGION`",
+        ),
+        (
+            "awskms:///alias/github-app",
+            "AWS_DEFAULT_REGION",
+            "us-east-1\u{1b}[2J",
+            "`AWS_DEFAULT_REGION`",
+        ),
+        (
+            "hashivault://gh-app",
+            "VAULT_NAMESPACE",
+            "team-a/../root",
+            "`VAULT_NAMESPACE`",
+        ),
+        (
+            "hashivault://gh-app",
+            "TRANSIT_SECRET_ENGINE_PATH",
+            "..",
+            "`TRANSIT_SECRET_ENGINE_PATH`",
+        ),
+        (
+            "hashivault://gh-app",
+            "VAULT_TOKEN",
+            "s.x\u{1b}]0;pwned\u{7}",
+            "VAULT_TOKEN",
+        ),
+    ];
+    for (kms_key, var, value, says) in cases {
+        let gh = MockGithub::start(Scenario::standard());
+        let mut s = step(&gh, kms_key);
+        s.var("VAULT_ADDR", &service.url)
+            .var("VAULT_TOKEN", "s.vault-token-0123")
+            .var("AWS_ENDPOINT_URL", &service.url)
+            .var("AWS_ACCESS_KEY_ID", "AKIDEXAMPLE")
+            .var("AWS_SECRET_ACCESS_KEY", "aws-secret-0123")
+            .unset("AWS_REGION")
+            .var(var, value);
+        let run = s.main();
+        refused(
+            &run,
+            &gh,
+            &[says],
+            &["s.vault-token-0123", "aws-secret-0123", "pwned"],
+        );
+        assert_eq!(service.requests(), 0, "{var}: a request before the error");
+    }
+}
+
+/// A key version in Azure's answer that would move the sign request to another path.
+#[test]
+fn azure_key_version_that_walks_the_path() {
+    let der = app_token_action::kms::spki::pem_der(OTHER_PUBLIC_KEY_PEM).unwrap();
+    let Some(app_token_action::kms::spki::PublicKey::Rsa(rsa)) =
+        app_token_action::kms::spki::parse(&der)
+    else {
+        panic!("RSA fixture")
+    };
+    let b64url = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    let body = serde_json::json!({"key": {"kid": "https://acme.vault.azure.net/keys/gh-app/..",
+        "kty": "RSA", "key_ops": ["sign"], "n": b64url.encode(&rsa.n), "e": b64url.encode(&rsa.e)},
+        "attributes": {"enabled": true}});
+    let azure = Canned::start(200, "application/json", &body.to_string());
+    let gh = MockGithub::start(Scenario::standard());
+    let host = azure.url.trim_start_matches("http://").to_string();
+    let run = step(&gh, &format!("azurekms://{host}/gh-app"))
+        .input("kms-access-token", "azure-access-token-0123")
+        .main();
+    refused(
+        &run,
+        &gh,
+        &["Azure Key Vault", "kid"],
+        &["azure-access-token-0123"],
+    );
+    assert_eq!(azure.requests(), 1, "no sign request at a walked path");
+}
