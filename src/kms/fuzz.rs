@@ -299,3 +299,243 @@ fn json_answers() {
         }
     });
 }
+
+/// Random strings of `len` characters drawn from `alphabet`.
+fn pick(rng: &mut Rng, alphabet: &[u8], len: usize) -> String {
+    (0..len)
+        .map(|_| char::from(alphabet[rng.below(alphabet.len())]))
+        .collect()
+}
+
+const LOWER: &[u8] = b"abcdefghijklmnopqrstuvwxyz";
+const ALNUM: &[u8] = b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+const HEX: &[u8] = b"0123456789abcdef";
+
+/// Random strings of `min..=max` characters (see [`length`]) drawn from `alphabet`.
+fn pick_len(rng: &mut Rng, alphabet: &[u8], min: usize, max: usize) -> String {
+    let n = length(rng, min, max);
+    pick(rng, alphabet, n)
+}
+
+/// A length in `min..=max`, the edges twice as likely as any other.
+fn length(rng: &mut Rng, min: usize, max: usize) -> usize {
+    match rng.below(4) {
+        0 => min,
+        1 => max,
+        _ => min + rng.below(max - min + 1),
+    }
+}
+
+fn google_value(rng: &mut Rng) -> String {
+    let id = |rng: &mut Rng| {
+        let n = length(rng, 6, 30);
+        let mut p = pick(rng, LOWER, 1);
+        p += &pick(rng, b"abcdefghijklmnopqrstuvwxyz0123456789-", n - 2);
+        p + &pick(rng, b"abcdefghijklmnopqrstuvwxyz0123456789", 1)
+    };
+    let project = match rng.below(3) {
+        0 => id(rng),
+        1 => (1 + rng.next() % 999_999_999_999).to_string(),
+        _ => format!("example.com:{}", id(rng)),
+    };
+    let location = ["global", "us-east1", "europe-west4", "nam-eur-asia1", "us"][rng.below(5)];
+    let set = b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-";
+    let ring = pick_len(rng, set, 1, 63);
+    let key = pick_len(rng, set, 1, 63);
+    let version = 1 + rng.next() % 1_000_000;
+    format!(
+        "projects/{project}/locations/{location}/keyRings/{ring}/cryptoKeys/{key}/cryptoKeyVersions/{version}"
+    )
+}
+
+fn azure_value(rng: &mut Rng) -> (String, String, Option<String>) {
+    let n = length(rng, 3, 24);
+    let mut vault = pick(rng, LOWER, 1) + &pick(rng, ALNUM, n - 2);
+    if n > 4 && rng.below(2) == 0 {
+        vault.replace_range(2..3, "-");
+    }
+    vault += &pick(rng, ALNUM, 1);
+    let suffix = [
+        "vault.azure.net",
+        "vault.azure.cn",
+        "vault.usgovcloudapi.net",
+        "managedhsm.azure.net",
+    ][rng.below(4)];
+    let name = pick_len(
+        rng,
+        b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-",
+        1,
+        127,
+    );
+    let version = (rng.below(2) == 0).then(|| pick(rng, HEX, 32));
+    (format!("{vault}.{suffix}"), name, version)
+}
+
+fn aws_value(rng: &mut Rng) -> String {
+    let uuid = |rng: &mut Rng| [8, 4, 4, 4, 12].map(|n| pick(rng, HEX, n)).join("-");
+    let resource = match rng.below(3) {
+        0 => format!("key/{}", uuid(rng)),
+        1 => format!("key/mrk-{}", pick(rng, HEX, 32)),
+        _ => format!(
+            "alias/{}",
+            pick_len(
+                rng,
+                b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789/_-",
+                1,
+                250
+            )
+        ),
+    };
+    let partition = [
+        "aws",
+        "aws-cn",
+        "aws-us-gov",
+        "aws-iso",
+        "aws-iso-b",
+        "aws-iso-e",
+        "aws-iso-f",
+        "aws-eusc",
+    ][rng.below(8)];
+    let region = [
+        "us-east-1",
+        "cn-northwest-1",
+        "us-gov-west-1",
+        "us-iso-east-1",
+        "us-isob-east-1",
+        "eu-isoe-west-1",
+        "us-isof-south-1",
+        "eusc-de-east-1",
+    ][rng.below(8)];
+    // An ARN, or the bare key id or alias name.
+    match rng.below(2) {
+        0 => format!(
+            "arn:{partition}:kms:{region}:{}:{resource}",
+            pick(rng, b"0123456789", 12)
+        ),
+        _ => resource
+            .strip_prefix("key/")
+            .unwrap_or(&resource)
+            .to_string(),
+    }
+}
+
+fn vault_value(rng: &mut Rng) -> String {
+    let word = b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_";
+    let n = length(rng, 1, 100);
+    if n == 1 {
+        return pick(rng, word, 1);
+    }
+    pick(rng, word, 1)
+        + &pick(
+            rng,
+            b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-.",
+            n - 2,
+        )
+        + &pick(rng, word, 1)
+}
+
+/// Generated valid `kms-key` values of every form: each is accepted, and its name reaches
+/// the request that names the key. Also counts how many the old "looks like a credential"
+/// guess in `secret.rs` would have refused (printed, not asserted: that rule is not this
+/// module's).
+#[test]
+fn valid_values_reach_their_requests() {
+    use super::{Secret, aws, azure, gcp, vault};
+    let mut rng = Rng(0x2545_f491_4f6c_dd1d);
+    let n = iterations();
+    let mut refused_by_guess = [0usize; 4];
+    let start = Instant::now();
+    for _ in 0..n {
+        let google = google_value(&mut rng);
+        let KeyRef::Google { version_name } = KeyRef::parse(&format!("gcpkms://{google}")).unwrap()
+        else {
+            panic!("{google}")
+        };
+        let kms = gcp::CloudKms {
+            base_url: "https://cloudkms.googleapis.com".into(),
+            version_name,
+            token: Secret::new("t"),
+        };
+        assert_eq!(
+            kms.public_key_request().url,
+            format!("https://cloudkms.googleapis.com/v1/{google}/publicKey")
+        );
+
+        let (host, name, version) = azure_value(&mut rng);
+        let uri = match &version {
+            Some(v) => format!("azurekms://{host}/{name}/{v}"),
+            None => format!("azurekms://{host}/{name}"),
+        };
+        let KeyRef::Azure {
+            vault_host,
+            name: n2,
+            version: v2,
+        } = KeyRef::parse(&uri).unwrap()
+        else {
+            panic!("{uri}")
+        };
+        let kv = azure::KeyVault::new(&vault_host, &n2, v2.as_deref(), Secret::new("t"));
+        let path = version
+            .as_ref()
+            .map_or(name.clone(), |v| format!("{name}/{v}"));
+        assert_eq!(
+            kv.public_key_request().url,
+            format!("https://{host}/keys/{path}?api-version=7.4")
+        );
+
+        let key = aws_value(&mut rng);
+        let KeyRef::Aws { key_id, .. } = KeyRef::parse(&format!("awskms:///{key}")).unwrap() else {
+            panic!("{key}")
+        };
+        let env = |k: &str| (k == "AWS_REGION").then(|| "us-east-1".to_string());
+        let creds = super::sigv4::Credentials {
+            access_key_id: "A".into(),
+            secret_access_key: Secret::new("S"),
+            session_token: None,
+        };
+        let req = aws::Kms::new(None, &key_id, creds, &env)
+            .unwrap()
+            .public_key_request_at(0);
+        let body: serde_json::Value = serde_json::from_slice(&req.body).unwrap();
+        assert_eq!(body["KeyId"], key);
+
+        let name = vault_value(&mut rng);
+        let KeyRef::Vault { name: n3, .. } = KeyRef::parse(&format!("openbao://{name}")).unwrap()
+        else {
+            panic!("{name}")
+        };
+        let t = vault::Transit::new(
+            vault::Server {
+                addr: "http://v".into(),
+                namespace: None,
+            },
+            Secret::new("t"),
+            "transit",
+            &n3,
+        );
+        assert_eq!(
+            t.public_key_request().url,
+            format!("http://v/v1/transit/keys/{name}")
+        );
+
+        for (i, v) in [
+            format!("gcpkms://{google}"),
+            uri,
+            format!("awskms:///{key}"),
+            format!("openbao://{name}"),
+        ]
+        .iter()
+        .enumerate()
+        {
+            refused_by_guess[i] += usize::from(crate::secret::looks_secret(v));
+        }
+    }
+    eprintln!(
+        "valid kms-key values: {n} of each form in {:.2?}; the credential guess would refuse Google {}, Azure {}, AWS {}, Vault {}",
+        start.elapsed(),
+        refused_by_guess[0],
+        refused_by_guess[1],
+        refused_by_guess[2],
+        refused_by_guess[3]
+    );
+}
