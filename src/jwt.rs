@@ -22,7 +22,7 @@ const HEADER: &str = r#"{"alg":"RS256","typ":"JWT"}"#;
 
 /// Signs bytes with RS256 (RSASSA-PKCS1-v1_5, SHA-256): the app's local key, or
 /// a key service, whose implementation holds its own network handle.
-pub trait Signer {
+pub trait Signer: Sync {
     /// The signature of `message`.
     fn sign(&self, message: &[u8]) -> Result<Vec<u8>, Error>;
     /// The public key as SubjectPublicKeyInfo DER, to tell which key signs.

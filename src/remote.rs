@@ -2,8 +2,7 @@
 //! services' calls (the `kms` library's [`Exchange`]), so they share GitHub's
 //! budget, retries, proxies and CA roots; and the opened key is a [`Signer`].
 
-use std::cell::RefCell;
-use std::rc::Rc;
+use std::sync::{Arc, Mutex};
 
 use crate::error::{Error, Purpose, Shown};
 use crate::jwt::Signer;
@@ -20,7 +19,8 @@ use crate::url::{ServiceUrl, UrlProblem};
 /// made on first use.
 pub struct Services<'t> {
     transport: &'t Transport,
-    endpoints: RefCell<Vec<(String, Rc<Endpoint<'t>>)>>,
+    // A lock, not a RefCell: several owners sign from several threads.
+    endpoints: Mutex<Vec<(String, Arc<Endpoint<'t>>)>>,
 }
 
 /// This process's environment, as the `kms` library reads it.
@@ -33,15 +33,18 @@ impl<'t> Services<'t> {
     pub fn new(transport: &'t Transport) -> Services<'t> {
         Services {
             transport,
-            endpoints: RefCell::new(Vec::new()),
+            endpoints: Mutex::new(Vec::new()),
         }
     }
 
     /// The endpoint for `origin`; Vault's also trusts `VAULT_CACERT`, as Vault's own CLI does.
-    fn endpoint(&self, service: Service, origin: &str) -> Result<Rc<Endpoint<'t>>, Error> {
+    fn endpoint(&self, service: Service, origin: &str) -> Result<Arc<Endpoint<'t>>, Error> {
         let key = format!("{service:?} {origin}");
-        if let Some((_, e)) = self.endpoints.borrow().iter().find(|(k, _)| *k == key) {
-            return Ok(Rc::clone(e));
+        let known = |list: &Vec<(String, Arc<Endpoint<'t>>)>| {
+            list.iter().find(|(k, _)| *k == key).map(|(_, e)| Arc::clone(e))
+        };
+        if let Some(e) = known(&self.endpoints()) {
+            return Ok(e);
         }
         let base = ServiceUrl::parse(origin).map_err(|problem| match problem {
             UrlProblem::PlainHttp => Error::InsecureServiceUrl {
@@ -58,11 +61,14 @@ impl<'t> Services<'t> {
             ),
             None => None,
         };
-        let endpoint = Rc::new(self.transport.endpoint(&base, ca.as_deref())?);
-        self.endpoints
-            .borrow_mut()
-            .push((key, Rc::clone(&endpoint)));
+        let endpoint = Arc::new(self.transport.endpoint(&base, ca.as_deref())?);
+        self.endpoints().push((key, Arc::clone(&endpoint)));
         Ok(endpoint)
+    }
+
+    /// The endpoints made so far (a panic elsewhere cannot leave the list unusable).
+    fn endpoints(&self) -> std::sync::MutexGuard<'_, Vec<(String, Arc<Endpoint<'t>>)>> {
+        self.endpoints.lock().unwrap_or_else(|e| e.into_inner())
     }
 }
 

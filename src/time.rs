@@ -1,7 +1,7 @@
 //! Wall-clock seconds and the two date formats GitHub speaks: ISO-8601 in JSON
 //! (`expires_at`) and IMF-fixdate in the `Date` header (clock-skew correction).
 
-use std::cell::Cell;
+use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 /// Seconds since the Unix epoch by this machine's clock.
@@ -16,30 +16,31 @@ pub fn now() -> i64 {
 /// post stage's expiry check all ask it.
 #[derive(Debug, Default)]
 pub struct GithubClock {
-    offset: Cell<i64>,
+    // Atomic: requests for several owners run on several threads.
+    offset: AtomicI64,
 }
 
 impl GithubClock {
     /// A clock already corrected by `offset` seconds (as main saved it for post).
     pub fn with_offset(offset: i64) -> GithubClock {
         GithubClock {
-            offset: Cell::new(offset),
+            offset: AtomicI64::new(offset),
         }
     }
 
     /// Seconds since the Unix epoch by GitHub's clock.
     pub fn now(&self) -> i64 {
-        now() + self.offset.get()
+        now() + self.offset()
     }
 
     /// Seconds to add to this machine's clock to get GitHub's.
     pub fn offset(&self) -> i64 {
-        self.offset.get()
+        self.offset.load(Ordering::Relaxed)
     }
 
     /// Takes GitHub's `Date` (Unix seconds) as the time now.
     pub fn set_from(&self, github_now: i64) {
-        self.offset.set(github_now - now());
+        self.offset.store(github_now - now(), Ordering::Relaxed);
     }
 }
 

@@ -1,7 +1,7 @@
 //! Azure Key Vault: get-key (the JWK's `n` and `e`, made into SPKI for the fingerprint)
 //! and sign with `RS256` over the SHA-256 digest.
 
-use std::cell::RefCell;
+use std::sync::Mutex;
 
 use base64::Engine;
 use serde_json::Value;
@@ -20,7 +20,7 @@ pub const SIGN_PERMISSION: &str = "Microsoft.KeyVault/vaults/keys/sign/action";
 pub const READ_PERMISSION: &str = "Microsoft.KeyVault/vaults/keys/read";
 
 /// One key in a vault.
-#[derive(Clone, Debug)]
+#[derive(Debug)]
 pub struct KeyVault {
     /// `https://<vault host>`, or a test server.
     pub base_url: String,
@@ -31,7 +31,7 @@ pub struct KeyVault {
     /// The Entra access token for `https://vault.azure.net` (`kms-access-token`).
     pub token: Secret,
     /// The version get-key reported, which then signs (so the fingerprint matches).
-    resolved: RefCell<Option<String>>,
+    resolved: Mutex<Option<String>>,
 }
 
 impl KeyVault {
@@ -42,7 +42,7 @@ impl KeyVault {
             name: name.to_string(),
             version: version.map(str::to_string),
             token,
-            resolved: RefCell::new(None),
+            resolved: Mutex::new(None),
         }
     }
 
@@ -57,7 +57,8 @@ impl KeyVault {
 
     fn version(&self) -> Option<String> {
         self.resolved
-            .borrow()
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
             .clone()
             .or_else(|| self.version.clone())
     }
@@ -177,7 +178,7 @@ impl KeyService for KeyVault {
             .filter(|v| (1..=64).contains(&v.len()) && v.bytes().all(|b| b.is_ascii_alphanumeric()))
             .ok_or(bad("key.kid as <vault>/keys/<name>/<version>"))?;
         let checked = spki::check(service, key, &rsa.to_spki_der())?;
-        *self.resolved.borrow_mut() = Some(version);
+        *self.resolved.lock().unwrap_or_else(|e| e.into_inner()) = Some(version);
         Ok(checked)
     }
 

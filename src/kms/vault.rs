@@ -99,7 +99,7 @@ impl Server {
 }
 
 /// One transit key.
-#[derive(Clone, Debug)]
+#[derive(Debug)]
 pub struct Transit {
     /// Address and namespace.
     pub server: Server,
@@ -110,7 +110,7 @@ pub struct Transit {
     /// The key name.
     pub name: String,
     /// Seen in the key read: the version whose public key was checked (and signs).
-    version: std::cell::Cell<u64>,
+    version: std::sync::atomic::AtomicU64,
 }
 
 impl Transit {
@@ -121,7 +121,7 @@ impl Transit {
             token,
             mount: mount.trim_matches('/').to_string(),
             name: name.to_string(),
-            version: std::cell::Cell::new(0),
+            version: std::sync::atomic::AtomicU64::new(0),
         }
     }
 
@@ -205,8 +205,9 @@ impl KeyService for Transit {
             ("prehashed", Json::Bool(true)),
             ("signature_algorithm", Json::Str("pkcs1v15")),
         ];
-        if self.version.get() > 0 {
-            body.push(("key_version", Json::Num(self.version.get())));
+        let version = self.version.load(std::sync::atomic::Ordering::Relaxed);
+        if version > 0 {
+            body.push(("key_version", Json::Num(version)));
         }
         self.authed(
             Method::Post,
@@ -251,7 +252,8 @@ impl KeyService for Transit {
             .ok_or(bad.clone())?;
         let der = spki::pem_der(pem).ok_or(bad)?;
         let checked = spki::check(Service::Vault, key, &der)?;
-        self.version.set(version);
+        self.version
+            .store(version, std::sync::atomic::Ordering::Relaxed);
         Ok(checked)
     }
 
