@@ -383,6 +383,16 @@ fn requested(repositories: &[String], permissions: &BTreeMap<String, String>) ->
     format!("{repos}; {perms}")
 }
 
+/// When to retry after a rate limit; a wait past any date is said as such.
+fn retry_when(at: &Option<String>, wait_secs: u64) -> String {
+    match at {
+        Some(at) => format!("Retry after {at} ({wait_secs} s from now)"),
+        None => format!(
+            "The server asks for a wait of {wait_secs} s, past year 9999: do not wait for it, check the server"
+        ),
+    }
+}
+
 fn attempts_note(n: u32) -> String {
     if n > 1 {
         format!(" after {n} attempts")
@@ -1007,14 +1017,15 @@ pub enum Error {
     },
     /// The primary or secondary rate limit, with a wait over our cap.
     #[error(
-        "{who}'s rate limit stops {call}: {message}. Retry after {retry_at} ({wait_secs} s from now); the action waits at most {} s by itself.",
-        MAX_WAIT.as_secs()
+        "{who}'s rate limit stops {call}: {message}. {}; the action waits at most {} s by itself.",
+        retry_when(.retry_at, *.wait_secs), MAX_WAIT.as_secs()
     )]
     RateLimited {
         call: Call,
         who: Who,
         message: String,
-        retry_at: String,
+        /// `None` when the wait ends past year 9999 (a server's number, not a date).
+        retry_at: Option<String>,
         wait_secs: u64,
     },
     /// Any other answer we cannot use.
@@ -1068,6 +1079,9 @@ pub enum Error {
         path: String,
         source: std::io::Error,
     },
+    /// An answer or a redirect the wire refuses.
+    #[error(transparent)]
+    Wire(#[from] crate::wire::WireError),
     /// A value that would break the file-command format.
     #[error(
         "Refusing to write output `{name}`: its value contains a line break or the heredoc delimiter, which could inject other outputs."
@@ -1125,6 +1139,7 @@ impl Error {
             Network { .. } => "Network error",
             Tls { .. } => "TLS error",
             FileCommand { .. } | UnsafeValue { .. } => "Cannot write outputs",
+            Wire(e) => e.title(),
         }
     }
 
@@ -1656,7 +1671,7 @@ mod tests {
             (Signing, vec!["could not be signed", "Retry"]),
             (Unauthorized { call: call(Some(Purpose::Revocation), Method::Delete, "/installation/token"), message: s("Bad credentials") }, vec!["the revocation (DELETE /installation/token)", "401", "Bad credentials"]),
             (Unprocessable { message: s("The permissions requested are not granted to this installation."), repositories: vec![s("a")], permissions: BTreeMap::from([(s("issues"), s("write"))]) }, vec!["not granted", "repositories a; permissions issues:write", "Permissions", "accepted on the installation"]),
-            (RateLimited { call: get_app(), who: Who::GitHub, message: s("API rate limit exceeded"), retry_at: s("2026-11-23T12:00:00Z"), wait_secs: 3600 }, vec!["GitHub's rate limit", "GET /app", "Retry after 2026-11-23T12:00:00Z", "3600 s", "at most 60 s"]),
+            (RateLimited { call: get_app(), who: Who::GitHub, message: s("API rate limit exceeded"), retry_at: Some(s("2026-11-23T12:00:00Z")), wait_secs: 3600 }, vec!["GitHub's rate limit", "GET /app", "Retry after 2026-11-23T12:00:00Z", "3600 s", "at most 60 s"]),
             (Api { call: call(None, Method::Post, "/x"), status: 502, message: s("Bad Gateway"), attempts: 4 }, vec!["502", "POST /x", "after 4 attempts", "retry the job later"]),
             (BadResponse { call: call(Some(Purpose::AppCheck), Method::Get, "/app"), reason: BadAnswer::TokenShape }, vec!["the app check (GET /app)", "empty or contains whitespace", "github-api-url"]),
             (Network { call: get_app(), host: s("ghe.example.com"), proxy: Some(s("http://proxy:3128")), cause: Cause::Refused, attempts: 4 }, vec!["ghe.example.com", "through the proxy http://proxy:3128", "refused", "Check"]),
@@ -1664,6 +1679,7 @@ mod tests {
             (Exhausted { call: call(None, Method::Post, "/x"), elapsed_secs: 118, attempts: 4, last: Last::Answer { who: Who::GitHub, status: 503, limit: None } }, vec!["POST /x", "118 s", "4 attempts", "GitHub answered 503"]),
             (FileCommand { var: "GITHUB_OUTPUT", path: s("/f"), source: io() }, vec!["GITHUB_OUTPUT", "/f", "No such file"]),
             (UnsafeValue { name: s("app-slug") }, vec!["`app-slug`", "line break"]),
+            (Wire(crate::wire::WireError::OffOrigin { call: get_app(), who: Who::GitHub, status: 301, to: Shown::of("https://127.0.0.2:9") }), vec!["GitHub answered 301", "GET /app", "\"https://127.0.0.2:9\"", "another origin", "new address"]),
         ]
     }
 

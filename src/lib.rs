@@ -34,6 +34,7 @@ pub mod time;
 pub mod token;
 pub mod transport;
 pub mod url;
+pub mod wire;
 
 /// A test key or file from `tests/fixtures/`.
 #[cfg(test)]
