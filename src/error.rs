@@ -938,6 +938,11 @@ pub enum Error {
         "{var} is set but is not a proxy URL like http://proxy.example.com:3128 (its value is not shown: it may hold credentials). Fix or unset {var} in the step's environment."
     )]
     Proxy { var: &'static str },
+    /// A proxy URL whose user name or password holds an unencoded `/`, `?`, `#` or `@`.
+    #[error(
+        "{var} holds a proxy user name or password with an unencoded /, ?, # or @, so part of it would be read as the proxy's host (curl refuses such a URL too; the value is not shown). Percent-encode those characters in the user name and password (/ as %2F, ? as %3F, # as %23, @ as %40) and keep the form http://USER:PASSWORD@HOST:PORT."
+    )]
+    ProxyUserInfo { var: &'static str },
     /// A flag without its value.
     #[error("{flag} needs a value. Run `app-token-action --help` for usage.")]
     MissingValue { flag: String },
@@ -1124,7 +1129,7 @@ impl Error {
             VaultCaCert { .. } => "Invalid CA certificates",
             Kms(e) => e.title(),
             CaCertificates => "Invalid CA certificates",
-            Proxy { .. } => "Invalid proxy setting",
+            Proxy { .. } | ProxyUserInfo { .. } => "Invalid proxy setting",
             InstallationNotFound { .. } | InstallationIdNotFound { .. } => {
                 "App installation not found"
             }
@@ -1647,6 +1652,7 @@ mod tests {
             (Kms(KmsError::OidcUnavailable), vec!["id-token: write"]),
             (CaCertificates, vec!["`ca-certificates`", "no certificate", "BEGIN CERTIFICATE"]),
             (Proxy { var: "HTTPS_PROXY" }, vec!["HTTPS_PROXY", "not shown", "unset"]),
+            (ProxyUserInfo { var: "HTTPS_PROXY" }, vec!["HTTPS_PROXY", "not shown", "%2F", "USER:PASSWORD@HOST:PORT"]),
             (MissingValue { flag: s("--owner") }, vec!["--owner", "--help"]),
             (MissingKeyFile, vec!["--private-key-file", "--help"]),
             (EmptyStdin, vec!["stdin", "--help"]),
