@@ -164,10 +164,16 @@ fn hostile(run: &Run, secrets: &[&str]) {
     }
 }
 
-/// A failure: exit 1 and the one `::error` line, which must say each of `says`.
-fn failed<'r>(run: &'r Run, says: &[&str]) -> &'r str {
+/// A failure: exit 1 and the one `::error` line, which must say each of `says`
+/// as the runner shows it (its escapes undone); the line as the runner shows it.
+fn failed(run: &Run, says: &[&str]) -> String {
     assert_eq!(run.code, 1, "expected failure:\n{}", run.shown());
-    let error = run.errors()[0];
+    let error = run.errors()[0]
+        .replace("%0D", "\r")
+        .replace("%0A", "\n")
+        .replace("%3A", ":")
+        .replace("%2C", ",")
+        .replace("%25", "%");
     for s in says {
         assert!(error.contains(s), "{s:?} missing from {error}");
     }
@@ -192,28 +198,38 @@ fn a_renamed_repository_is_found_through_githubs_301() {
     assert_eq!(
         paths,
         [
+            ("/app", 200),
             ("/repos/acme/old-name/installation", 301),
             ("/repositories/1001001/installation", 200),
-            ("/app", 200),
         ],
         "{reqs:?}"
     );
     // The redirect kept the method and the app's JWT (GitHub checked it again).
-    assert!(matches!(reqs[1].auth, crate::support::Auth::Jwt { .. }));
-    assert_eq!(reqs[1].method, "GET");
+    assert!(matches!(reqs[2].auth, crate::support::Auth::Jwt { .. }));
+    assert_eq!(reqs[2].method, "GET");
 }
 
 #[test]
 fn a_redirect_to_another_origin_is_an_error_and_nothing_reaches_it() {
     let elsewhere = Elsewhere::start();
     for status in [301, 302, 303, 307, 308] {
-        let to = format!("{}/repos/acme/repo-a/installation?token=q-secret", elsewhere.url());
+        let to = format!(
+            "{}/repos/acme/repo-a/installation?token=q-secret",
+            elsewhere.url()
+        );
         let gh = MockGithub::builder(Scenario::standard())
-            .fault(Fault::on("GET", "/repos/").status(status).header("location", to))
+            .fault(
+                Fault::on("GET", "/repos/")
+                    .status(status)
+                    .header("location", to),
+            )
             .start();
         let run = Step::new(&gh.url()).main();
         hostile(&run, &["q-secret"]);
-        let error = failed(&run, &[&status.to_string(), &elsewhere.url(), "another origin"]);
+        let error = failed(
+            &run,
+            &[&status.to_string(), &elsewhere.url(), "another origin"],
+        );
         assert!(!error.contains("token="), "{error}");
         assert_eq!(gh.count("GET", "/repos/"), 1, "{status}: retried");
         assert!(gh.minted().is_empty());
@@ -293,7 +309,10 @@ fn key_service_redirect(kms_key: &str, env: &[(&str, &str)], secrets: &[&str]) {
 fn a_vault_redirect_keeps_the_vault_token_home() {
     key_service_redirect(
         "hashivault://gh-app",
-        &[("VAULT_ADDR", "SERVICE"), ("VAULT_TOKEN", "hvs.wire-secret-0123")],
+        &[
+            ("VAULT_ADDR", "SERVICE"),
+            ("VAULT_TOKEN", "hvs.wire-secret-0123"),
+        ],
         &["hvs.wire-secret-0123"],
     );
 }
@@ -306,7 +325,10 @@ fn an_aws_redirect_keeps_the_session_token_home() {
             ("AWS_ENDPOINT_URL", "SERVICE"),
             ("AWS_REGION", "eu-west-1"),
             ("AWS_ACCESS_KEY_ID", "AKIAWIRETEST0000EXAM"),
-            ("AWS_SECRET_ACCESS_KEY", "wire/secret/access/key/0123456789abcdefgh"),
+            (
+                "AWS_SECRET_ACCESS_KEY",
+                "wire/secret/access/key/0123456789abcdefgh",
+            ),
             ("AWS_SESSION_TOKEN", "wire-session-token-0123456789"),
         ],
         &[
@@ -326,7 +348,11 @@ fn unreadable(response: Vec<u8>, says: &[&str]) {
     hostile(&run, &[]);
     failed(&run, says);
     assert_eq!(api.requests().len(), 1, "retried: {:?}", api.requests());
-    assert!(started.elapsed() < Duration::from_secs(5), "{:?}", started.elapsed());
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        started.elapsed()
+    );
 }
 
 #[test]
@@ -340,9 +366,14 @@ fn invalid_utf8_is_not_retried() {
 
 #[test]
 fn a_gzip_body_is_not_retried() {
-    let gzip = b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\x03\xab\xae\x05\x00\x43\xbf\xa6\xa3\x02\x00\x00\x00";
+    let gzip =
+        b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\x03\xab\xae\x05\x00\x43\xbf\xa6\xa3\x02\x00\x00\x00";
     unreadable(
-        raw("200 OK", &["Content-Encoding: gzip", "Content-Type: application/json"], gzip),
+        raw(
+            "200 OK",
+            &["Content-Encoding: gzip", "Content-Type: application/json"],
+            gzip,
+        ),
         &["something that is not a plain body", "gzip"],
     );
 }
@@ -350,14 +381,21 @@ fn a_gzip_body_is_not_retried() {
 #[test]
 fn an_unknown_content_coding_is_not_read_as_json() {
     unreadable(
-        raw("200 OK", &["Content-Encoding: x-wire", "Content-Type: application/json"], b"{}"),
+        raw(
+            "200 OK",
+            &["Content-Encoding: x-wire", "Content-Type: application/json"],
+            b"{}",
+        ),
         &["something that is not a plain body"],
     );
 }
 
 #[test]
 fn a_bad_location_is_not_retried() {
-    for location in ["Location: http://[::1/x", "Location: https://user:pw@127.0.0.1/x"] {
+    for location in [
+        "Location: http://[::1/x",
+        "Location: https://user:pw@127.0.0.1/x",
+    ] {
         unreadable(
             raw("301 Moved Permanently", &[location], b""),
             &["something that is not a usable redirect"],
@@ -374,7 +412,11 @@ fn a_bad_location_is_not_retried() {
 #[test]
 fn a_retry_after_of_i64_max_is_refused_without_a_wrapped_date() {
     let gh = MockGithub::builder(Scenario::standard())
-        .fault(Fault::on("GET", "/repos/").status(503).header("retry-after", "9223372036854775807"))
+        .fault(
+            Fault::on("GET", "/repos/")
+                .status(503)
+                .header("retry-after", "9223372036854775807"),
+        )
         .start();
     let run = Step::new(&gh.url()).main();
     hostile(&run, &[]);
@@ -428,7 +470,11 @@ fn mint_with_expiry(expires_at: &str) -> Run {
         "repositories": [{"name": "repo-a"}],
     });
     let gh = MockGithub::builder(Scenario::standard())
-        .fault(Fault::on("POST", "/app/installations/").status(201).body(body.to_string()))
+        .fault(
+            Fault::on("POST", "/app/installations/")
+                .status(201)
+                .body(body.to_string()),
+        )
         .start();
     let run = Step::new(&gh.url()).main();
     hostile(&run, &[token]);
@@ -448,7 +494,11 @@ fn a_multibyte_expiry_neither_panics_nor_loses_the_token() {
 #[test]
 fn february_31_is_not_a_date() {
     let run = mint_with_expiry("2026-02-31T10:51:22Z");
-    assert!(!run.stdout.contains(" min)"), "read as a date:\n{}", run.shown());
+    assert!(
+        !run.stdout.contains(" min)"),
+        "read as a date:\n{}",
+        run.shown()
+    );
 }
 
 // ---------------------------------------------------------------- proxies and URLs

@@ -170,8 +170,11 @@ impl Shared {
                     Ok(self.mint(app, inst, req))
                 })
             }
-            ("GET", ["repos", owner, repo, "installation"]) if self.moved(owner, repo).is_some() => {
-                self.jwt_app(req).and_then(|app| self.moved_redirect(app, owner, repo))
+            ("GET", ["repos", owner, repo, "installation"])
+                if self.moved(owner, repo).is_some() =>
+            {
+                self.jwt_app(req)
+                    .and_then(|app| self.moved_redirect(app, owner, repo))
             }
             ("GET", ["repositories", id, "installation"]) => self.jwt_app(req).and_then(|app| {
                 let id: u64 = id.parse().map_err(|_| not_found())?;
