@@ -148,7 +148,7 @@ impl<'t> GitHub<'t> {
 }
 
 /// How GitHub's answers read: its rate-limit headers and messages.
-struct Readings;
+pub(crate) struct Readings;
 
 impl Reader for Readings {
     fn who(&self) -> Who {

@@ -17,6 +17,8 @@ pub mod cli;
 pub mod config;
 pub mod error;
 pub mod flow;
+#[cfg(test)]
+mod fuzz;
 pub mod github;
 pub mod inputs;
 pub mod installation;

@@ -27,7 +27,7 @@ pub fn proxy_for(url: &ServiceUrl) -> Result<Option<ProxyChoice>, Error> {
     proxy_from(url, env)
 }
 
-fn proxy_from(
+pub(crate) fn proxy_from(
     url: &ServiceUrl,
     env: impl Fn(&str) -> Option<String>,
 ) -> Result<Option<ProxyChoice>, Error> {

@@ -142,10 +142,15 @@ fn split_authority(authority: &str) -> Option<(&str, Option<u16>)> {
         };
         (host, port)
     } else {
-        match authority.split_once(':') {
+        let (host, port) = match authority.split_once(':') {
             Some((h, p)) => (h, Some(p)),
             None => (authority, None),
+        };
+        // `http::Uri` lets brackets into a name (`host[]`): only an IPv6 address has them.
+        if host.contains(['[', ']']) {
+            return None;
         }
+        (host, port)
     };
     let port = match port {
         Some(p) => Some(p.parse().ok()?),
@@ -192,6 +197,7 @@ mod tests {
             ("http://[::1]:8080junk", NotHttp),
             ("http://[::1]junk", NotHttp),
             ("https://[zz]:443", NotHttp),
+            ("https://kms.example.com[]/", NotHttp),
             ("https://h:99999", NotHttp),
             ("https://h/api#x", NotHttp),
             ("https://h\u{e9}/api", NotHttp),
