@@ -454,7 +454,11 @@ impl Endpoint<'_> {
                 None,
             ),
         };
-        let path = url.get(self.base.origin().len()..).unwrap_or(&req.path);
+        // The path as the caller named it, or where a redirect led on the origin.
+        let path = match url.strip_prefix(self.base.as_str()) {
+            Some(rest) if rest == req.path => &req.path,
+            _ => url.get(self.base.origin().len()..).unwrap_or(&req.path),
+        };
         report::note(&Note::Attempt {
             method: req.method,
             path: path.to_string(),
