@@ -260,12 +260,11 @@ fn retry_and_rate_limit_headers() {
                 limit: reading.limit,
                 asked: reading.asked,
             };
-            if let crate::retry::Decision::Retry { wait, .. } =
-                crate::retry::decide(outcome, attempt, Duration::from_secs(120), 0.5)
+            let decision = crate::retry::decide(outcome, attempt, Duration::from_secs(120), 0.5);
+            if let crate::retry::Decision::Retry { wait, .. } = decision
+                && wait > crate::retry::MAX_WAIT * 2
             {
-                if wait > crate::retry::MAX_WAIT * 2 {
-                    return Err(format!("waits {wait:?}"));
-                }
+                return Err(format!("waits {wait:?}"));
             }
         }
         Ok(())
