@@ -364,6 +364,25 @@ fn proxy_variables() {
 }
 
 #[test]
+fn no_proxy_lists() {
+    const LISTS: &[&str] = &[
+        "localhost,.example.com",
+        "*",
+        "[::1]:8080,10.0.0.1",
+        "*.corp:443",
+    ];
+    run("no-proxy", 20_000, |rng| {
+        let list = input(rng, LISTS);
+        let host = input(rng, &["api.example.com", "::1", "corp", "10.0.0.1"]);
+        // No panic on any list; the empty list never bypasses.
+        let _ = crate::net::bypassed(&list, &host, rng.below(65_536) as u16);
+        (!crate::net::bypassed("", &host, 443))
+            .then_some(())
+            .ok_or(format!("{host:?} bypassed by nothing"))
+    });
+}
+
+#[test]
 fn service_urls() {
     const URLS: &[&str] = &[
         "https://api.github.com",

@@ -745,6 +745,29 @@ mod tests {
     }
 
     #[test]
+    fn a_request_that_cannot_be_built_is_not_retried() {
+        let transport = Transport::new(None).unwrap();
+        // Nothing listens there: a retry would show as a network error after 4 attempts.
+        let base = ServiceUrl::parse("http://127.0.0.1:9").unwrap();
+        let endpoint = transport.endpoint(&base, None).unwrap();
+        let req = Request {
+            method: Method::Get,
+            path: "/app".into(),
+            headers: vec![("Authorization".into(), "Bearer ghs_a\u{1b}b\nc".into())],
+            body: None,
+        };
+        let started = Instant::now();
+        let plain = PlainHttp { host: "h".into() };
+        let e = endpoint.send(&req, &plain).unwrap_err();
+        assert!(
+            matches!(e, Error::Wire(WireError::Unsendable { .. })),
+            "{e:?}"
+        );
+        assert!(started.elapsed() < Duration::from_millis(500));
+        assert!(!e.to_string().contains("ghs_"), "{e}");
+    }
+
+    #[test]
     fn debug_shows_no_credential_and_no_body() {
         let req = Request {
             method: Method::Post,
