@@ -10,7 +10,9 @@
 //! the runner's OIDC token URL. A caller gives each [`Request`] its own headers
 //! and raw body bytes, and a [`Reader`] that says how the service's answers read
 //! for retrying; transient failures, 5xx and 429 are retried within the budget,
-//! every other status is returned to the caller. Nothing GitHub-specific lives
+//! a redirect is followed only within the endpoint's origin (`wire`), an answer
+//! that cannot be read is an error at once, every other status is returned to
+//! the caller. Nothing GitHub-specific lives
 //! here: GitHub's headers, rate-limit readings, clock skew and a fresh token's
 //! replication lag are in `github.rs`, so requests to other hosts never get them.
 
