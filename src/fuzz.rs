@@ -352,14 +352,29 @@ fn proxy_variables() {
             return Ok(());
         }
         let env = |k: &str| (k == "HTTPS_PROXY").then(|| value.clone());
-        let shown = match crate::net::proxy_from(&target, env) {
-            Ok(Some(choice)) => choice.shown,
+        let choice = match crate::net::proxy_from(&target, env) {
+            Ok(Some(choice)) => choice,
             Ok(None) => return Err(format!("{value:?} ignored")),
-            Err(e) => e.to_string(),
+            // A refusal quotes nothing of the value.
+            Err(e) if e.to_string().contains("Qx") => return Err(format!("{value:?}: {e}")),
+            Err(_) => return Ok(()),
         };
-        (!shown.contains("Qx"))
-            .then_some(())
-            .ok_or(format!("{value:?} shows {shown:?}"))
+        // Accepted: the user info, as the connecting parser splits it, is never shown,
+        // and the host shown is the one it connects to.
+        let trimmed = value.trim();
+        let url = match trimmed.contains("://") {
+            true => trimmed.to_string(),
+            false => format!("http://{trimmed}"),
+        };
+        let uri: ureq::http::Uri = url.parse().map_err(|_| format!("{value:?} accepted"))?;
+        let authority = uri.authority().map_or("", |a| a.as_str());
+        let hostport = authority.rsplit_once('@').map_or(authority, |(_, hp)| hp);
+        let scheme = uri.scheme_str().unwrap_or_default();
+        (choice
+            .shown
+            .eq_ignore_ascii_case(&format!("{scheme}://{hostport}")))
+        .then_some(())
+        .ok_or(format!("{value:?} shows {:?}", choice.shown))
     });
 }
 

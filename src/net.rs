@@ -78,6 +78,9 @@ fn proxy_parts<'u>(url: &'u str, var: &'static str) -> Result<(&'u str, &'u str)
     if hostport.is_empty() || parsed.host().is_empty() || !hostport.starts_with(parsed.host()) {
         return Err(Error::Proxy { var });
     }
+    // `http::Uri` takes a port that is not a number (`alice:s3cr`) and drops it
+    // later: a port is refused here as curl refuses it.
+    crate::url::split_authority(hostport).ok_or(Error::Proxy { var })?;
     Ok((scheme, hostport))
 }
 
@@ -250,6 +253,16 @@ mod tests {
                 assert!(!msg.contains(part), "{raw}: {msg}");
             }
             assert!(msg.contains("%2F"), "{msg}");
+        }
+        // Without an `@` there is no user info: `alice:s3cr` would be a host and a port.
+        for raw in [
+            "http://alice:s3cr",
+            "http://alice:s3cr/3t",
+            "http://u@h:port",
+        ] {
+            let err = read(raw).unwrap_err();
+            assert!(matches!(err, Error::Proxy { .. }), "{raw}: {err:?}");
+            assert!(!err.to_string().contains("s3cr"));
         }
         let ok = read("http://alice:s3cr%2F3t@proxy:3128").unwrap().unwrap();
         assert_eq!(ok.shown, "http://proxy:3128");

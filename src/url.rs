@@ -132,7 +132,7 @@ impl fmt::Display for ServiceUrl {
 /// `host`, `host:port`, `[v6]` or `[v6]:port`, as `http::Uri` accepted it;
 /// `None` without a host, with a bad port, or with brackets around anything but
 /// an IPv6 address.
-fn split_authority(authority: &str) -> Option<(&str, Option<u16>)> {
+pub(crate) fn split_authority(authority: &str) -> Option<(&str, Option<u16>)> {
     let (host, port) = if let Some(v6) = authority.strip_prefix('[') {
         let (host, after) = v6.split_once(']')?;
         host.parse::<std::net::Ipv6Addr>().ok()?;
