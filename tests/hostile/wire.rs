@@ -241,6 +241,51 @@ fn a_redirect_to_another_origin_is_an_error_and_nothing_reaches_it() {
 }
 
 #[test]
+fn a_same_origin_307_repeats_the_mint_with_its_body_and_jwt() {
+    let gh = MockGithub::builder(Scenario::standard())
+        .fault(
+            Fault::on("POST", "/app/installations/")
+                .times(1)
+                .status(307)
+                .header("location", "/app/installations/1001/access_tokens"),
+        )
+        .start();
+    let mut step = Step::new(&gh.url());
+    step.input("permission-contents", "read");
+    let run = step.main();
+    hostile(&run, &[run.output("token")]);
+    assert_eq!(run.code, 0, "{}", run.shown());
+    let posts: Vec<_> = gh
+        .requests()
+        .into_iter()
+        .filter(|r| r.method == "POST")
+        .collect();
+    assert_eq!(posts.len(), 2, "{posts:?}");
+    assert_eq!(posts[0].body, posts[1].body);
+    assert!(posts[1].body.contains("contents"), "{posts:?}");
+    assert!(matches!(posts[1].auth, crate::support::Auth::Jwt { .. }));
+    assert_eq!(gh.minted().len(), 1);
+}
+
+#[test]
+fn a_mint_redirected_to_another_origin_sends_it_nothing() {
+    let elsewhere = Elsewhere::start();
+    let gh = MockGithub::builder(Scenario::standard())
+        .fault(
+            Fault::on("POST", "/app/installations/")
+                .status(308)
+                .header("location", format!("{}/mint", elsewhere.url())),
+        )
+        .start();
+    let run = Step::new(&gh.url()).main();
+    hostile(&run, &[]);
+    failed(&run, &["308", &elsewhere.url(), "another origin"]);
+    assert_eq!(gh.count("POST", "/app/installations/"), 1);
+    assert_eq!(elsewhere.connections(), 0, "the JWT went to 127.0.0.2");
+    assert!(run.output("token").is_empty());
+}
+
+#[test]
 fn a_same_origin_redirect_loop_stops() {
     let gh = MockGithub::builder(Scenario::standard())
         .fault(
