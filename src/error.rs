@@ -437,6 +437,16 @@ fn requested(repositories: &[String], permissions: &BTreeMap<String, String>) ->
     format!("{repos}; {perms}")
 }
 
+/// When to retry after a rate limit; a wait past any date is said as such.
+fn retry_when(at: &Option<String>, wait_secs: u64) -> String {
+    match at {
+        Some(at) => format!("Retry after {at} ({wait_secs} s from now)"),
+        None => format!(
+            "The server asks for a wait of {wait_secs} s, past year 9999: do not wait for it, check the server"
+        ),
+    }
+}
+
 fn attempts_note(n: u32) -> String {
     if n > 1 {
         format!(" after {n} attempts")
@@ -1068,6 +1078,11 @@ pub enum Error {
         "{var} is set but is not a proxy URL like http://proxy.example.com:3128 (its value is not shown: it may hold credentials). Fix or unset {var} in the step's environment."
     )]
     Proxy { var: &'static str },
+    /// A proxy URL whose user name or password holds an unencoded `/`, `?`, `#` or `@`.
+    #[error(
+        "{var} holds a proxy user name or password with an unencoded /, ?, # or @, so part of it would be read as the proxy's host (curl refuses such a URL too; the value is not shown). Percent-encode those characters in the user name and password (/ as %2F, ? as %3F, # as %23, @ as %40) and keep the form http://USER:PASSWORD@HOST:PORT."
+    )]
+    ProxyUserInfo { var: &'static str },
     /// A flag without its value.
     #[error("{flag} needs a value. Run `app-token-action --help` for usage.")]
     MissingValue { flag: String },
@@ -1147,14 +1162,15 @@ pub enum Error {
     },
     /// The primary or secondary rate limit, with a wait over our cap.
     #[error(
-        "{who}'s rate limit stops {call}: {message}. Retry after {retry_at} ({wait_secs} s from now); the action waits at most {} s by itself.",
-        MAX_WAIT.as_secs()
+        "{who}'s rate limit stops {call}: {message}. {}; the action waits at most {} s by itself.",
+        retry_when(.retry_at, *.wait_secs), MAX_WAIT.as_secs()
     )]
     RateLimited {
         call: Call,
         who: Who,
         message: String,
-        retry_at: String,
+        /// `None` when the wait ends past year 9999 (a server's number, not a date).
+        retry_at: Option<String>,
         wait_secs: u64,
     },
     /// Any other answer we cannot use.
@@ -1211,6 +1227,9 @@ pub enum Error {
     /// A failure after GitHub created a token, and what became of the token.
     #[error("{cause} {fate}")]
     AfterMint { cause: Box<Error>, fate: Fate },
+    /// An answer or a redirect the wire refuses.
+    #[error(transparent)]
+    Wire(#[from] crate::wire::WireError),
     /// A value that would break the file-command format.
     #[error(
         "Refusing to write output `{name}`: its value contains a line break or the heredoc delimiter, which could inject other outputs."
@@ -1257,7 +1276,7 @@ impl Error {
             VaultCaCert { .. } => "Invalid CA certificates",
             Kms(e) => e.title(),
             CaCertificates => "Invalid CA certificates",
-            Proxy { .. } => "Invalid proxy setting",
+            Proxy { .. } | ProxyUserInfo { .. } => "Invalid proxy setting",
             InstallationNotFound { .. } | InstallationIdNotFound { .. } => {
                 "App installation not found"
             }
@@ -1275,6 +1294,7 @@ impl Error {
             Tls { .. } => "TLS error",
             FileCommand { .. } | UnsafeValue { .. } => "Cannot write outputs",
             AfterMint { cause, .. } => cause.title(),
+            Wire(e) => e.title(),
         }
     }
 
@@ -1801,6 +1821,7 @@ mod tests {
             (Kms(KmsError::OidcUnavailable), vec!["id-token: write"]),
             (CaCertificates, vec!["`ca-certificates`", "no certificate", "BEGIN CERTIFICATE"]),
             (Proxy { var: "HTTPS_PROXY" }, vec!["HTTPS_PROXY", "not shown", "unset"]),
+            (ProxyUserInfo { var: "HTTPS_PROXY" }, vec!["HTTPS_PROXY", "not shown", "%2F", "USER:PASSWORD@HOST:PORT"]),
             (MissingValue { flag: s("--owner") }, vec!["--owner", "--help"]),
             (MissingKeyFile, vec!["--private-key-file", "--help"]),
             (EmptyStdin, vec!["stdin", "--help"]),
@@ -1825,7 +1846,7 @@ mod tests {
             (Signing, vec!["could not be signed", "Retry"]),
             (Unauthorized { call: call(Some(Purpose::Revocation), Method::Delete, "/installation/token"), message: s("Bad credentials") }, vec!["the revocation (DELETE /installation/token)", "401", "Bad credentials"]),
             (Unprocessable { message: s("The permissions requested are not granted to this installation."), repositories: vec![s("a")], permissions: BTreeMap::from([(s("issues"), s("write"))]) }, vec!["not granted", "repositories a; permissions issues:write", "Permissions", "accepted on the installation"]),
-            (RateLimited { call: get_app(), who: Who::GitHub, message: s("API rate limit exceeded"), retry_at: s("2026-11-23T12:00:00Z"), wait_secs: 3600 }, vec!["GitHub's rate limit", "GET /app", "Retry after 2026-11-23T12:00:00Z", "3600 s", "at most 60 s"]),
+            (RateLimited { call: get_app(), who: Who::GitHub, message: s("API rate limit exceeded"), retry_at: Some(s("2026-11-23T12:00:00Z")), wait_secs: 3600 }, vec!["GitHub's rate limit", "GET /app", "Retry after 2026-11-23T12:00:00Z", "3600 s", "at most 60 s"]),
             (Api { call: call(None, Method::Post, "/x"), status: 502, message: s("Bad Gateway"), attempts: 4 }, vec!["502", "POST /x", "after 4 attempts", "retry the job later"]),
             (BadResponse { call: call(Some(Purpose::AppCheck), Method::Get, "/app"), reason: BadAnswer::TokenShape(TokenProblem::Control) }, vec!["the app check (GET /app)", "control characters", "github-api-url"]),
             (Network { call: get_app(), host: s("ghe.example.com"), proxy: Some(s("http://proxy:3128")), cause: Cause::Refused, attempts: 4 }, vec!["ghe.example.com", "through the proxy http://proxy:3128", "refused", "Check"]),
@@ -1834,6 +1855,7 @@ mod tests {
             (FileCommand { var: "GITHUB_OUTPUT", path: s("/f"), source: io() }, vec!["GITHUB_OUTPUT", "/f", "No such file"]),
             (UnsafeValue { name: s("app-slug") }, vec!["`app-slug`", "line break"]),
             (AfterMint { cause: Box::new(FileCommand { var: "GITHUB_OUTPUT", path: s("/f"), source: io() }), fate: Fate::Revoked }, vec!["GITHUB_OUTPUT", "revoked at once"]),
+            (Wire(crate::wire::WireError::OffOrigin { call: get_app(), who: Who::GitHub, status: 301, to: Shown::of("https://127.0.0.2:9") }), vec!["GitHub answered 301", "GET /app", "\"https://127.0.0.2:9\"", "another origin", "new address"]),
         ]
     }
 

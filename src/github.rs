@@ -148,7 +148,7 @@ impl<'t> GitHub<'t> {
 }
 
 /// How GitHub's answers read: its rate-limit headers and messages.
-struct Readings;
+pub(crate) struct Readings;
 
 impl Reader for Readings {
     fn who(&self) -> Who {
@@ -196,8 +196,12 @@ impl Reader for Readings {
 
 /// One second past `x-ratelimit-reset`, measured on GitHub's clock (its `Date`).
 fn until_reset(resp: &Response) -> Option<Duration> {
-    let reset: i64 = resp.header("x-ratelimit-reset")?.trim().parse().ok()?;
-    Some(Duration::from_secs((reset - resp.date()).max(0) as u64 + 1))
+    let reset = transport::seconds(resp.header("x-ratelimit-reset")?.trim())?;
+    // A reset already past is no wait; one past u64 is refused as too long a wait.
+    let now = u64::try_from(resp.date()).unwrap_or(0);
+    Some(Duration::from_secs(
+        reset.saturating_sub(now).saturating_add(1),
+    ))
 }
 
 /// GitHub's `Date` when it refused a JWT for its times.

@@ -20,6 +20,8 @@ pub mod cli;
 pub mod config;
 pub mod error;
 pub mod flow;
+#[cfg(test)]
+mod fuzz;
 pub mod github;
 pub mod guard;
 pub mod inputs;
@@ -38,6 +40,7 @@ pub mod time;
 pub mod token;
 pub mod transport;
 pub mod url;
+pub mod wire;
 
 /// A test key or file from `tests/fixtures/`.
 #[cfg(test)]

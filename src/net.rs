@@ -27,7 +27,7 @@ pub fn proxy_for(url: &ServiceUrl) -> Result<Option<ProxyChoice>, Error> {
     proxy_from(url, env)
 }
 
-fn proxy_from(
+pub(crate) fn proxy_from(
     url: &ServiceUrl,
     env: impl Fn(&str) -> Option<String>,
 ) -> Result<Option<ProxyChoice>, Error> {
@@ -52,15 +52,36 @@ fn proxy_from(
     } else {
         format!("http://{value}")
     };
-    let (pscheme, prest) = url.split_once("://").unwrap_or_default();
-    let pauth = prest.split('/').next().unwrap_or_default();
-    let hostport = pauth.rsplit_once('@').map_or(pauth, |(_, hp)| hp);
-    let proxy = ureq::Proxy::new(&url).ok().filter(|_| !hostport.is_empty());
-    let proxy = proxy.ok_or(Error::Proxy { var })?;
+    let (pscheme, hostport) = proxy_parts(&url, var)?;
+    let proxy = ureq::Proxy::new(&url).map_err(|_| Error::Proxy { var })?;
     Ok(Some(ProxyChoice {
         shown: format!("{pscheme}://{hostport}"),
         proxy,
     }))
+}
+
+/// The scheme and `host[:port]` of a proxy URL, read as curl and ureq read it:
+/// the authority ends at the first `/`, `?` or `#`. A user name or password
+/// holding one of those (or a second `@`) unencoded would put part of it in the
+/// host, so it is refused with how to write it, and nothing of it is shown.
+fn proxy_parts<'u>(url: &'u str, var: &'static str) -> Result<(&'u str, &'u str), Error> {
+    let (scheme, rest) = url.split_once("://").ok_or(Error::Proxy { var })?;
+    let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let authority = &rest[..end];
+    if rest[end..].contains('@') || authority.matches('@').count() > 1 {
+        return Err(Error::ProxyUserInfo { var });
+    }
+    let uri: ureq::http::Uri = url.parse().map_err(|_| Error::Proxy { var })?;
+    let parsed = uri.authority().ok_or(Error::Proxy { var })?;
+    // The parser that connects must see the same host as the one shown.
+    let hostport = authority.rsplit_once('@').map_or(authority, |(_, hp)| hp);
+    if hostport.is_empty() || parsed.host().is_empty() || !hostport.starts_with(parsed.host()) {
+        return Err(Error::Proxy { var });
+    }
+    // `http::Uri` takes a port that is not a number (`alice:s3cr`) and drops it
+    // later: a port is refused here as curl refuses it.
+    crate::url::split_authority(hostport).ok_or(Error::Proxy { var })?;
+    Ok((scheme, hostport))
 }
 
 /// `NO_PROXY`: comma list of `*`, hosts, `.suffix`/`*.suffix`, IPs, `host:port`.
@@ -204,6 +225,50 @@ mod tests {
         .unwrap_err();
         assert!(matches!(err, Error::Proxy { var: "HTTPS_PROXY" }));
         assert!(!err.to_string().contains("s3cret"));
+    }
+
+    #[test]
+    fn a_password_with_a_delimiter_is_refused_unless_encoded() {
+        let read = |v: &str| {
+            let v = v.to_string();
+            proxy_from(&url("https://x"), move |k| {
+                (k == "HTTPS_PROXY").then(|| v.clone())
+            })
+        };
+        for raw in [
+            "http://alice:s3cr/3t@proxy:3128",
+            "http://alice:123/x@proxy:3128",
+            "http://alice:s3cr?3t@proxy:3128",
+            "http://alice:s3cr#3t@proxy:3128",
+            "http://alice:s3@cr@proxy:3128",
+            "alice:s3cr/3t@proxy:3128",
+        ] {
+            let err = read(raw).unwrap_err();
+            assert!(
+                matches!(err, Error::ProxyUserInfo { var: "HTTPS_PROXY" }),
+                "{raw}: {err:?}"
+            );
+            let msg = err.to_string();
+            for part in ["s3cr", "3t", "alice", "cr@"] {
+                assert!(!msg.contains(part), "{raw}: {msg}");
+            }
+            assert!(msg.contains("%2F"), "{msg}");
+        }
+        // Without an `@` there is no user info: `alice:s3cr` would be a host and a port.
+        for raw in [
+            "http://alice:s3cr",
+            "http://alice:s3cr/3t",
+            "http://u@h:port",
+        ] {
+            let err = read(raw).unwrap_err();
+            assert!(matches!(err, Error::Proxy { .. }), "{raw}: {err:?}");
+            assert!(!err.to_string().contains("s3cr"));
+        }
+        let ok = read("http://alice:s3cr%2F3t@proxy:3128").unwrap().unwrap();
+        assert_eq!(ok.shown, "http://proxy:3128");
+        assert!(!format!("{:?}", ok.shown).contains("s3cr"));
+        let ok = read("http://proxy:3128/").unwrap().unwrap();
+        assert_eq!(ok.shown, "http://proxy:3128");
     }
 
     #[test]

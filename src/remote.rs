@@ -122,6 +122,9 @@ fn named(e: Error, service: Service) -> Error {
     {
         call.purpose = Some(Purpose::KeyService(service));
     }
+    if let Error::Wire(w) = &mut e {
+        w.call_mut().purpose = Some(Purpose::KeyService(service));
+    }
     e
 }
 

@@ -78,7 +78,7 @@ pub fn decide(outcome: Outcome, attempt: u32, left: Duration, jitter: f64) -> De
         Outcome::Answer { asked: Some(w), .. } => (w, true),
         Outcome::Answer { asked: None, .. } => (backoff(attempt, jitter), false),
     };
-    if wait + MIN_LEFT > left {
+    if wait.checked_add(MIN_LEFT).is_none_or(|need| need > left) {
         return Decision::OutOfBudget;
     }
     Decision::Retry { wait, asked }

@@ -4,6 +4,9 @@
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::{SystemTime, UNIX_EPOCH};
 
+use time::format_description::well_known::Rfc3339;
+use time::{OffsetDateTime, PrimitiveDateTime};
+
 /// Seconds since the Unix epoch by this machine's clock.
 pub fn now() -> i64 {
     SystemTime::now()
@@ -44,105 +47,43 @@ impl GithubClock {
     }
 }
 
-/// Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's algorithm).
-fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let doy = (153 * (m + if m > 2 { -3 } else { 9 }) + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
+/// `2026-11-23T10:51:22Z` for a Unix time; `None` outside the years 0000 to 9999
+/// (the time crate's range: a server's number past it is an error, not a wrapped date).
+pub fn format_iso8601(t: i64) -> Option<String> {
+    let at = OffsetDateTime::from_unix_timestamp(t).ok()?;
+    (0..=9999).contains(&at.year()).then(|| {
+        format!(
+            "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z",
+            at.year(),
+            u8::from(at.month()),
+            at.day(),
+            at.hour(),
+            at.minute(),
+            at.second()
+        )
+    })
 }
 
-fn civil_from_days(z: i64) -> (i64, i64, i64) {
-    let z = z + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    (yoe + era * 400 + i64::from(m <= 2), m, d)
-}
-
-/// `2026-11-23T10:51:22Z` for a Unix time.
-pub fn format_iso8601(t: i64) -> String {
-    let (y, mo, d) = civil_from_days(t.div_euclid(86_400));
-    let s = t.rem_euclid(86_400);
-    format!(
-        "{y:04}-{mo:02}-{d:02}T{:02}:{:02}:{:02}Z",
-        s / 3600,
-        s / 60 % 60,
-        s % 60
-    )
-}
-
-fn num(s: &str) -> Option<i64> {
-    if s.is_empty() || !s.bytes().all(|b| b.is_ascii_digit()) {
-        return None;
-    }
-    s.parse().ok()
-}
-
-fn seconds(y: i64, mo: i64, d: i64, h: i64, mi: i64, s: i64) -> Option<i64> {
-    let valid = (1..=12).contains(&mo)
-        && (1..=31).contains(&d)
-        && (0..24).contains(&h)
-        && (0..60).contains(&mi)
-        && (0..=60).contains(&s);
-    valid.then(|| days_from_civil(y, mo, d) * 86_400 + h * 3600 + mi * 60 + s)
-}
-
-/// Parses RFC 3339 / ISO-8601 date-times as GitHub writes them:
-/// `YYYY-MM-DDTHH:MM:SS[.frac](Z|±HH:MM)`.
+/// Parses an RFC 3339 date-time as GitHub writes `expires_at`
+/// (`YYYY-MM-DDTHH:MM:SS[.frac](Z|±HH:MM)`) through the time crate, which
+/// checks every field (no Feb 31, no hour 24) and never slices text.
 pub fn parse_iso8601(text: &str) -> Option<i64> {
-    let text = text.trim();
-    let (date, rest) = text.split_once(['T', 't', ' '])?;
-    let mut dp = date.split('-');
-    let (y, mo, d) = (num(dp.next()?)?, num(dp.next()?)?, num(dp.next()?)?);
-    if dp.next().is_some() || rest.len() < 8 {
-        return None;
-    }
-    let (clock, zone) = rest.split_at(8);
-    let mut cp = clock.split(':');
-    let (h, mi, s) = (num(cp.next()?)?, num(cp.next()?)?, num(cp.next()?)?);
-    // Fractional seconds do not matter for expiry checks.
-    let zone = zone
-        .strip_prefix('.')
-        .map_or(zone, |f| f.trim_start_matches(|c: char| c.is_ascii_digit()));
-    let offset = match zone {
-        "Z" | "z" => 0,
-        _ => {
-            let sign = match zone.as_bytes().first()? {
-                b'+' => 1,
-                b'-' => -1,
-                _ => return None,
-            };
-            let (oh, om) = zone[1..].split_once(':')?;
-            sign * (num(oh)? * 3600 + num(om)? * 60)
-        }
-    };
-    Some(seconds(y, mo, d, h, mi, s)? - offset)
+    let at = OffsetDateTime::parse(text.trim(), &Rfc3339).ok()?;
+    Some(at.unix_timestamp())
 }
 
-/// Parses an HTTP `Date` header in IMF-fixdate form: `Sun, 06 Nov 1994 08:49:37 GMT`.
+/// Parses an HTTP `Date` in IMF-fixdate form (RFC 9110 5.6.7), the form servers
+/// must send: `Sun, 06 Nov 1994 08:49:37 GMT`. The year has four digits, the
+/// weekday must match the date.
 pub fn parse_http_date(text: &str) -> Option<i64> {
-    let mut parts = text.split_whitespace();
-    let _weekday = parts.next()?;
-    let d = num(parts.next()?)?;
-    const MONTHS: [&str; 12] = [
-        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
-    ];
-    let month = parts.next()?;
-    let mo = MONTHS.iter().position(|m| m.eq_ignore_ascii_case(month))? as i64 + 1;
-    let y = num(parts.next()?)?;
-    let mut cp = parts.next()?.split(':');
-    let (h, mi, s) = (num(cp.next()?)?, num(cp.next()?)?, num(cp.next()?)?);
-    if parts.next()? != "GMT" {
-        return None;
-    }
-    seconds(y, mo, d, h, mi, s)
+    let format = time::macros::format_description!(
+        "[weekday repr:short], [day] [month repr:short] [year] [hour]:[minute]:[second] GMT"
+    );
+    let text = text.trim();
+    let at = PrimitiveDateTime::parse(text, &format).ok()?;
+    // The time crate reads the weekday but does not hold the date to it.
+    let weekday = at.weekday().to_string();
+    (text.get(..3) == weekday.get(..3)).then(|| at.assume_utc().unix_timestamp())
 }
 
 #[cfg(test)]
@@ -151,10 +92,23 @@ mod tests {
 
     #[test]
     fn iso_round_trip() {
-        for t in [0, 951_782_400, 1_795_000_000, 4_102_444_799] {
-            assert_eq!(parse_iso8601(&format_iso8601(t)), Some(t));
+        for t in [
+            0,
+            951_782_400,
+            1_795_000_000,
+            4_102_444_799,
+            253_402_300_799,
+        ] {
+            assert_eq!(parse_iso8601(&format_iso8601(t).unwrap()), Some(t));
         }
-        assert_eq!(format_iso8601(1_700_000_000), "2023-11-14T22:13:20Z");
+        assert_eq!(
+            format_iso8601(1_700_000_000).as_deref(),
+            Some("2023-11-14T22:13:20Z")
+        );
+        // Past year 9999, or far before 0000: no date, never a wrapped one.
+        for t in [253_402_300_800, i64::MAX, i64::MIN, -62_167_219_201] {
+            assert_eq!(format_iso8601(t), None, "{t}");
+        }
     }
 
     #[test]
@@ -165,6 +119,26 @@ mod tests {
         assert_eq!(parse_iso8601("2016-07-11"), None);
         assert_eq!(parse_iso8601("2016-13-11T22:14:10Z"), None);
         assert_eq!(parse_iso8601("soon"), None);
+    }
+
+    #[test]
+    fn impossible_dates_are_refused() {
+        for bad in [
+            "2026-02-31T00:00:00Z",
+            "2026-02-29T00:00:00Z",
+            "2026-04-31T00:00:00Z",
+            "2026-01-01T24:00:00Z",
+            "2026-01-01T00:60:00Z",
+            "2026-01-01T00:00:00",
+            "99999999999999-01-01T00:00:00Z",
+            // A multi-byte character where a byte-offset slice would fall.
+            "2026-11-2\u{e9}T10:51:22Z",
+            "2026-11-23T\u{e9}0:51:22Z",
+            "2026-11-23T10:51:\u{1f600}Z",
+        ] {
+            assert_eq!(parse_iso8601(bad), None, "{bad}");
+        }
+        assert!(parse_iso8601("2024-02-29T00:00:00Z").is_some());
     }
 
     #[test]
@@ -185,5 +159,14 @@ mod tests {
         );
         assert_eq!(parse_http_date("Sun, 06 Nov 1994 08:49:37 PST"), None);
         assert_eq!(parse_http_date("yesterday"), None);
+        for bad in [
+            "Sun, 31 Feb 1994 08:49:37 GMT",
+            "Mon, 06 Nov 1994 08:49:37 GMT",
+            "Sun, 06 Nov 99999999999999 08:49:37 GMT",
+            "Sun, 06 Nov 1994 25:49:37 GMT",
+            "Sun, 06 N\u{f6}v 1994 08:49:37 GMT",
+        ] {
+            assert_eq!(parse_http_date(bad), None, "{bad}");
+        }
     }
 }

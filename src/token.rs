@@ -277,7 +277,9 @@ pub fn revoke(github: &GitHub, token: &str, fresh: bool) -> Result<Revoked, Erro
         &[],
     )?;
     match resp.status {
-        204 | 200 => Ok(Revoked::Done),
+        // Only the DELETE's own 204: a redirect is not followed for a DELETE
+        // (`Endpoint::send`), and no other success means the token is gone.
+        204 => Ok(Revoked::Done),
         401 => Ok(Revoked::AlreadyInvalid),
         _ => Err(github::api_error(&resp, call)),
     }

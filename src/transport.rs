@@ -10,7 +10,9 @@
 //! the runner's OIDC token URL. A caller gives each [`Request`] its own headers
 //! and raw body bytes, and a [`Reader`] that says how the service's answers read
 //! for retrying; transient failures, 5xx and 429 are retried within the budget,
-//! every other status is returned to the caller. Nothing GitHub-specific lives
+//! a redirect is followed only within the endpoint's origin (`wire`), an answer
+//! that cannot be read is an error at once, every other status is returned to
+//! the caller. Nothing GitHub-specific lives
 //! here: GitHub's headers, rate-limit readings, clock skew and a fresh token's
 //! replication lag are in `github.rs`, so requests to other hosts never get them.
 
@@ -21,11 +23,12 @@ use ring::rand::{SecureRandom, SystemRandom};
 use serde_json::Value;
 use ureq::tls::{Certificate, RootCerts, TlsConfig};
 
-use crate::error::{BadAnswer, Call, Cause, Error, Last, Note, Who};
+use crate::error::{BadAnswer, Call, Cause, Error, Last, Note, Shown, Who};
 use crate::net::{self, ProxyChoice};
 use crate::report;
 use crate::retry::{self, Decision, Limit, Outcome};
 use crate::url::ServiceUrl;
+use crate::wire::{self, NotA, Target, WireError};
 
 pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 /// One request, from connect to the last byte of the answer.
@@ -57,7 +60,7 @@ impl std::fmt::Display for Method {
 }
 
 /// One request to an endpoint.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Request {
     pub method: Method,
     /// The path under the endpoint's URL, from `/`.
@@ -69,13 +72,40 @@ pub struct Request {
 }
 
 /// A complete answer.
-#[derive(Debug)]
 pub struct Response {
     pub status: u16,
     headers: Vec<(String, String)>,
     pub body: String,
     /// How many attempts it took.
     pub attempts: u32,
+}
+
+// Headers carry credentials (`Authorization`, `X-Vault-Token`, `X-Amz-Security-Token`)
+// and bodies carry tokens, keys and signatures: Debug shows names and sizes only.
+impl std::fmt::Debug for Request {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Request")
+            .field("method", &self.method)
+            .field("path", &self.path)
+            .field("headers", &header_names(&self.headers))
+            .field("body_len", &self.body.as_ref().map(Vec::len))
+            .finish()
+    }
+}
+
+impl std::fmt::Debug for Response {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Response")
+            .field("status", &self.status)
+            .field("headers", &header_names(&self.headers))
+            .field("body_len", &self.body.len())
+            .field("attempts", &self.attempts)
+            .finish()
+    }
+}
+
+fn header_names(headers: &[(String, String)]) -> Vec<&str> {
+    headers.iter().map(|(n, _)| n.as_str()).collect()
 }
 
 impl Response {
@@ -124,12 +154,13 @@ impl Response {
     /// `Retry-After` as a wait: seconds, or an HTTP date against the answer's `Date`.
     pub fn retry_after(&self) -> Option<Duration> {
         let v = self.header("retry-after")?.trim();
-        if let Ok(secs) = v.parse::<u64>() {
+        if let Some(secs) = seconds(v) {
             return Some(Duration::from_secs(secs));
         }
         let at = crate::time::parse_http_date(v)?;
+        // Both dates lie within years 0000-9999: no overflow; a past date is no wait.
         Some(Duration::from_secs(
-            at.saturating_sub(self.date()).max(0) as u64
+            u64::try_from(at - self.date()).unwrap_or(0),
         ))
     }
 
@@ -139,6 +170,16 @@ impl Response {
             .and_then(crate::time::parse_http_date)
             .unwrap_or_else(crate::time::now)
     }
+}
+
+/// A count of seconds as HTTP writes it (`1*DIGIT`: no sign, no space). One too
+/// large for 64 bits reads as `u64::MAX`, a wait longer than any the program
+/// accepts, so it is refused as such rather than wrapped or dropped.
+pub fn seconds(text: &str) -> Option<u64> {
+    if text.is_empty() || !text.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    Some(text.parse().unwrap_or(u64::MAX))
 }
 
 /// A type read from a JSON answer. Written by hand over `serde_json::Value` (which the
@@ -257,6 +298,8 @@ impl Transport {
             .timeout_global(Some(REQUEST_TIMEOUT))
             .tls_config(tls)
             .proxy(proxy.as_ref().map(|p| p.proxy.clone()))
+            // Redirects are ours to follow (`Endpoint::send`): within the origin only.
+            .max_redirects(0)
             .build()
             .new_agent();
         Ok(Endpoint {
@@ -277,12 +320,14 @@ pub struct Endpoint<'t> {
 }
 
 impl Endpoint<'_> {
-    /// Sends `req`, retrying as [`retry::decide`] says with `reader`'s readings.
-    /// Returns the final answer whatever its status; fails only when no usable
-    /// answer came.
+    /// Sends `req`, retrying as [`retry::decide`] says with `reader`'s readings
+    /// and following redirects within the endpoint's origin ([`wire::resolve`]).
+    /// Returns the final answer whatever its status; fails when no usable answer
+    /// came, or an answer cannot be read, or a redirect leaves the origin.
     pub fn send(&self, req: &Request, reader: &dyn Reader) -> Result<Response, Error> {
         let started = Instant::now();
-        let mut attempt = 1;
+        let (mut attempt, mut redirects) = (1, 0);
+        let mut url = self.base.join(&req.path);
         loop {
             let left = self.transport.left();
             if !retry::can_start(left) {
@@ -291,11 +336,28 @@ impl Endpoint<'_> {
                 };
                 return Err(self.exhausted(req, started, attempt - 1, last));
             }
-            let (result, outcome, last) = self.attempt(req, REQUEST_TIMEOUT.min(left), reader);
+            let timeout = REQUEST_TIMEOUT.min(left);
+            let (result, outcome, last) = self.attempt(req, &url, timeout, reader);
+            if let Ok(resp) = &result
+                && wire::is_redirect(resp.status)
+            {
+                match self.redirect(req, resp, &url, reader, redirects)? {
+                    Some(next) => {
+                        (url, redirects) = (next, redirects + 1);
+                        continue;
+                    }
+                    None => return self.finish(req, result, attempt, reader),
+                }
+            }
             match retry::decide(outcome, attempt, self.transport.left(), jitter()) {
-                Decision::Done | Decision::Fail => return self.finish(req, result, attempt),
+                Decision::Done | Decision::Fail => {
+                    return self.finish(req, result, attempt, reader);
+                }
                 Decision::WaitTooLong(wait) => {
-                    let message = result.map_or_else(|c| c.to_string(), |r| reader.message(&r));
+                    let message = match result {
+                        Ok(r) => reader.message(&r),
+                        Err(f) => f.to_string(),
+                    };
                     return Err(rate_limited(self.call(req), reader.who(), message, wait));
                 }
                 Decision::OutOfBudget => return Err(self.exhausted(req, started, attempt, last)),
@@ -314,6 +376,45 @@ impl Endpoint<'_> {
         }
     }
 
+    /// Where a redirect answer leads: `Some(url)` to follow within the origin,
+    /// `None` to hand the answer to the caller (a DELETE is never repeated
+    /// elsewhere: only the resource named may answer it). Another origin, a
+    /// bad `Location` or a loop is an error, never retried.
+    fn redirect(
+        &self,
+        req: &Request,
+        resp: &Response,
+        url: &str,
+        reader: &dyn Reader,
+        redirects: u32,
+    ) -> Result<Option<String>, Error> {
+        let (call, who) = (self.call(req), reader.who());
+        let location = resp.header("location").unwrap_or_default();
+        let target =
+            wire::resolve(&self.base, url, location).map_err(|what| WireError::Malformed {
+                call: call.clone(),
+                who: who.clone(),
+                what,
+            })?;
+        let next = match target {
+            Target::Other(to) => {
+                return Err(WireError::OffOrigin {
+                    call,
+                    who,
+                    status: resp.status,
+                    to: Shown::url(&to),
+                }
+                .into());
+            }
+            Target::Same(_) if req.method == Method::Delete => return Ok(None),
+            Target::Same(next) => next,
+        };
+        if redirects >= wire::MAX_REDIRECTS {
+            return Err(WireError::TooManyRedirects { call, who }.into());
+        }
+        Ok(Some(next))
+    }
+
     fn call(&self, req: &Request) -> Call {
         Call {
             purpose: None,
@@ -322,15 +423,16 @@ impl Endpoint<'_> {
         }
     }
 
-    /// One attempt, its reading for the retry decision, and a debug line.
+    /// One attempt at `url`, its reading for the retry decision, and a debug line.
     fn attempt(
         &self,
         req: &Request,
+        url: &str,
         timeout: Duration,
         reader: &dyn Reader,
-    ) -> (Result<Response, Cause>, Outcome, Last) {
+    ) -> (Result<Response, Failure>, Outcome, Last) {
         let started = Instant::now();
-        let result = self.once(req, timeout);
+        let result = self.once(req, url, timeout);
         let (outcome, last, detail) = match &result {
             Ok(resp) => {
                 let reading = reader.read(resp);
@@ -346,53 +448,68 @@ impl Endpoint<'_> {
                 };
                 (outcome, last, reading.detail)
             }
-            Err(cause) => {
-                let transient =
-                    !matches!(cause, Cause::Tls(_) | Cause::TooLarge(_) | Cause::ProxyAuth);
-                (
-                    Outcome::Failed { transient },
-                    Last::Failed(cause.clone()),
-                    None,
-                )
-            }
+            Err(failure) => (
+                Outcome::Failed {
+                    transient: failure.transient(),
+                },
+                Last::Failed(failure.cause()),
+                None,
+            ),
+        };
+        // The path as the caller named it, or where a redirect led on the origin.
+        let path = match url.strip_prefix(self.base.as_str()) {
+            Some(rest) if rest == req.path => &req.path,
+            _ => url.get(self.base.origin().len()..).unwrap_or(&req.path),
         };
         report::note(&Note::Attempt {
             method: req.method,
-            path: req.path.clone(),
-            result: result.as_ref().map(|r| r.status).map_err(Clone::clone),
+            path: path.to_string(),
+            result: match &result {
+                Ok(r) => Ok(r.status),
+                Err(Failure::Unreadable { status, .. }) => Ok(*status),
+                Err(f) => Err(f.cause()),
+            },
             elapsed: started.elapsed(),
             github: detail,
         });
         (result, outcome, last)
     }
 
-    /// Sends once and reads the answer up to [`BODY_LIMIT`].
-    fn once(&self, req: &Request, timeout: Duration) -> Result<Response, Cause> {
-        let url = self.base.join(&req.path);
+    /// Sends once to `url` and reads the answer up to [`BODY_LIMIT`], as text
+    /// ([`wire::text`]).
+    fn once(&self, req: &Request, url: &str, timeout: Duration) -> Result<Response, Failure> {
         let mut builder = ureq::http::Request::builder()
             .method(req.method.to_string().as_str())
-            .uri(&url);
+            .uri(url);
         for (name, value) in &req.headers {
             builder = builder.header(name.as_str(), value);
         }
-        let built = |e: ureq::http::Error| Cause::Other(e.to_string());
+        // The error names the bad header's value in some versions: never quoted.
+        let built = |_: ureq::http::Error| Failure::Unsendable;
         let mut resp = match &req.body {
             Some(body) => self.run(builder.body(body.as_slice()).map_err(built)?, timeout),
             None => self.run(builder.body(()).map_err(built)?, timeout),
         }
-        .map_err(cause)?;
+        .map_err(|e| Failure::Net(cause(e)))?;
         let status = resp.status().as_u16();
-        let headers = resp
+        // A header value that is not visible ASCII reads as empty, never as bytes.
+        let headers: Vec<(String, String)> = resp
             .headers()
             .iter()
             .map(|(n, v)| (n.as_str().to_string(), v.to_str().unwrap_or("").to_string()))
             .collect();
-        let body = resp
+        let bytes = resp
             .body_mut()
             .with_config()
             .limit(BODY_LIMIT)
-            .read_to_string()
-            .map_err(cause)?;
+            .read_to_vec()
+            .map_err(|e| Failure::Net(cause(e)))?;
+        let coding = headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case("content-encoding"))
+            .map(|(_, v)| v.as_str());
+        let body =
+            wire::text(coding, bytes).map_err(|what| Failure::Unreadable { status, what })?;
         Ok(Response {
             status,
             headers,
@@ -417,15 +534,26 @@ impl Endpoint<'_> {
     fn finish(
         &self,
         req: &Request,
-        result: Result<Response, Cause>,
+        result: Result<Response, Failure>,
         attempt: u32,
+        reader: &dyn Reader,
     ) -> Result<Response, Error> {
         let cause = match result {
             Ok(mut resp) => {
                 resp.attempts = attempt;
                 return Ok(resp);
             }
-            Err(cause) => cause,
+            Err(Failure::Unreadable { what, .. }) => {
+                let (call, who) = (self.call(req), reader.who());
+                return Err(WireError::Malformed { call, who, what }.into());
+            }
+            Err(Failure::Unsendable) => {
+                return Err(WireError::Unsendable {
+                    call: self.call(req),
+                }
+                .into());
+            }
+            Err(Failure::Net(cause)) => cause,
         };
         let (call, host, proxy) = (
             self.call(req),
@@ -447,11 +575,7 @@ impl Endpoint<'_> {
                 call,
                 host,
                 proxy,
-                attempts: if cause == Cause::ProxyAuth {
-                    1
-                } else {
-                    attempt
-                },
+                attempts: if transient(&cause) { attempt } else { 1 },
                 cause,
             },
         })
@@ -471,12 +595,71 @@ impl Endpoint<'_> {
     }
 }
 
+/// Why one attempt gave no answer a reader may see.
+#[derive(Debug, Clone)]
+enum Failure {
+    /// The network or the HTTP exchange failed.
+    Net(Cause),
+    /// An answer came, but it is not text the program reads.
+    Unreadable { status: u16, what: NotA },
+    /// The request could not be built (a header value HTTP does not allow).
+    Unsendable,
+}
+
+impl Failure {
+    /// Whether another attempt could get a different result: only the network's
+    /// hiccups. An answer that cannot be read, or a request that cannot be built,
+    /// would be the same again.
+    fn transient(&self) -> bool {
+        match self {
+            Failure::Net(cause) => transient(cause),
+            Failure::Unreadable { .. } | Failure::Unsendable => false,
+        }
+    }
+
+    /// As the retry and debug lines word it.
+    fn cause(&self) -> Cause {
+        match self {
+            Failure::Net(cause) => cause.clone(),
+            Failure::Unreadable { what, .. } => Cause::Other(format!("the answer is not {what}")),
+            Failure::Unsendable => Cause::Other("the request could not be built".into()),
+        }
+    }
+}
+
+impl std::fmt::Display for Failure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.cause().fmt(f)
+    }
+}
+
+/// Network failures another attempt may cure. Not: TLS (a certificate does not
+/// change), the size cap, proxy credentials, an answer that is not HTTP, or
+/// anything else the client reports about the request itself.
+fn transient(cause: &Cause) -> bool {
+    matches!(
+        cause,
+        Cause::Timeout
+            | Cause::HostNotFound
+            | Cause::ConnectionFailed
+            | Cause::Refused
+            | Cause::Reset
+            | Cause::ClosedEarly
+            | Cause::Io(_)
+            | Cause::ProxyRefused(_)
+    )
+}
+
 fn rate_limited(call: Call, who: Who, message: String, wait: Duration) -> Error {
     Error::RateLimited {
         call,
         who,
         message,
-        retry_at: crate::time::format_iso8601(crate::time::now() + wait.as_secs() as i64),
+        // Checked: a server may ask for u64::MAX seconds.
+        retry_at: i64::try_from(wait.as_secs())
+            .ok()
+            .and_then(|w| crate::time::now().checked_add(w))
+            .and_then(crate::time::format_iso8601),
         wait_secs: wait.as_secs(),
     }
 }
@@ -561,6 +744,82 @@ mod tests {
         );
         let e = read("{").unwrap_err().to_string();
         assert!(e.contains("not the expected JSON (Eof error"), "{e}");
+    }
+
+    #[test]
+    fn a_request_that_cannot_be_built_is_not_retried() {
+        let transport = Transport::new(None).unwrap();
+        // Nothing listens there: a retry would show as a network error after 4 attempts.
+        let base = ServiceUrl::parse("http://127.0.0.1:9").unwrap();
+        let endpoint = transport.endpoint(&base, None).unwrap();
+        let req = Request {
+            method: Method::Get,
+            path: "/app".into(),
+            headers: vec![("Authorization".into(), "Bearer ghs_a\u{1b}b\nc".into())],
+            body: None,
+        };
+        let started = Instant::now();
+        let plain = PlainHttp { host: "h".into() };
+        let e = endpoint.send(&req, &plain).unwrap_err();
+        assert!(
+            matches!(e, Error::Wire(WireError::Unsendable { .. })),
+            "{e:?}"
+        );
+        assert!(started.elapsed() < Duration::from_millis(500));
+        assert!(!e.to_string().contains("ghs_"), "{e}");
+    }
+
+    #[test]
+    fn debug_shows_no_credential_and_no_body() {
+        let req = Request {
+            method: Method::Post,
+            path: "/v1/transit/sign/k".into(),
+            headers: vec![
+                ("Authorization".into(), "Bearer ghs_SECRETTOKEN".into()),
+                ("X-Vault-Token".into(), "hvs.SECRETVAULT".into()),
+            ],
+            body: Some(b"{\"input\":\"SECRETBODY\"}".to_vec()),
+        };
+        let resp = Response::new(
+            201,
+            &[("Set-Cookie", "s=SECRETCOOKIE")],
+            r#"{"token":"ghs_SECRETMINTED"}"#,
+        );
+        let shown = format!("{req:?} {resp:?} {req:#?} {resp:#?}");
+        assert!(!shown.contains("SECRET"), "{shown}");
+        assert!(shown.contains("Authorization") && shown.contains("/v1/transit/sign/k"));
+    }
+
+    #[test]
+    fn waits_are_read_strictly_and_never_wrap() {
+        let after = |v: &str| Response::new(503, &[("Retry-After", v)], "").retry_after();
+        assert_eq!(after("5"), Some(Duration::from_secs(5)));
+        assert_eq!(
+            after("9223372036854775807"),
+            Some(Duration::from_secs(9_223_372_036_854_775_807))
+        );
+        assert_eq!(
+            after("99999999999999999999999"),
+            Some(Duration::from_secs(u64::MAX))
+        );
+        for bad in ["+5", "-5", "5 s", "", "0x10", "\u{664}"] {
+            assert_eq!(after(bad), None, "{bad:?}");
+        }
+        // A date in year 99999999999999 is no date: no wait, no panic.
+        assert_eq!(after("Sun, 06 Nov 99999999999999 08:49:37 GMT"), None);
+        let e = rate_limited(
+            Call {
+                purpose: None,
+                method: Method::Get,
+                path: "/app".into(),
+            },
+            Who::GitHub,
+            "slow down".into(),
+            Duration::from_secs(u64::MAX),
+        )
+        .to_string();
+        assert!(e.contains("18446744073709551615 s, past year 9999"), "{e}");
+        assert!(!e.contains("-0") && !e.contains("Retry after -"), "{e}");
     }
 
     #[test]

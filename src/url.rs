@@ -30,25 +30,38 @@ pub struct ServiceUrl {
 }
 
 impl ServiceUrl {
-    /// Parses `text`; plain http is allowed only to a loopback host.
+    /// Parses `text` with `http::Uri`, the parser ureq connects with, so the
+    /// URL checked here is the URL requested; plain http is allowed only to a
+    /// loopback host.
     pub fn parse(text: &str) -> Result<ServiceUrl, UrlProblem> {
         let text = text.trim().trim_end_matches('/');
-        let (scheme, rest) = text.split_once("://").ok_or(UrlProblem::NotHttp)?;
-        let https = match scheme.to_ascii_lowercase().as_str() {
-            "https" => true,
-            "http" => false,
+        let uri: ureq::http::Uri = text.parse().map_err(|_| UrlProblem::NotHttp)?;
+        let https = match uri.scheme_str().map(str::to_ascii_lowercase).as_deref() {
+            Some("https") => true,
+            Some("http") => false,
             _ => return Err(UrlProblem::NotHttp),
         };
-        let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
-        let (authority, path) = rest.split_at(end);
-        if authority.contains('@') {
+        let authority = uri.authority().ok_or(UrlProblem::NotHttp)?;
+        if authority.as_str().contains('@') {
             return Err(UrlProblem::UserInfo);
         }
-        let (host, port) = split_authority(authority).ok_or(UrlProblem::NotHttp)?;
+        // A fragment is dropped by the parser: refused, so nothing is silently lost.
+        if text.contains('#') {
+            return Err(UrlProblem::NotHttp);
+        }
+        let (host, port) = split_authority(authority.as_str()).ok_or(UrlProblem::NotHttp)?;
+        let path = match uri.path_and_query().map_or("", |p| p.as_str()) {
+            "/" => "",
+            p => p,
+        };
         let url = ServiceUrl {
-            text: text.to_string(),
+            text: format!(
+                "{}://{}{path}",
+                if https { "https" } else { "http" },
+                authority
+            ),
             https,
-            authority: authority.to_string(),
+            authority: authority.as_str().to_string(),
             host: host.to_ascii_lowercase(),
             port: port.unwrap_or(if https { 443 } else { 80 }),
             path: path.to_string(),
@@ -116,16 +129,28 @@ impl fmt::Display for ServiceUrl {
     }
 }
 
-/// `host`, `host:port`, `[v6]` or `[v6]:port`; `None` without a host or with a bad port.
-fn split_authority(authority: &str) -> Option<(&str, Option<u16>)> {
+/// `host`, `host:port`, `[v6]` or `[v6]:port`, as `http::Uri` accepted it;
+/// `None` without a host, with a bad port, or with brackets around anything but
+/// an IPv6 address.
+pub(crate) fn split_authority(authority: &str) -> Option<(&str, Option<u16>)> {
     let (host, port) = if let Some(v6) = authority.strip_prefix('[') {
         let (host, after) = v6.split_once(']')?;
-        (host, after.strip_prefix(':'))
+        host.parse::<std::net::Ipv6Addr>().ok()?;
+        let port = match after {
+            "" => None,
+            p => Some(p.strip_prefix(':')?),
+        };
+        (host, port)
     } else {
-        match authority.split_once(':') {
+        let (host, port) = match authority.split_once(':') {
             Some((h, p)) => (h, Some(p)),
             None => (authority, None),
+        };
+        // `http::Uri` lets brackets into a name (`host[]`): only an IPv6 address has them.
+        if host.contains(['[', ']']) {
+            return None;
         }
+        (host, port)
     };
     let port = match port {
         Some(p) => Some(p.parse().ok()?),
@@ -168,6 +193,15 @@ mod tests {
             ("https://h:port", NotHttp),
             ("https://user:pw@x", UserInfo),
             ("http://ghe.example.com", PlainHttp),
+            ("http://[::1]junk:8080", NotHttp),
+            ("http://[::1]:8080junk", NotHttp),
+            ("http://[::1]junk", NotHttp),
+            ("https://[zz]:443", NotHttp),
+            ("https://kms.example.com[]/", NotHttp),
+            ("https://h:99999", NotHttp),
+            ("https://h/api#x", NotHttp),
+            ("https://h\u{e9}/api", NotHttp),
+            ("https://a b/api", NotHttp),
         ] {
             assert_eq!(ServiceUrl::parse(url), Err(problem), "{url}");
         }

@@ -874,7 +874,7 @@ fn post_judges_expiry_by_githubs_clock() {
         ("token".to_string(), "ghs_old".to_string()),
         (
             "expires_at".to_string(),
-            app_token_action::time::format_iso8601(local_now + 3600),
+            app_token_action::time::format_iso8601(local_now + 3600).expect("a date this year"),
         ),
         ("clock_offset".to_string(), "5400".to_string()),
     ]);

@@ -95,6 +95,8 @@ fn iterations() -> usize {
 }
 
 /// Runs `check` on `iterations()` mutations of the seeds; prints executions and time.
+// The executions and time, for whoever runs the long campaign (`--nocapture`).
+#[allow(clippy::print_stderr)]
 fn run(name: &str, seeds: &[Vec<u8>], mut check: impl FnMut(&[u8])) {
     let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
     let n = iterations();

@@ -18,7 +18,9 @@ pub struct Credentials {
 
 /// `YYYYMMDDTHHMMSSZ` for a Unix time, as `X-Amz-Date` wants it.
 pub fn amz_date(unix: i64) -> String {
-    crate::time::format_iso8601(unix).replace(['-', ':'], "")
+    crate::time::format_iso8601(unix)
+        .unwrap_or_default()
+        .replace(['-', ':'], "")
 }
 
 fn hex(bytes: &[u8]) -> String {

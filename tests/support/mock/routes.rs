@@ -11,8 +11,8 @@ use super::super::http::{self, Request, Response};
 use super::super::jwt::{self, JwtError};
 use super::faults::{FaultKind, error_body};
 use super::scenario::{
-    App, Installation, MAX_REPOSITORIES, MSG_BAD_CREDENTIALS, MSG_BAD_REPOS, MSG_NOT_FOUND,
-    MSG_NOT_GRANTED, PERMISSIONS_JSON, TOKEN_FORMAT_HEADER, TokenFormat,
+    App, Installation, MAX_REPOSITORIES, MSG_BAD_CREDENTIALS, MSG_BAD_REPOS, MSG_MOVED,
+    MSG_NOT_FOUND, MSG_NOT_GRANTED, PERMISSIONS_JSON, TOKEN_FORMAT_HEADER, TokenFormat,
 };
 use super::server::{Shared, TokenInfo};
 
@@ -173,6 +173,18 @@ impl Shared {
                     Ok(self.mint(app, inst, req))
                 })
             }
+            ("GET", ["repos", owner, repo, "installation"])
+                if self.moved(owner, repo).is_some() =>
+            {
+                self.jwt_app(req)
+                    .and_then(|app| self.moved_redirect(app, owner, repo))
+            }
+            ("GET", ["repositories", id, "installation"]) => self.jwt_app(req).and_then(|app| {
+                let id: u64 = id.parse().map_err(|_| not_found())?;
+                self.lookup(app, |i| {
+                    !i.enterprise && (0..i.repositories.len()).any(|x| i.repo_id(x) == id)
+                })
+            }),
             ("GET", ["repos", owner, repo, "installation"]) => self.jwt_app(req).and_then(|app| {
                 self.lookup(app, |i| {
                     !i.enterprise
@@ -205,6 +217,45 @@ impl Shared {
             _ => Err(not_found()),
         };
         result.unwrap_or_else(|e| e)
+    }
+
+    /// The current `(owner, name)` of a renamed or transferred repository.
+    pub(super) fn moved(&self, owner: &str, repo: &str) -> Option<(String, String)> {
+        let old = format!("{owner}/{repo}");
+        let (_, new) = self
+            .scenario
+            .moved
+            .iter()
+            .find(|(o, _)| o.eq_ignore_ascii_case(&old))?;
+        let (o, r) = new.split_once('/')?;
+        Some((o.to_string(), r.to_string()))
+    }
+
+    /// GitHub's answer for a moved repository: 301 to its id-based URL, same origin.
+    pub(super) fn moved_redirect(
+        &self,
+        app: &App,
+        owner: &str,
+        repo: &str,
+    ) -> Result<Response, Response> {
+        let (o, r) = self.moved(owner, repo).ok_or_else(not_found)?;
+        let id = self
+            .installations_of(app.id)
+            .find(|i| i.account.eq_ignore_ascii_case(&o))
+            .and_then(|i| Some(i.repo_id(i.find_repo(&r)?)))
+            .ok_or_else(not_found)?;
+        let url = format!("{}/repositories/{id}/installation", self.base_url);
+        let mut resp = json_response(
+            301,
+            json!({
+                "message": MSG_MOVED,
+                "url": url,
+                "documentation_url": "https://docs.github.com/v3/#http-redirects",
+            })
+            .to_string(),
+        );
+        resp.set_header("location", url);
+        Ok(resp)
     }
 
     /// GitHub's JWT checks; returns the authenticated app or the 401 GitHub would send.

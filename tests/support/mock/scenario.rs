@@ -20,6 +20,7 @@ pub(super) const PERMISSIONS_JSON: &str = include_str!("../../fixtures/app-permi
 
 pub const DOCS_URL: &str = "https://docs.github.com/rest";
 pub const MSG_NOT_FOUND: &str = "Not Found";
+pub const MSG_MOVED: &str = "Moved Permanently";
 pub const MSG_BAD_CREDENTIALS: &str = "Bad credentials";
 pub const MSG_NOT_GRANTED: &str = "The permissions requested are not granted to this installation.";
 pub const MSG_BAD_REPOS: &str = "There is at least one repository that does not exist or is not accessible to the parent installation.";
@@ -89,6 +90,10 @@ pub struct Scenario {
     pub token_ttl_secs: i64,
     /// The format a mint without the override header gets (GitHub's rollout).
     pub token_format: TokenFormat,
+    /// Repositories renamed or transferred: (`old-owner/old-name`, `owner/name`).
+    /// As GitHub does, a call naming the old one is answered 301 with the
+    /// repository's id-based URL (`/repositories/ID/...`) in `Location`.
+    pub moved: Vec<(String, String)>,
 }
 
 fn perms(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
@@ -105,6 +110,7 @@ impl Scenario {
             installations: Vec::new(),
             token_ttl_secs: 3600,
             token_format: TokenFormat::New,
+            moved: Vec::new(),
         }
     }
 
@@ -164,6 +170,7 @@ impl Scenario {
             installations: vec![(APP_ID, acme), (APP_ID, octocat), (APP_ID, big_corp)],
             token_ttl_secs: 3600,
             token_format: TokenFormat::New,
+            moved: Vec::new(),
         }
     }
 }
