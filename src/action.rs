@@ -4,7 +4,7 @@
 use crate::config::{self, Config, Connection, Context};
 use crate::error::{Error, Fate, Note};
 use crate::flow;
-use crate::inputs::Inputs;
+use crate::inputs::{self, Inputs};
 use crate::outputs;
 use crate::report;
 use crate::time::GithubClock;
@@ -30,9 +30,9 @@ pub const OUTPUTS: &[&str] = &[
 
 /// The main stage: inputs from `INPUT_*`, outputs to `$GITHUB_OUTPUT`.
 pub fn main_stage() -> Result<(), Error> {
-    let inputs = Inputs::from_env()?;
-    inputs.mask_secrets();
-    let cfg = Config::new(&inputs.raw(), &Context::from_env())?;
+    let raw = Inputs::from_env()?.raw();
+    inputs::mask_secrets(&raw);
+    let cfg = Config::new(&raw, &Context::from_env())?;
     if cfg.check {
         let checked = flow::check(&cfg)?;
         outputs::append(
@@ -61,6 +61,9 @@ pub fn main_stage() -> Result<(), Error> {
     })?;
     write_outputs(&created).map_err(|cause| revoke_now(&cfg, &created, cause, saved))?;
     report::note(&flow::summary(&created));
+    if let Some(notice) = flow::guard_notice(&cfg) {
+        report::note(&notice);
+    }
     Ok(())
 }
 
@@ -125,15 +128,10 @@ pub fn post_stage() {
             .ok()
             .filter(|v| !v.trim().is_empty())
     };
-    let inputs = Inputs::from_env().ok();
-    if let Some(i) = &inputs {
-        i.mask_secrets();
-    }
-    let get = |name: &str| inputs.as_ref().and_then(|i| i.get(name));
-    if matches!(
-        config::boolean("skip-token-revoke", &get("skip-token-revoke")),
-        Ok(true)
-    ) {
+    // Main's reader: two spellings with different values leave post nothing to read.
+    let raw = Inputs::from_env().map(|i| i.raw()).unwrap_or_default();
+    inputs::mask_secrets(&raw);
+    if matches!(config::boolean("skip-token-revoke", &raw), Ok(true)) {
         report::note(&Note::RevocationSkipped);
         return;
     }
@@ -159,8 +157,8 @@ pub fn post_stage() {
     // Replication lag concerns a token seconds old; one of unknown age may be.
     let fresh = expires.is_none_or(|t| token::is_fresh(t, clock.now()));
     let result = Connection::new(
-        get("github-api-url").as_deref(),
-        get("ca-certificates").as_deref(),
+        raw.get("github-api-url"),
+        raw.get("ca-certificates"),
         &Context::from_env(),
     )
     .and_then(|connection| token::revoke_with(&connection, clock, &token, fresh));

@@ -5,15 +5,15 @@ use std::io::{Read, Write};
 
 use serde_json::json;
 
-use crate::config::{Config, Connection, Context, Raw, RawPermission};
+use crate::config::{Config, Connection, Context};
 use crate::error::{Error, FileKind, Note, Shown};
 use crate::flow;
+use crate::inputs::{self, Flag, Raw, RawPermission};
 use crate::report;
 use crate::time::GithubClock;
 use crate::token::{self, Revoked};
 
-/// Shown by `--help`.
-pub const USAGE: &str = "\
+const USAGE_HEAD: &str = "\
 app-token-action: a GitHub App installation token from the app's id and private key.
 
 USAGE:
@@ -24,42 +24,34 @@ USAGE:
     app-token-action               (the action's main stage when GITHUB_ACTIONS=true)
 
 TOKEN OPTIONS:
-    --client-id ID              the app's client ID (Iv...), the JWT issuer
-    --app-id ID                 or its numeric app ID
-    --private-key-file PATH     the app's PEM private key; - reads it from stdin
-    --kms-key URI               or the app's key in a key service: awskms:///KEY,
-                                hashivault://KEY, gcpkms://projects/.../cryptoKeyVersions/N,
-                                azurekms://VAULT.vault.azure.net/KEY[/VERSION]
-    --kms-access-token-file PATH  Google's or Azure's access token; - reads stdin
-    --oidc-audience AUD         audience of the runner's OIDC token (keyless)
-    --aws-role-arn ARN          assume this role with the runner's OIDC token
-    --vault-role ROLE           log in to Vault's JWT auth with the OIDC token
-    --vault-auth-mount PATH     Vault's JWT auth mount (default: jwt)
-    --vault-transit-mount PATH  Vault's transit mount (default:
-                                $TRANSIT_SECRET_ENGINE_PATH, else transit)
-    --owner LOGIN               the installation's account (user or organization)
-    --repositories LIST         comma-separated names or owner/name (at most 500)
-    --enterprise SLUG           an enterprise installation
-    --installation-id N         this installation, without a lookup
-    --permission NAME=LEVEL     narrow the token (repeatable), e.g. contents=read
-    --api-url URL               REST API root (default: $GITHUB_API_URL or
-                                https://api.github.com; GHES: https://HOST/api/v3)
-    --ca-certificates-file PATH extra CA certificates (PEM), e.g. for GHES
-    --token-format FORMAT       stateless (GitHub's new token format) or stateful
-                                (classic); default: GitHub's rollout decides
-    --json                      print token, expires_at, installation_id,
-                                app_slug and permissions as JSON
-    --check                     validate id, key and installation; mint nothing
-    --verbose                   debug lines on stderr (never credentials)
+";
 
-    -h, --help                  this text
-    -V, --version               the version
-
+const USAGE_TAIL: &str = "
 Without --owner, --repositories, --enterprise or --installation-id the token is for
 $GITHUB_REPOSITORY. Proxies: HTTPS_PROXY, HTTP_PROXY, ALL_PROXY, NO_PROXY.
 Extra CAs: SSL_CERT_FILE, SSL_CERT_DIR. Key services read their usual variables
 (AWS_*, VAULT_ADDR, VAULT_TOKEN, VAULT_NAMESPACE, VAULT_CACERT; README).
 ";
+
+/// Shown by `--help`: the options come from the table of inputs.
+pub fn usage() -> String {
+    let mut text = USAGE_HEAD.to_string();
+    text.push_str(&inputs::help_lines());
+    for (left, help) in [
+        (
+            "--json",
+            "print token, expires_at, installation_id,\napp_slug and permissions as JSON",
+        ),
+        ("--verbose", "debug lines on stderr (never credentials)"),
+    ] {
+        inputs::push_help(&mut text, left, help);
+    }
+    text.push('\n');
+    inputs::push_help(&mut text, "-h, --help", "this text");
+    inputs::push_help(&mut text, "-V, --version", "the version");
+    text.push_str(USAGE_TAIL);
+    text
+}
 
 /// Parsed `token` arguments.
 #[derive(Debug, Default)]
@@ -95,7 +87,23 @@ fn next_value(
         })
 }
 
-/// Reads the `token` subcommand's flags; `verbose` is handled by the caller.
+/// `--permission NAME=LEVEL`.
+fn permission(value: &str) -> Result<RawPermission, Error> {
+    let (name, level) = value
+        .split_once('=')
+        .filter(|(n, l)| !n.trim().is_empty() && !l.trim().is_empty())
+        .ok_or_else(|| Error::PermissionSyntax {
+            value: Shown::of(value),
+        })?;
+    Ok(RawPermission {
+        input: name.trim().to_string(),
+        name: name.trim().to_string(),
+        level: level.trim().to_string(),
+    })
+}
+
+/// Reads the `token` subcommand's flags (the table's, and `--permission`, `--json`);
+/// `verbose` is handled by the caller.
 fn parse_token(args: Vec<String>) -> Result<TokenArgs, Error> {
     let mut out = TokenArgs::default();
     let mut it = args.into_iter();
@@ -104,52 +112,21 @@ fn parse_token(args: Vec<String>) -> Result<TokenArgs, Error> {
             Some((f, v)) if f.starts_with("--") => (f.to_string(), Some(v.to_string())),
             _ => (arg.clone(), None),
         };
-        let r = &mut out.raw;
+        if let Some(row) = inputs::by_flag(&flag) {
+            let value = match row.flag {
+                Flag::File(_, what) => read_path(what, &next_value(&flag, inline, &mut it)?)?,
+                Flag::Switch(_) => "true".into(),
+                Flag::Value(..) | Flag::ActionOnly => next_value(&flag, inline, &mut it)?,
+            };
+            out.raw.set(row, value);
+            continue;
+        }
         match flag.as_str() {
-            "--client-id" => r.client_id = Some(next_value(&flag, inline, &mut it)?),
-            "--app-id" => r.app_id = Some(next_value(&flag, inline, &mut it)?),
-            "--private-key-file" => {
-                let path = next_value(&flag, inline, &mut it)?;
-                r.private_key = Some(read_path(FileKind::PrivateKey, &path)?);
-            }
-            "--kms-key" => r.kms_key = Some(next_value(&flag, inline, &mut it)?),
-            "--kms-access-token-file" => {
-                let path = next_value(&flag, inline, &mut it)?;
-                r.kms_access_token = Some(read_path(FileKind::AccessToken, &path)?);
-            }
-            "--oidc-audience" => r.oidc_audience = Some(next_value(&flag, inline, &mut it)?),
-            "--aws-role-arn" => r.aws_role_arn = Some(next_value(&flag, inline, &mut it)?),
-            "--vault-role" => r.vault_role = Some(next_value(&flag, inline, &mut it)?),
-            "--vault-auth-mount" => r.vault_auth_mount = Some(next_value(&flag, inline, &mut it)?),
-            "--vault-transit-mount" => {
-                r.vault_transit_mount = Some(next_value(&flag, inline, &mut it)?)
-            }
-            "--owner" => r.owner = Some(next_value(&flag, inline, &mut it)?),
-            "--repositories" => r.repositories = Some(next_value(&flag, inline, &mut it)?),
-            "--enterprise" => r.enterprise = Some(next_value(&flag, inline, &mut it)?),
-            "--installation-id" => r.installation_id = Some(next_value(&flag, inline, &mut it)?),
-            "--api-url" => r.api_url = Some(next_value(&flag, inline, &mut it)?),
-            "--ca-certificates-file" => {
-                let path = next_value(&flag, inline, &mut it)?;
-                r.ca_certificates = Some(read_path(FileKind::CaCertificates, &path)?);
-            }
-            "--token-format" => r.token_format = Some(next_value(&flag, inline, &mut it)?),
             "--permission" => {
                 let value = next_value(&flag, inline, &mut it)?;
-                let (name, level) = value
-                    .split_once('=')
-                    .filter(|(n, l)| !n.trim().is_empty() && !l.trim().is_empty())
-                    .ok_or_else(|| Error::PermissionSyntax {
-                        value: Shown::of(&value),
-                    })?;
-                r.permissions.push(RawPermission {
-                    input: name.trim().to_string(),
-                    name: name.trim().to_string(),
-                    level: level.trim().to_string(),
-                });
+                out.raw.permissions.push(permission(&value)?);
             }
             "--json" => out.json = true,
-            "--check" => r.check = Some("true".into()),
             "--verbose" | "-v" => {}
             other => {
                 return Err(Error::UnknownOption {
@@ -158,7 +135,7 @@ fn parse_token(args: Vec<String>) -> Result<TokenArgs, Error> {
             }
         }
     }
-    if out.raw.private_key.is_none() && out.raw.kms_key.is_none() {
+    if out.raw.get("private-key").is_none() && out.raw.get("kms-key").is_none() {
         return Err(Error::MissingKeyFile);
     }
     Ok(out)
@@ -193,6 +170,9 @@ pub fn token(args: Vec<String>) -> Result<(), Error> {
     // Nothing can fail between the mint and printing the token.
     let created = flow::create(&cfg, &mut |_| Ok(()))?;
     report::note(&flow::summary(&created));
+    if let Some(notice) = flow::guard_notice(&cfg) {
+        report::note(&notice);
+    }
     if parsed.json {
         print_json(&json!({
             "token": created.token.token,
@@ -267,7 +247,7 @@ mod tests {
             "--json",
         ]))
         .unwrap();
-        assert_eq!(p.raw.client_id.as_deref(), Some("Iv1"));
+        assert_eq!(p.raw.get("client-id"), Some("Iv1"));
         assert_eq!(p.raw.permissions.len(), 2);
         assert_eq!(p.raw.permissions[1].level, "write");
         assert!(p.json);

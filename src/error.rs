@@ -18,32 +18,7 @@ use crate::kms::{KmsError, Service};
 use crate::retry::{Limit, MAX_ATTEMPTS, MAX_WAIT};
 use crate::transport::Method;
 
-/// An input's value as a message quotes it: in full when short, cut when long,
-/// and not at all when it spans lines or looks like a key or a credential; what
-/// is quoted is made inert by [`crate::report::text::inert`].
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Shown(Option<String>);
-
-impl Shown {
-    /// Decides how `value` may be quoted.
-    pub fn of(value: &str) -> Shown {
-        Shown(crate::secret::quotable(value))
-    }
-
-    /// A URL without its user info, then as [`Shown::of`].
-    pub fn url(url: &str) -> Shown {
-        Shown::of(&crate::secret::without_userinfo(url))
-    }
-}
-
-impl fmt::Display for Shown {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match &self.0 {
-            Some(v) => write!(f, "\"{}\"", crate::report::text::inert(v)),
-            None => f.write_str("not shown (it spans lines, or looks like a key or a credential)"),
-        }
-    }
-}
+pub use crate::secret::Shown;
 
 /// What a name must look like, as GitHub defines it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -60,7 +35,7 @@ impl fmt::Display for NameRule {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {
             NameRule::Login => {
-                "a GitHub login: letters, digits and single hyphens, at most 39 characters, not starting or ending with a hyphen (managed users add `_` and a short code)"
+                "a GitHub login: letters, digits and hyphens, at most 39 characters (managed users add `_` and a short code)"
             }
             NameRule::EnterpriseSlug => {
                 "an enterprise slug: letters, digits and hyphens, as in https://github.com/enterprises/SLUG"
@@ -963,6 +938,9 @@ pub enum Error {
         "The `{input}` input looks like a private key, a token or another credential, so it is refused before any request and its value is not shown. Give that input the value it expects (the key belongs in `private-key`, from a secret); if a secret was written into a workflow file or variable by mistake, rotate it."
     )]
     SecretInInput { input: String },
+    /// A guardrail stopped the run, or its input is wrong.
+    #[error(transparent)]
+    Guard(#[from] crate::guard::GuardError),
     /// The key was refused.
     #[error(transparent)]
     Key(#[from] KeyError),
@@ -1193,6 +1171,8 @@ impl Error {
                 "Invalid permission"
             }
             Key(_) => "Invalid private key",
+            Guard(crate::guard::GuardError::InvalidForkPolicy { .. }) => "Invalid input",
+            Guard(_) => "Refused by a guardrail",
             NoKey | TwoKeys => "Invalid input",
             InvalidServiceUrl { .. } | InsecureServiceUrl { .. } => "Invalid key service setting",
             VaultCaCert { .. } => "Invalid CA certificates",
@@ -1367,6 +1347,13 @@ pub enum Note {
     },
     /// Main will not save the token for post.
     RevocationOff,
+    /// A token was minted for a pull request from a fork (`fork-pull-requests: allow`).
+    ForkPullRequest {
+        /// The triggering event.
+        event: String,
+        /// The fork's `owner/name`, when known.
+        head: Option<Shown>,
+    },
     /// Post skips by request.
     RevocationSkipped,
     /// Post found no token.
@@ -1414,7 +1401,7 @@ impl Note {
             Note::NotRevoked(_) => Level::Warning("Token not revoked"),
             Note::CaFileUnread { .. } => Level::Warning("CA file not read"),
             Note::CaDirUnread { .. } => Level::Warning("CA directory not read"),
-            Note::AlreadyInvalidAtEnd => Level::Notice,
+            Note::AlreadyInvalidAtEnd | Note::ForkPullRequest { .. } => Level::Notice,
             _ => Level::Info,
         }
     }
@@ -1574,6 +1561,14 @@ impl Note {
     /// The post stage's, the CLI's and the CA roots' lines.
     fn fmt_end(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
+            Note::ForkPullRequest { event, head } => write!(
+                f,
+                "A token was minted for a pull request from a fork{} (`{event}`): its author controls what this job runs. Set `fork-pull-requests: refuse` to stop minting on such runs.",
+                match head {
+                    Some(h) => format!(" ({h})"),
+                    None => String::new(),
+                }
+            ),
             Note::RevocationOff => f.write_str(
                 "skip-token-revoke is set: the token will not be revoked when the job ends.",
             ),
@@ -1702,6 +1697,7 @@ mod tests {
             (MissingEnv { var: "GITHUB_REPOSITORY", need: Need::RepositoryShape }, vec!["GITHUB_REPOSITORY is not set", "owner/name", "Set `owner`"]),
             (InvalidApiUrl { url: Shown::url("ftp://u:p@x") }, vec!["\"ftp://x\"", "https://api.github.com"]),
             (InsecureApiUrl { url: Shown::of("http://x") }, vec!["\"http://x\"", "Use https"]),
+            (Guard(crate::guard::GuardError::PermissionsRequired), vec!["`require-permissions`", "`permission-*`", "permission-contents: read"]),
         ]
     }
 

@@ -208,3 +208,14 @@ pub fn check_summary(c: &Checked) -> Note {
         permissions: c.installation.permissions.clone(),
     }
 }
+
+/// The notice a guardrail asks for once a token is minted, if any.
+pub fn guard_notice(cfg: &Config) -> Option<Note> {
+    match &cfg.guard {
+        crate::guard::Verdict::ForkAllowed { event, head } => Some(Note::ForkPullRequest {
+            event: event.clone(),
+            head: head.clone(),
+        }),
+        crate::guard::Verdict::Quiet => None,
+    }
+}

@@ -21,6 +21,7 @@ pub mod config;
 pub mod error;
 pub mod flow;
 pub mod github;
+pub mod guard;
 pub mod inputs;
 pub mod installation;
 pub mod jwt;
@@ -66,9 +67,9 @@ fn fail(e: &error::Error) -> ExitCode {
 #[allow(clippy::print_stdout, clippy::print_stderr)]
 fn usage(asked: bool) {
     if asked {
-        print!("{}", cli::USAGE);
+        print!("{}", cli::usage());
     } else {
-        eprint!("{}", cli::USAGE);
+        eprint!("{}", cli::usage());
     }
 }
 

@@ -930,3 +930,132 @@ fn no_arguments_outside_actions_prints_usage() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("USAGE"));
     assert!(out.stdout.is_empty());
 }
+
+/// `scripts/demo`'s flow, as it prints it: main mints, a later step lists the
+/// repositories the token reaches (200), post revokes the token.
+#[test]
+fn the_demo_shows_the_token_working() {
+    let mut lines = Vec::new();
+    let outcome = support::demo::run(&mut |l| lines.push(l));
+    let shown = lines.join("\n");
+    assert_eq!(outcome.main_code, 0, "{shown}");
+    assert_eq!(
+        outcome.later,
+        Some((
+            200,
+            vec!["acme/repo-a".to_string(), "acme/website".to_string()]
+        )),
+        "{shown}"
+    );
+    assert!(outcome.revoked, "{shown}");
+    assert!(
+        shown.contains(
+            "gh api /installation/repositories -> 200 [\"acme/repo-a\", \"acme/website\"]"
+        ),
+        "{shown}"
+    );
+}
+
+// ---- guardrails at mint time ----
+
+/// A step triggered by `event` whose payload's pull request comes from `head`
+/// (`None`: a deleted fork) into acme/repo-a.
+fn pull_request_step(
+    gh: &MockGithub,
+    dir: &support::runner::TempDir,
+    event: &str,
+    head: Option<(u64, &str)>,
+) -> Step {
+    let head = match head {
+        Some((id, name)) => serde_json::json!({"id": id, "full_name": name}),
+        None => serde_json::Value::Null,
+    };
+    let payload = serde_json::json!({
+        "action": "opened",
+        "pull_request": {"number": 7, "head": {"repo": head}, "base": {"repo": {"id": 1, "full_name": "acme/repo-a"}}},
+    });
+    let path = dir.0.join(format!("event-{event}.json"));
+    std::fs::write(&path, payload.to_string()).unwrap();
+    let mut step = Step::new(&gh.url());
+    step.var("GITHUB_EVENT_NAME", event)
+        .var("GITHUB_EVENT_PATH", path.to_str().unwrap());
+    step
+}
+
+#[test]
+fn a_forks_pull_request_is_refused_before_any_request_when_asked() {
+    let gh = mock();
+    let dir = support::runner::TempDir::new("fork");
+    for event in ["pull_request", "pull_request_target", "pull_request_review"] {
+        let mut step = pull_request_step(&gh, &dir, event, Some((2, "mallory/repo-a")));
+        step.input("fork-pull-requests", "refuse");
+        let err = failed(&step.main());
+        assert!(err.contains(&format!("`{event}`")), "{err}");
+        assert!(
+            err.contains("mallory/repo-a") && err.contains("fork-pull-requests: allow"),
+            "{err}"
+        );
+    }
+    // A deleted fork is still a fork; an unreadable payload cannot be judged.
+    let mut step = pull_request_step(&gh, &dir, "pull_request_target", None);
+    step.input("fork-pull-requests", "refuse");
+    failed(&step.main());
+    let mut step = Step::new(&gh.url());
+    step.var("GITHUB_EVENT_NAME", "pull_request_target")
+        .var("GITHUB_EVENT_PATH", "/nonexistent/event.json")
+        .input("fork-pull-requests", "refuse");
+    assert!(failed(&step.main()).contains("could not be read"));
+    assert!(gh.requests().is_empty(), "a refused run reached GitHub");
+}
+
+#[test]
+fn a_forks_pull_request_mints_with_one_notice_by_default() {
+    let gh = mock();
+    let dir = support::runner::TempDir::new("fork");
+    let run = pull_request_step(
+        &gh,
+        &dir,
+        "pull_request_target",
+        Some((2, "mallory/repo-a")),
+    )
+    .main();
+    ok(&run);
+    let notices: Vec<&str> = run
+        .stdout
+        .lines()
+        .filter(|l| l.starts_with("::notice"))
+        .collect();
+    assert_eq!(notices.len(), 1, "{}", run.stdout);
+    assert!(
+        notices[0].contains("pull request from a fork")
+            && notices[0].contains("fork-pull-requests: refuse")
+    );
+    // The base repository's own branch: no notice, and `refuse` does not stop it.
+    let mut step = pull_request_step(&gh, &dir, "pull_request", Some((1, "acme/repo-a")));
+    step.input("fork-pull-requests", "refuse");
+    let run = step.main();
+    ok(&run);
+    assert!(!run.stdout.contains("::notice"), "{}", run.stdout);
+    let mut step = Step::new(&gh.url());
+    step.input("fork-pull-requests", "deny");
+    assert!(failed(&step.main()).contains("must be `allow`"));
+}
+
+#[test]
+fn require_permissions_refuses_a_token_with_every_permission() {
+    let gh = mock();
+    let mut step = Step::new(&gh.url());
+    step.input("require-permissions", "true");
+    let err = failed(&step.main());
+    assert!(
+        err.contains("`permission-*`") && err.contains("permission-contents: read"),
+        "{err}"
+    );
+    assert!(gh.requests().is_empty());
+    step.input("permission-contents", "read");
+    ok(&step.main());
+    assert_eq!(
+        gh.minted()[0].body["permissions"],
+        serde_json::json!({"contents": "read"})
+    );
+}

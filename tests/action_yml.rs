@@ -27,7 +27,7 @@ fn program_permissions() -> Vec<String> {
 fn program_inputs() -> Vec<String> {
     let mut inputs: Vec<String> = app_token_action::inputs::INPUTS
         .iter()
-        .map(|s| s.to_string())
+        .map(|s| s.name.to_string())
         .collect();
     inputs.extend(permission_inputs(&program_permissions()));
     inputs

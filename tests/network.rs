@@ -682,9 +682,9 @@ fn an_old_tokens_401_on_revocation_is_not_retried() {
     let step = Step::new(&gh.url());
     let main = step.main();
     assert_success(&gh, &main);
-    // As if main had minted it half an hour ago: the expiry says so.
+    // As if main had minted it 6 s ago, just past the 5 s window: the expiry says so.
     let mut state = main.state.clone();
-    let expiry = support::http::iso8601(gh.now() + 1800);
+    let expiry = support::http::iso8601(gh.now() + 3600 - 6);
     state.insert("expires_at".into(), expiry);
     let t = Instant::now();
     let post = step.post_with_state(&state);

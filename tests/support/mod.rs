@@ -5,6 +5,7 @@
 #![allow(dead_code, unused_imports)] // each test crate uses a different subset
 
 pub mod action_yml;
+pub mod demo;
 pub mod http;
 pub mod jwt;
 pub mod mock;

@@ -193,6 +193,9 @@ impl Shared {
                 st.revoked.push(token);
                 Response::new(204)
             }),
+            ("GET", ["installation", "repositories"]) => self
+                .token_auth(req, path)
+                .map(|token| self.token_repositories(&token)),
             ("GET", ["users", name]) if name.to_ascii_lowercase().ends_with("[bot]") => {
                 self.bot_user(req, path, name)
             }
@@ -256,6 +259,52 @@ impl Shared {
             }
         }
         Ok(cred.to_string())
+    }
+
+    /// `GET /installation/repositories`: what the token reaches — the names its mint
+    /// asked for, else every repository of its installation.
+    fn token_repositories(&self, token: &str) -> Response {
+        let st = self.lock();
+        let Some(info) = st.tokens.get(token) else {
+            return error(401, MSG_BAD_CREDENTIALS);
+        };
+        let Some((_, inst)) = self
+            .scenario
+            .installations
+            .iter()
+            .find(|(_, i)| i.id == info.installation_id)
+        else {
+            return not_found();
+        };
+        let asked: Option<Vec<String>> = st
+            .minted
+            .iter()
+            .find(|m| m.token == token)
+            .and_then(|m| m.body["repositories"].as_array().cloned())
+            .map(|a| {
+                a.iter()
+                    .filter_map(|v| v.as_str().map(str::to_lowercase))
+                    .collect()
+            });
+        let repos: Vec<Value> = (0..inst.repositories.len())
+            .filter(|&i| {
+                let name = inst.repositories[i].to_lowercase();
+                asked.as_ref().is_none_or(|a| a.contains(&name))
+            })
+            .map(|i| {
+                let name = &inst.repositories[i];
+                json!({
+                    "id": inst.repo_id(i),
+                    "name": name,
+                    "full_name": format!("{}/{name}", inst.account),
+                    "private": true,
+                })
+            })
+            .collect();
+        json_ok(
+            200,
+            &json!({ "total_count": repos.len(), "repository_selection": inst.repository_selection, "repositories": repos }),
+        )
     }
 
     pub(super) fn find_installation(&self, app: &App, id: &str) -> Option<&Installation> {
