@@ -26,6 +26,8 @@ pub const OUTPUTS: &[&str] = &[
     "bot-name",
     "bot-user-id",
     "bot-email",
+    "tokens",
+    "installation-ids",
 ];
 
 /// The main stage: inputs from `INPUT_*`, outputs to `$GITHUB_OUTPUT`.

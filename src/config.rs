@@ -71,6 +71,17 @@ pub enum Target {
     Id(u64),
 }
 
+/// Which installations a run mints for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Installations {
+    /// One installation, found as the target says.
+    One(Target),
+    /// Each of these accounts' installations (`owners`), in the order given.
+    Owners(Vec<String>),
+    /// Every installation of the app (`owners: *`), as `GET /app/installations` lists them.
+    Every,
+}
+
 /// Where the API is and how to reach it: the same for minting, the post
 /// stage's revocation and the CLI's `revoke`. The proxy is chosen per URL from
 /// the environment when connecting.
@@ -174,7 +185,7 @@ pub struct Config {
     /// The key that signs.
     pub key: KeySource,
     /// How to find the installation.
-    pub target: Target,
+    pub installations: Installations,
     /// Bare repository names to scope the token to (empty: all).
     pub repositories: Vec<String>,
     /// Permissions to narrow the token to (empty: all the installation has).
@@ -345,11 +356,17 @@ impl Config {
         let server_url = server_url(&connection.api_url, ctx);
         let (permissions, unknown_permissions) = check_permissions(&raw.permissions)?;
 
-        let (target, repositories) = choose_target(raw, ctx)?;
+        let (installations, repositories) = match several_owners(raw)? {
+            Some(several) => (several, Vec::new()),
+            None => {
+                let (target, repositories) = choose_target(raw, ctx)?;
+                (Installations::One(target), repositories)
+            }
+        };
         Ok(Config {
             issuer,
             key,
-            target,
+            installations,
             repositories,
             permissions,
             unknown_permissions,
@@ -395,6 +412,35 @@ fn installation_id(v: &str) -> Result<u64, Error> {
         .ok_or_else(|| Error::InvalidInstallationId {
             value: Shown::of(v),
         })
+}
+
+/// `owners`: a list of logins (commas or newlines), or `*` for every installation;
+/// `None` when unset. Exclusive with the inputs that choose one installation.
+fn several_owners(raw: &Raw) -> Result<Option<Installations>, Error> {
+    let Some(list) = raw.get("owners") else {
+        return Ok(None);
+    };
+    let other = ["owner", "repositories", "enterprise", "installation-id"]
+        .into_iter()
+        .find(|o| raw.get(o).is_some());
+    if let Some(other) = other {
+        return Err(Error::OwnersConflict { other });
+    }
+    if list == "*" {
+        return Ok(Some(Installations::Every));
+    }
+    let mut seen = std::collections::HashSet::new();
+    let mut logins = Vec::new();
+    for entry in list.split([',', '\n', '\r']).map(str::trim) {
+        if entry.is_empty() {
+            continue;
+        }
+        let login = name("owners", entry, NameRule::Login)?;
+        if seen.insert(login.to_ascii_lowercase()) {
+            logins.push(login);
+        }
+    }
+    Ok(Some(Installations::Owners(logins)))
 }
 
 /// How the installation is found, and the bare repository names to scope the
@@ -654,11 +700,11 @@ mod tests {
     fn default_target_is_this_repository() {
         let c = Config::new(&raw(), &ctx()).unwrap();
         assert_eq!(
-            c.target,
-            Target::Repository {
+            c.installations,
+            Installations::One(Target::Repository {
                 owner: "acme".into(),
                 repo: "site".into()
-            }
+            })
         );
         assert_eq!(c.repositories, ["site"]);
     }
@@ -757,8 +803,8 @@ mod tests {
         let mut r = raw();
         r = r.with("enterprise", "big");
         assert_eq!(
-            Config::new(&r, &ctx()).unwrap().target,
-            Target::Enterprise("big".into())
+            Config::new(&r, &ctx()).unwrap().installations,
+            Installations::One(Target::Enterprise("big".into()))
         );
         r = r.with("owner", "acme");
         assert!(Config::new(&r, &ctx()).is_err());
@@ -784,5 +830,34 @@ mod tests {
     fn missing_context_is_named() {
         let err = Config::new(&raw(), &Context::default()).unwrap_err();
         assert!(err.to_string().starts_with("GITHUB_REPOSITORY is not set"));
+    }
+
+    #[test]
+    fn owners_are_logins_or_every_installation() {
+        let r = raw().with("owners", "acme, Octo-Cat\nacme,,gil--");
+        assert_eq!(
+            Config::new(&r, &ctx()).unwrap().installations,
+            Installations::Owners(vec!["acme".into(), "Octo-Cat".into(), "gil--".into()])
+        );
+        let r = raw().with("owners", "*");
+        assert_eq!(
+            Config::new(&r, &ctx()).unwrap().installations,
+            Installations::Every
+        );
+        let r = raw().with("owners", "acme, a/b");
+        assert!(matches!(
+            Config::new(&r, &ctx()),
+            Err(Error::InvalidName {
+                input: "owners",
+                ..
+            })
+        ));
+        for other in ["owner", "repositories", "enterprise", "installation-id"] {
+            let r = raw().with("owners", "acme").with(other, "1");
+            assert!(
+                matches!(Config::new(&r, &ctx()), Err(Error::OwnersConflict { other: o }) if o == other),
+                "{other}"
+            );
+        }
     }
 }

@@ -601,7 +601,63 @@ impl fmt::Display for UriProblem {
                 "an Azure key is named azurekms://<vault>.vault.azure.net/<key>[/<version>]"
             }
             UriProblem::VaultName => {
-                "a transit key name is one path segment of letters, digits, '-', '_' and '.'"
+                "a transit key name is letters, digits and '_', with '-' and '.' allowed inside (Vault's name rule)"
+            }
+            UriProblem::AwsKey => {
+                "an AWS key is a key id (a UUID, or mrk- and 32 hex digits), alias/NAME (up to 256 characters of letters, digits, '/', '_' and '-'), or a key or alias ARN (arn:PARTITION:kms:REGION:ACCOUNT:key/ID or ...:alias/NAME)"
+            }
+            UriProblem::Endpoint => {
+                "the endpoint before the key is a host name or IP address with an optional port (awskms://HOST:PORT/KEY)"
+            }
+            UriProblem::GoogleProject => {
+                "the project is a project id (6 to 30 lower-case letters, digits and '-', a letter first, no '-' last), a domain-scoped id (example.com:my-project) or a project number"
+            }
+            UriProblem::GoogleLocation => {
+                "the location is lower-case letters, digits and '-' (global, us-east1, europe)"
+            }
+            UriProblem::GoogleId => {
+                "a key ring or key id is 1 to 63 letters, digits, '_' and '-'"
+            }
+            UriProblem::GoogleVersion => {
+                "the key version is the number Google assigned (cryptoKeyVersions/1)"
+            }
+            UriProblem::AzureVault => {
+                "the vault is a host such as <vault>.vault.azure.net, the vault name 3 to 24 letters, digits and '-' (a letter first, no '--')"
+            }
+            UriProblem::AzureKeyName => {
+                "an Azure key name is 1 to 127 letters, digits and '-'"
+            }
+            UriProblem::AzureVersion => {
+                "an Azure key version is the 32 hexadecimal digits Key Vault assigned"
+            }
+        })
+    }
+}
+
+impl fmt::Display for crate::kms::error::Rule {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        use crate::kms::error::Rule;
+        f.write_str(match self {
+            Rule::RoleArn => {
+                "an IAM role ARN: arn:PARTITION:iam::ACCOUNT:role/NAME (or role/PATH/NAME), the name 1 to 64 letters, digits and '+=,.@_-', the account 12 digits"
+            }
+            Rule::VaultRole => {
+                "a Vault role name: letters, digits and '_', with '-' and '.' allowed inside (Vault's name rule)"
+            }
+            Rule::VaultMount => {
+                "a Vault mount path: segments joined by '/', each of letters, digits and -._~!$&'()*+,;=:@, none '.' or '..'"
+            }
+            Rule::Audience => {
+                "a JWT audience: printable characters without spaces, a URI (scheme:...) when it holds ':'"
+            }
+            Rule::AwsRegion => {
+                "an AWS region: lower-case words and a number joined by '-' (us-east-1, us-gov-west-1, cn-north-1)"
+            }
+            Rule::VaultNamespace => {
+                "a Vault namespace path: segments joined by '/', each of letters, digits and -._~!$&'()*+,;=:@, none '.' or '..'"
+            }
+            Rule::BearerToken => {
+                "an OAuth 2 access token: letters, digits and -._~+/ (then any '='), one line, up to 16384 characters"
             }
         })
     }
@@ -668,6 +724,19 @@ impl fmt::Display for KmsError {
                 f,
                 "`kms-key` {} is not a key reference: {problem}. Use awskms:///<key id, ARN or alias>, hashivault://<transit key>, gcpkms://projects/P/locations/L/keyRings/R/cryptoKeys/K/cryptoKeyVersions/N or azurekms://<vault>.vault.azure.net/<key>.",
                 Shown::of(uri)
+            ),
+            BadSetting { input, value, rule } => {
+                write!(f, "`{input}` must be {rule}")?;
+                // A credential's value is never kept, so never quoted.
+                if *rule != crate::kms::error::Rule::BearerToken {
+                    write!(f, "; the value given is {}", Shown::of(value))?;
+                }
+                f.write_str(". Correct it and run the job again.")
+            }
+            BadCredential { service, what } => write!(
+                f,
+                "The credential {what} from {service} is empty, too long, or holds white space or control characters, so it was not used. {}",
+                credential_hint(*service)
             ),
             MissingSetting { service, missing } => write!(
                 f,
@@ -805,14 +874,15 @@ impl KmsError {
     pub fn title(&self) -> &'static str {
         use KmsError::*;
         match self {
-            BadUri { .. } | MissingSetting { .. } | RegionMissing { .. } => {
+            BadUri { .. } | BadSetting { .. } | MissingSetting { .. } | RegionMissing { .. } => {
                 "Invalid key service setting"
             }
             KeyNotFound { .. } => "Key not found",
             AccessDenied { .. } => "Key access denied",
-            InvalidCredentials { .. } | ExpiredCredentials { .. } | ClockSkew { .. } => {
-                "Key service credentials refused"
-            }
+            InvalidCredentials { .. }
+            | ExpiredCredentials { .. }
+            | ClockSkew { .. }
+            | BadCredential { .. } => "Key service credentials refused",
             NotRsa { .. } | NotForSigning { .. } | WrongAlgorithm { .. } | TooSmall { .. } => {
                 "Wrong kind of key"
             }
@@ -938,6 +1008,19 @@ pub enum Error {
         "The `{input}` input looks like a private key, a token or another credential, so it is refused before any request and its value is not shown. Give that input the value it expects (the key belongs in `private-key`, from a secret); if a secret was written into a workflow file or variable by mistake, rotate it."
     )]
     SecretInInput { input: String },
+    /// A path that serves one installation was given several.
+    #[error("This command serves one installation; `owners` names several. Give `owner` instead.")]
+    OneInstallationOnly,
+    /// `GET /app/installations` did not stop paging.
+    #[error(
+        "GitHub listed more than {max} installations of the app and was still paging; `owners: *` stops there. Name the accounts in `owners` instead."
+    )]
+    TooManyInstallations { max: usize },
+    /// `owners` combined with an input that chooses one installation.
+    #[error(
+        "`owners` mints a token for each of several accounts and cannot be combined with `{other}`. Remove one of them (for several repositories of one account, use `owner` and `repositories`)."
+    )]
+    OwnersConflict { other: &'static str },
     /// A guardrail stopped the run, or its input is wrong.
     #[error(transparent)]
     Guard(#[from] crate::guard::GuardError),
@@ -1160,6 +1243,8 @@ impl Error {
             | InvalidApiUrl { .. }
             | InsecureApiUrl { .. }
             | SecretInInput { .. }
+            | OwnersConflict { .. }
+            | OneInstallationOnly
             | MissingValue { .. }
             | MissingKeyFile
             | EmptyStdin
@@ -1189,7 +1274,9 @@ impl Error {
             Unauthorized { .. } => "Authentication failed",
             Unprocessable { .. } => "Token request refused",
             RateLimited { .. } => "Rate limited",
-            Api { .. } | BadResponse { .. } | Exhausted { .. } => "GitHub API error",
+            Api { .. } | BadResponse { .. } | Exhausted { .. } | TooManyInstallations { .. } => {
+                "GitHub API error"
+            }
             Network { .. } => "Network error",
             Tls { .. } => "TLS error",
             FileCommand { .. } | UnsafeValue { .. } => "Cannot write outputs",
@@ -1697,6 +1784,9 @@ mod tests {
             (MissingEnv { var: "GITHUB_REPOSITORY", need: Need::RepositoryShape }, vec!["GITHUB_REPOSITORY is not set", "owner/name", "Set `owner`"]),
             (InvalidApiUrl { url: Shown::url("ftp://u:p@x") }, vec!["\"ftp://x\"", "https://api.github.com"]),
             (InsecureApiUrl { url: Shown::of("http://x") }, vec!["\"http://x\"", "Use https"]),
+            (OneInstallationOnly, vec!["`owners`", "Give `owner`"]),
+            (TooManyInstallations { max: 10000 }, vec!["10000", "`owners: *`", "Name the accounts"]),
+            (OwnersConflict { other: "repositories" }, vec!["`owners`", "`repositories`", "Remove one"]),
             (Guard(crate::guard::GuardError::PermissionsRequired), vec!["`require-permissions`", "`permission-*`", "permission-contents: read"]),
         ]
     }
@@ -1797,6 +1887,8 @@ mod tests {
         let key = || s("alias/github-app");
         vec![
             (BadUri { uri: s("kms://x"), problem: UriProblem::UnknownScheme }, vec!["\"kms://x\"", "awskms://", "hashivault://"]),
+            (BadSetting { input: "vault-role", value: s("a/b"), rule: crate::kms::error::Rule::VaultRole }, vec!["`vault-role`", "\"a/b\"", "Vault role name"]),
+            (BadCredential { service: AwsSts, what: "SessionToken" }, vec!["SessionToken", "AWS STS", "control characters"]),
             (MissingSetting { service: AwsKms, missing: "AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or aws-role-arn" }, vec!["AWS_ACCESS_KEY_ID", "configure-aws-credentials", "id-token: write"]),
             (RegionMissing { key: key() }, vec!["alias/github-app", "AWS_REGION", "ARN"]),
             (KeyNotFound { service: Vault, key: s("gh-app") }, vec!["Vault has no key gh-app", "`vault-transit-mount`"]),

@@ -1,7 +1,7 @@
 //! The path a request travels, shared by the action and the CLI:
 //! config → key → JWT → installation → token (→ bot identity).
 
-use crate::config::{Config, KeySource, Target};
+use crate::config::{Config, Installations, KeySource, Target};
 use crate::error::{Coverage, Error, Note};
 use crate::github::{self, GitHub};
 use crate::installation::{self, Installation};
@@ -100,6 +100,14 @@ fn signer<'s>(key: Key<'_>, services: &'s Services<'_>) -> Result<Box<dyn Signer
     Ok(signer)
 }
 
+/// The one installation `cfg` is for; several owners take [`create_many`].
+fn one(cfg: &Config) -> Result<&Target, Error> {
+    match &cfg.installations {
+        Installations::One(target) => Ok(target),
+        Installations::Owners(_) | Installations::Every => Err(Error::OneInstallationOnly),
+    }
+}
+
 /// Mints the token. It is masked the moment it arrives and handed to `keep`
 /// (which saves it for revocation) before anything else can fail.
 pub fn create(cfg: &Config, keep: &mut Keep<'_>) -> Result<Created, Error> {
@@ -108,10 +116,11 @@ pub fn create(cfg: &Config, keep: &mut Keep<'_>) -> Result<Created, Error> {
     let services = Services::new(&transport);
     let key = signer(key, &services)?;
     let jwt = AppJwt::new(&cfg.issuer, key.as_ref());
+    let target = one(cfg)?;
     // An explicit id needs no lookup: one request fewer, nothing known about it.
-    let (installation_id, installation) = match cfg.target {
-        Target::Id(id) => (id, None),
-        ref target => {
+    let (installation_id, installation) = match target {
+        Target::Id(id) => (*id, None),
+        target => {
             let found = installation::find(&github, &jwt, target, &cfg.server_url)?;
             (found.id, Some(found))
         }
@@ -190,7 +199,7 @@ pub fn check(cfg: &Config) -> Result<Checked, Error> {
     let key = signer(key, &services)?;
     let jwt = AppJwt::new(&cfg.issuer, key.as_ref());
     let app = github::app(&github, &jwt)?;
-    let mut installation = installation::find(&github, &jwt, &cfg.target, &cfg.server_url)?;
+    let mut installation = installation::find(&github, &jwt, one(cfg)?, &cfg.server_url)?;
     installation
         .app_slug
         .get_or_insert_with(|| app.slug.clone());

@@ -78,6 +78,7 @@ pub const INPUTS: &[Input] = &[
     input("vault-auth-mount", Value("--vault-auth-mount", "PATH"), Plain, "Vault's JWT auth mount (default: jwt)"),
     input("vault-transit-mount", Value("--vault-transit-mount", "PATH"), Plain, "Vault's transit mount (default:\n$TRANSIT_SECRET_ENGINE_PATH, else transit)"),
     input("owner", Value("--owner", "LOGIN"), Plain, "the installation's account (user or organization)"),
+    input("owners", Value("--owners", "LIST"), Plain, "a token for each of these accounts (comma-separated),\nor * for every installation; prints a JSON object"),
     input("repositories", Value("--repositories", "LIST"), Plain, "comma-separated names or owner/name (at most 500)"),
     input("enterprise", Value("--enterprise", "SLUG"), Plain, "an enterprise installation"),
     input("installation-id", Value("--installation-id", "N"), Plain, "this installation, without a lookup"),

@@ -61,6 +61,52 @@ impl Installation {
     }
 }
 
+/// Installations on one page of `GET /app/installations` (GitHub's largest).
+const PER_PAGE: usize = 100;
+
+/// The most pages [`every`] reads: a server that never stops paging is refused,
+/// not followed (10,000 installations is far beyond any app this serves).
+pub const MAX_PAGES: usize = 100;
+
+/// One page of installations.
+struct Page(Vec<Installation>);
+
+impl FromJson for Page {
+    const FIELDS: &'static str = "a list of installations";
+    fn from_json(v: &serde_json::Value) -> Option<Page> {
+        let items = v.as_array()?.iter().map(Installation::from_json);
+        items.collect::<Option<Vec<_>>>().map(Page)
+    }
+}
+
+/// Every installation of the app: all pages of `GET /app/installations`.
+pub fn every(github: &GitHub, jwt: &AppJwt) -> Result<Vec<Installation>, Error> {
+    let mut all = Vec::new();
+    for page in 1..=MAX_PAGES {
+        let path = format!("/app/installations?per_page={PER_PAGE}&page={page}");
+        let (resp, call) = github.send(
+            Purpose::InstallationLookup,
+            Method::Get,
+            &path,
+            Auth::App(jwt),
+            None,
+            &[],
+        )?;
+        if resp.status != 200 {
+            return Err(github::api_error(&resp, call));
+        }
+        let Page(items) = resp.json(&call)?;
+        let last = items.len() < PER_PAGE;
+        all.extend(items);
+        if last {
+            return Ok(all);
+        }
+    }
+    Err(Error::TooManyInstallations {
+        max: MAX_PAGES * PER_PAGE,
+    })
+}
+
 /// The lookup path for `target`.
 fn lookup_path(target: &Target) -> String {
     let enc = github::path_segment;

@@ -38,37 +38,22 @@ impl Signer for PrivateKey {
     }
 }
 
-/// `rsaEncryption` with NULL parameters: the AlgorithmIdentifier of an RSA SPKI.
-const RSA_ALGORITHM: &[u8] = &[
-    0x30, 0x0d, 0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x01, 0x05, 0x00,
-];
-
-/// A DER TLV with `tag` around `contents`.
-pub(crate) fn der(tag: u8, contents: &[u8]) -> Vec<u8> {
-    let len = contents.len();
-    let mut out = vec![tag];
-    if len < 0x80 {
-        out.push(len as u8);
-    } else {
-        let bytes: Vec<u8> = len
-            .to_be_bytes()
-            .into_iter()
-            .skip_while(|&b| b == 0)
-            .collect();
-        out.push(0x80 | bytes.len() as u8);
-        out.extend(bytes);
-    }
-    out.extend_from_slice(contents);
-    out
-}
-
-/// SubjectPublicKeyInfo of an RSA public key given as PKCS#1 `RSAPublicKey` DER.
+/// SubjectPublicKeyInfo of an RSA public key given as PKCS#1 `RSAPublicKey` DER
+/// (rsaEncryption, NULL parameters); empty if it cannot be encoded.
 pub(crate) fn spki(rsa_public: &[u8]) -> Vec<u8> {
-    let mut bits = vec![0];
-    bits.extend_from_slice(rsa_public);
-    let mut inner = RSA_ALGORITHM.to_vec();
-    inner.extend(der(0x03, &bits));
-    der(0x30, &inner)
+    use der::Encode;
+    let Ok(subject_public_key) = der::asn1::BitStringRef::from_bytes(rsa_public) else {
+        return Vec::new();
+    };
+    spki::SubjectPublicKeyInfoRef {
+        algorithm: spki::AlgorithmIdentifierRef {
+            oid: RSA_OID,
+            parameters: Some(der::asn1::AnyRef::NULL),
+        },
+        subject_public_key,
+    }
+    .to_der()
+    .unwrap_or_default()
 }
 
 /// Parses the `private-key` input.
@@ -256,16 +241,23 @@ fn block(label: String, body: &str, closed: bool) -> Block {
     }
 }
 
-// Algorithm identifiers as DER-encoded OIDs, to tell PKCS#8 keys apart.
-const OID_RSA: &[u8] = &[
-    0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x01,
-];
-const OID_EC: &[u8] = &[0x06, 0x07, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02, 0x01];
-const OID_ED25519: &[u8] = &[0x06, 0x03, 0x2b, 0x65, 0x70];
-const OID_ED448: &[u8] = &[0x06, 0x03, 0x2b, 0x65, 0x71];
+/// rsaEncryption (RFC 8017), the algorithm of RSA keys in SPKI and PKCS#8.
+pub(crate) const RSA_OID: der::oid::ObjectIdentifier =
+    der::oid::ObjectIdentifier::new_unwrap("1.2.840.113549.1.1.1");
+// Algorithm identifiers, to tell PKCS#8 keys apart.
+const OID_EC: der::oid::ObjectIdentifier =
+    der::oid::ObjectIdentifier::new_unwrap("1.2.840.10045.2.1");
+const OID_ED25519: der::oid::ObjectIdentifier =
+    der::oid::ObjectIdentifier::new_unwrap("1.3.101.112");
+const OID_ED448: der::oid::ObjectIdentifier = der::oid::ObjectIdentifier::new_unwrap("1.3.101.113");
 
-fn contains(haystack: &[u8], needle: &[u8]) -> bool {
-    haystack.windows(needle.len()).any(|w| w == needle)
+/// A PKCS#8 key's algorithm, read by the `pkcs8` crate; `None` if it does not decode
+/// (ring then names what is wrong).
+fn pkcs8_algorithm(der: &[u8]) -> Option<der::oid::ObjectIdentifier> {
+    use der::Decode;
+    pkcs8::PrivateKeyInfo::from_der(der)
+        .ok()
+        .map(|info| info.algorithm.oid)
 }
 
 fn classify(block: Block) -> Result<PrivateKey, KeyError> {
@@ -283,18 +275,15 @@ fn classify(block: Block) -> Result<PrivateKey, KeyError> {
     };
     let der = block.der?;
     if pkcs8 {
-        // The algorithm identifier sits in the first few dozen bytes.
-        let head = &der[..der.len().min(32)];
-        if contains(head, OID_EC) {
-            return Err(KeyError::Ec);
-        }
-        if contains(head, OID_ED25519) || contains(head, OID_ED448) {
-            return Err(KeyError::Ed25519);
-        }
-        if !contains(head, OID_RSA) {
-            return Err(KeyError::Unsupported {
-                label: "PRIVATE KEY (not RSA)".into(),
-            });
+        match pkcs8_algorithm(&der) {
+            Some(OID_EC) => return Err(KeyError::Ec),
+            Some(OID_ED25519 | OID_ED448) => return Err(KeyError::Ed25519),
+            Some(RSA_OID) | None => {}
+            Some(_) => {
+                return Err(KeyError::Unsupported {
+                    label: "PRIVATE KEY (not RSA)".into(),
+                });
+            }
         }
     }
     let opened = if pkcs8 {
@@ -325,39 +314,16 @@ fn rejection(rejected: ring::error::KeyRejected, der: &[u8], pkcs8: bool) -> Key
     }
 }
 
-/// Reads one DER TLV at the start of `der`: (tag, contents, rest).
-pub(crate) fn tlv(der: &[u8]) -> Option<(u8, &[u8], &[u8])> {
-    let (&tag, rest) = der.split_first()?;
-    let (&first, rest) = rest.split_first()?;
-    let (len, rest) = if first < 0x80 {
-        (usize::from(first), rest)
-    } else {
-        let n = usize::from(first & 0x7f);
-        if n == 0 || n > 4 || rest.len() < n {
-            return None;
-        }
-        let len = rest[..n]
-            .iter()
-            .fold(0usize, |a, &b| (a << 8) | usize::from(b));
-        (len, &rest[n..])
-    };
-    (rest.len() >= len).then(|| (tag, &rest[..len], &rest[len..]))
-}
-
 /// The modulus size in bits, for a message about a too-small key.
 fn modulus_bits(der: &[u8], pkcs8: bool) -> Option<usize> {
-    let (_, seq, _) = tlv(der)?;
+    use der::Decode;
     let pkcs1 = if pkcs8 {
-        let (_, _, rest) = tlv(seq)?; // version
-        let (_, _, rest) = tlv(rest)?; // algorithm
-        let (_, octets, _) = tlv(rest)?; // privateKey
-        tlv(octets)?.1
+        pkcs8::PrivateKeyInfo::from_der(der).ok()?.private_key
     } else {
-        seq
+        der
     };
-    let (_, _, rest) = tlv(pkcs1)?; // version
-    let (_, modulus, _) = tlv(rest)?;
-    Some(bit_len(modulus))
+    let key = pkcs1::RsaPrivateKey::from_der(pkcs1).ok()?;
+    Some(bit_len(key.modulus.as_bytes()))
 }
 
 /// The size in bits of a big-endian unsigned integer, leading zero bytes ignored.

@@ -14,7 +14,7 @@ use support::runner::{Run, Step, assert_masked_first};
 use support::{APP_KEY_PEM, MockGithub, OTHER_KEY_PEM, OTHER_PUBLIC_KEY_PEM, Scenario};
 
 const GOOGLE_KEY: &str =
-    "projects/acme/locations/global/keyRings/ci/cryptoKeys/github-app/cryptoKeyVersions/1";
+    "projects/acme-ci/locations/global/keyRings/ci/cryptoKeys/github-app/cryptoKeyVersions/1";
 const ACCESS_TOKEN: &str = "ya29.test-access-token-0123456789";
 
 /// The mock GitHub API whose app's registered key is `public_pem`.

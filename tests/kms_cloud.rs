@@ -15,7 +15,7 @@ use kms_support::{CloudMock, Wire, github_status, jwt, signing_input};
 use support::{APP_KEY_PEM, APP_PUBLIC_KEY_PEM, CLIENT_ID, MockGithub, Scenario};
 
 const VERSION: &str =
-    "projects/acme/locations/global/keyRings/github/cryptoKeys/app/cryptoKeyVersions/1";
+    "projects/acme-ci/locations/global/keyRings/github/cryptoKeys/app/cryptoKeyVersions/1";
 const GOOGLE_TOKEN: &str = "ya29.test-access-token";
 const AZURE_TOKEN: &str = "eyJ0eXAiOiJKV1QiLCJhbGciOiJSUzI1NiJ9.azure-test-token.sig";
 

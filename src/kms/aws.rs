@@ -3,6 +3,7 @@
 
 use base64::Engine;
 
+use super::grammar;
 use super::sigv4::{self, Credentials};
 use super::spki::{self, RsaPublicKey};
 use super::{
@@ -60,14 +61,26 @@ fn arn_region(key_id: &str) -> Option<&str> {
 }
 
 /// The region to use: the key ARN's, else `AWS_REGION`, else `AWS_DEFAULT_REGION`.
+/// A region from the environment must be a region: it becomes part of the endpoint's host.
 pub fn region(key_id: &str, env: Env) -> Result<String, KmsError> {
-    arn_region(key_id)
-        .map(str::to_string)
-        .or_else(|| var(env, "AWS_REGION"))
-        .or_else(|| var(env, "AWS_DEFAULT_REGION"))
-        .ok_or_else(|| KmsError::RegionMissing {
-            key: key_id.to_string(),
-        })
+    if let Some(r) = arn_region(key_id) {
+        return Ok(r.to_string());
+    }
+    for input in ["AWS_REGION", "AWS_DEFAULT_REGION"] {
+        if let Some(r) = var(env, input) {
+            if !grammar::aws_region(&r) {
+                return Err(KmsError::BadSetting {
+                    input,
+                    value: r,
+                    rule: grammar::Rule::AwsRegion,
+                });
+            }
+            return Ok(r);
+        }
+    }
+    Err(KmsError::RegionMissing {
+        key: key_id.to_string(),
+    })
 }
 
 /// Credentials from `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY` and `AWS_SESSION_TOKEN`;
@@ -78,11 +91,26 @@ pub fn env_credentials(env: Env) -> Result<Option<Credentials>, KmsError> {
         var(env, "AWS_SECRET_ACCESS_KEY"),
     ) {
         (None, None) => Ok(None),
-        (Some(access_key_id), Some(secret)) => Ok(Some(Credentials {
-            access_key_id,
-            secret_access_key: Secret::new(secret),
-            session_token: var(env, "AWS_SESSION_TOKEN").map(Secret::new),
-        })),
+        (Some(access_key_id), Some(secret)) => {
+            let check = |what: &'static str, v: &str| {
+                if grammar::credential(v) {
+                    Ok(Secret::new(v))
+                } else {
+                    Err(KmsError::BadCredential {
+                        service: Service::AwsKms,
+                        what,
+                    })
+                }
+            };
+            check("AWS_ACCESS_KEY_ID", &access_key_id)?;
+            Ok(Some(Credentials {
+                secret_access_key: check("AWS_SECRET_ACCESS_KEY", &secret)?,
+                session_token: var(env, "AWS_SESSION_TOKEN")
+                    .map(|t| check("AWS_SESSION_TOKEN", &t))
+                    .transpose()?,
+                access_key_id,
+            }))
+        }
         (Some(_), None) => Err(KmsError::MissingSetting {
             service: Service::AwsKms,
             missing: "AWS_SECRET_ACCESS_KEY",
@@ -435,22 +463,31 @@ impl Sts {
                 _ => credential_error(Service::AwsSts, resp.status, code, message),
             });
         }
-        let field = |name| xml::text(&body, name).filter(|v| !v.is_empty());
-        match (
-            field("AccessKeyId"),
-            field("SecretAccessKey"),
-            field("SessionToken"),
-        ) {
-            (Some(access_key_id), Some(secret), Some(token)) => Ok(Credentials {
-                access_key_id,
-                secret_access_key: Secret::new(secret),
-                session_token: Some(Secret::new(token)),
-            }),
-            _ => Err(KmsError::BadResponse {
+        let fields = xml::texts(&body, &["AccessKeyId", "SecretAccessKey", "SessionToken"]);
+        let [Some(access_key_id), Some(secret), Some(token)] = fields else {
+            return Err(KmsError::BadResponse {
                 service: Service::AwsSts,
                 what: "Credentials (AccessKeyId, SecretAccessKey, SessionToken)",
-            }),
+            });
+        };
+        // XML character references can decode to anything: refuse what cannot be a credential.
+        for (what, v) in [
+            ("AccessKeyId", &access_key_id),
+            ("SecretAccessKey", &secret),
+            ("SessionToken", &token),
+        ] {
+            if !grammar::credential(v) {
+                return Err(KmsError::BadCredential {
+                    service: Service::AwsSts,
+                    what,
+                });
+            }
         }
+        Ok(Credentials {
+            access_key_id,
+            secret_access_key: Secret::new(secret),
+            session_token: Some(Secret::new(token)),
+        })
     }
 
     /// Trades `oidc_token` for the role's credentials.
@@ -516,6 +553,24 @@ mod tests {
             })
         );
 
+        // A region becomes part of a host name: anything else is refused, not sent.
+        for bad in [
+            "x.evil.example/?",
+            "us east-1",
+            "US-EAST-1",
+            "us-east-1\u{1b}",
+        ] {
+            assert!(
+                matches!(
+                    region("alias/app", &env(&[("AWS_REGION", bad)])),
+                    Err(KmsError::BadSetting {
+                        input: "AWS_REGION",
+                        ..
+                    })
+                ),
+                "{bad:?}"
+            );
+        }
         let kms = Kms::new(None, arn, creds(), &env(&[])).unwrap();
         assert_eq!(kms.url, "https://kms.eu-west-1.amazonaws.com/");
         let e = env(&[
@@ -727,5 +782,22 @@ mod tests {
             sts.parse(&resp(200, "<x/>")),
             Err(KmsError::BadResponse { .. })
         ));
+        // Character references that decode to control characters or line breaks.
+        for (field, value) in [
+            ("SessionToken", "tok&#10;::set-output name=x::y"),
+            ("SecretAccessKey", "s&#x1b;[0m"),
+            ("AccessKeyId", "ASIA&#13;1"),
+            ("SessionToken", "t&#x85;"),
+        ] {
+            let xml = ok.replace(&format!("<{field}>"), &format!("<{field}>{value}"));
+            assert_eq!(
+                sts.parse(&resp(200, &xml)).unwrap_err(),
+                KmsError::BadCredential {
+                    service: Service::AwsSts,
+                    what: field
+                },
+                "{xml}"
+            );
+        }
     }
 }

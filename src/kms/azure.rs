@@ -172,7 +172,9 @@ impl KeyService for KeyVault {
             .as_str()
             .and_then(|kid| kid.rsplit_once(&format!("/keys/{key}/")))
             .map(|(_, v)| v.to_string())
-            .filter(|v| !v.is_empty() && !v.contains('/'))
+            // Key Vault's versions are 32 hex digits; letters and digits (as local test
+            // servers use) are all that may go into the sign URL's path.
+            .filter(|v| (1..=64).contains(&v.len()) && v.bytes().all(|b| b.is_ascii_alphanumeric()))
             .ok_or(bad("key.kid as <vault>/keys/<name>/<version>"))?;
         let checked = spki::check(service, key, &rsa.to_spki_der())?;
         *self.resolved.borrow_mut() = Some(version);
@@ -286,6 +288,15 @@ mod tests {
         let mut no_sign = jwk("RSA");
         no_sign["key"]["key_ops"] = json!(["encrypt", "decrypt"]);
         assert!(kind(no_sign).starts_with("NotForSigning"));
+        for kid in [
+            "https://v/keys/gh-app/..",
+            "https://v/keys/gh-app/a%2F",
+            "https://v/keys/gh-app/",
+        ] {
+            let mut hostile = jwk("RSA");
+            hostile["key"]["kid"] = json!(kid);
+            assert!(kind(hostile).starts_with("BadResponse"), "{kid}");
+        }
         let mut disabled = jwk("RSA");
         disabled["attributes"]["enabled"] = json!(false);
         assert!(kind(disabled).starts_with("KeyUnusable"));

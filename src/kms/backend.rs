@@ -6,6 +6,7 @@
 use super::aws::{self, Kms, Sts};
 use super::azure::KeyVault;
 use super::gcp::{self, CloudKms};
+use super::grammar::{self, Rule};
 use super::oidc::{self, TokenRequest};
 use super::spki::RsaPublicKey;
 use super::uri::KeyRef;
@@ -75,6 +76,58 @@ fn oidc_token<X: Exchange>(
     Ok(masked(runner.fetch(x, audience)?, mask))
 }
 
+impl Settings {
+    /// Checks every key-service input against its grammar (see [`super::grammar`]) and
+    /// parses `kms-key`: the first value that does not fit is the error, before any request.
+    pub fn check(&self) -> Result<KeyRef, KmsError> {
+        let key = KeyRef::parse(&self.kms_key)?;
+        let inputs = [
+            ("aws-role-arn", &self.aws_role_arn, Rule::RoleArn),
+            ("vault-role", &self.vault_role, Rule::VaultRole),
+            ("vault-auth-mount", &self.vault_auth_mount, Rule::VaultMount),
+            (
+                "vault-transit-mount",
+                &self.vault_transit_mount,
+                Rule::VaultMount,
+            ),
+            ("oidc-audience", &self.oidc_audience, Rule::Audience),
+        ];
+        for (input, value, rule) in inputs {
+            if let Some(v) = non_empty(value).filter(|v| !rule.fits(v)) {
+                return Err(KmsError::BadSetting {
+                    input,
+                    value: v.to_string(),
+                    rule,
+                });
+            }
+        }
+        if let Some(t) = &self.access_token
+            && !Rule::BearerToken.fits(t.expose().trim())
+        {
+            return Err(bad_token("kms-access-token"));
+        }
+        Ok(key)
+    }
+}
+
+/// A bearer token that is not one; its value is never kept.
+fn bad_token(input: &'static str) -> KmsError {
+    KmsError::BadSetting {
+        input,
+        value: String::new(),
+        rule: Rule::BearerToken,
+    }
+}
+
+/// A credential read from the environment, refused before it is masked or sent.
+fn env_secret(service: Service, what: &'static str, value: &str) -> Result<Secret, KmsError> {
+    if grammar::credential(value) {
+        Ok(Secret::new(value))
+    } else {
+        Err(KmsError::BadCredential { service, what })
+    }
+}
+
 impl Backend {
     /// Resolves `settings` into a backend, making the credential exchange's requests.
     pub fn resolve<X: Exchange>(
@@ -83,10 +136,11 @@ impl Backend {
         x: &X,
         mask: &dyn Fn(&str),
     ) -> Result<Backend, X::Error> {
+        let key = settings.check()?;
         if let Some(token) = &settings.access_token {
             mask(token.expose());
         }
-        match KeyRef::parse(&settings.kms_key)? {
+        match key {
             KeyRef::Aws { endpoint, key_id } => {
                 let from_env = aws::env_credentials(env)?;
                 if let Some(c) = &from_env {
@@ -100,7 +154,11 @@ impl Backend {
                         let audience =
                             non_empty(&settings.oidc_audience).unwrap_or(oidc::AWS_AUDIENCE);
                         let token = oidc_token(x, env, Some(audience), mask)?;
-                        let region = aws::region(&key_id, env).ok();
+                        let region = match aws::region(&key_id, env) {
+                            Ok(r) => Some(r),
+                            Err(KmsError::RegionMissing { .. }) => None,
+                            Err(e) => return Err(e.into()),
+                        };
                         let sts = Sts::new(role, &settings.session_name, region.as_deref(), env);
                         let c = sts.assume(x, &token)?;
                         mask(c.secret_access_key.expose());
@@ -126,6 +184,7 @@ impl Backend {
                 )?))
             }
             KeyRef::Vault { name, .. } => {
+                let mount = transit_mount(settings, env)?;
                 let server = Server::from_env(env)?;
                 let token = match non_empty(&settings.vault_role) {
                     Some(role) => {
@@ -140,7 +199,7 @@ impl Backend {
                         masked(login.login(x, &oidc)?, mask)
                     }
                     None => match vault::env_var(env, "TOKEN") {
-                        Some(t) => masked(Secret::new(t), mask),
+                        Some(t) => masked(env_secret(Service::Vault, "VAULT_TOKEN", &t)?, mask),
                         None => {
                             return Err(KmsError::MissingSetting {
                                 service: Service::Vault,
@@ -150,10 +209,6 @@ impl Backend {
                         }
                     },
                 };
-                let mount = non_empty(&settings.vault_transit_mount)
-                    .map(str::to_string)
-                    .or_else(|| env("TRANSIT_SECRET_ENGINE_PATH").filter(|m| !m.trim().is_empty()))
-                    .unwrap_or_else(|| vault::DEFAULT_TRANSIT_MOUNT.to_string());
                 Ok(Backend::Vault(Transit::new(server, token, &mount, &name)))
             }
             KeyRef::Google { version_name } => {
@@ -161,11 +216,20 @@ impl Backend {
                 let token = settings
                     .access_token
                     .clone()
+                    .map(Ok)
                     .or_else(|| {
-                        env("GOOGLE_OAUTH_ACCESS_TOKEN")
-                            .filter(|t| !t.trim().is_empty())
-                            .map(|t| masked(Secret::new(t.trim()), mask))
+                        let t = env("GOOGLE_OAUTH_ACCESS_TOKEN")?;
+                        let t = t.trim();
+                        if t.is_empty() {
+                            return None;
+                        }
+                        Some(if grammar::bearer_token(t) {
+                            Ok(masked(Secret::new(t), mask))
+                        } else {
+                            Err(bad_token("GOOGLE_OAUTH_ACCESS_TOKEN"))
+                        })
                     })
+                    .transpose()?
                     .ok_or(KmsError::MissingSetting {
                         service: Service::GoogleKms,
                         missing: "kms-access-token",
@@ -201,6 +265,23 @@ impl Backend {
                 Ok(Backend::Azure(kv))
             }
         }
+    }
+}
+
+/// `vault-transit-mount`, else `TRANSIT_SECRET_ENGINE_PATH` (checked as the input is),
+/// else `transit`.
+fn transit_mount(settings: &Settings, env: Env) -> Result<String, KmsError> {
+    if let Some(m) = non_empty(&settings.vault_transit_mount) {
+        return Ok(m.to_string());
+    }
+    match env("TRANSIT_SECRET_ENGINE_PATH").filter(|m| !m.trim().is_empty()) {
+        Some(m) if !grammar::vault_mount(m.trim()) => Err(KmsError::BadSetting {
+            input: "TRANSIT_SECRET_ENGINE_PATH",
+            value: m,
+            rule: Rule::VaultMount,
+        }),
+        Some(m) => Ok(m.trim().to_string()),
+        None => Ok(vault::DEFAULT_TRANSIT_MOUNT.to_string()),
     }
 }
 
@@ -306,7 +387,7 @@ mod tests {
         assert_eq!(
             missing(
                 resolve(
-                    "gcpkms://projects/p/locations/l/keyRings/r/cryptoKeys/k/cryptoKeyVersions/1",
+                    "gcpkms://projects/acme-ci/locations/global/keyRings/r/cryptoKeys/k/cryptoKeyVersions/1",
                     &[],
                     |_| {}
                 )
@@ -315,7 +396,7 @@ mod tests {
             "kms-access-token"
         );
         assert_eq!(
-            missing(resolve("azurekms://v.vault.azure.net/k", &[], |_| {}).0),
+            missing(resolve("azurekms://acme.vault.azure.net/k", &[], |_| {}).0),
             "kms-access-token"
         );
         // Keyless without `id-token: write`: no runner token, and no request made.
@@ -324,13 +405,85 @@ mod tests {
         });
         assert_eq!(r.unwrap_err(), KmsError::OidcUnavailable);
         let (r, _) = resolve("awskms:///alias/a", &[("AWS_REGION", "us-east-1")], |s| {
-            s.aws_role_arn = Some("arn:aws:iam::1:role/r".into())
+            s.aws_role_arn = Some("arn:aws:iam::111122223333:role/r".into())
         });
         assert_eq!(r.unwrap_err(), KmsError::OidcUnavailable);
         assert!(matches!(
             resolve("nope://x", &[], |_| {}).0,
             Err(KmsError::BadUri { .. })
         ));
+    }
+
+    #[test]
+    fn each_input_fits_its_grammar_before_any_request() {
+        let bad = |tweak: fn(&mut Settings)| match resolve("hashivault://k", &[], tweak).0 {
+            Err(KmsError::BadSetting { input, .. }) => input,
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(
+            bad(|s| s.aws_role_arn = Some("gh-signer".into())),
+            "aws-role-arn"
+        );
+        assert_eq!(bad(|s| s.vault_role = Some("a/b".into())), "vault-role");
+        assert_eq!(
+            bad(|s| s.vault_auth_mount = Some("..".into())),
+            "vault-auth-mount"
+        );
+        assert_eq!(
+            bad(|s| s.vault_transit_mount = Some("a/../b".into())),
+            "vault-transit-mount"
+        );
+        assert_eq!(
+            bad(|s| s.oidc_audience = Some("a b".into())),
+            "oidc-audience"
+        );
+        assert_eq!(
+            bad(|s| s.access_token = Some(Secret::new("ya29\n::x"))),
+            "kms-access-token"
+        );
+        let (r, _) = resolve(
+            "hashivault://k",
+            &[("TRANSIT_SECRET_ENGINE_PATH", "..")],
+            |_| {},
+        );
+        assert!(matches!(
+            r,
+            Err(KmsError::BadSetting {
+                input: "TRANSIT_SECRET_ENGINE_PATH",
+                ..
+            })
+        ));
+        // A credential in the environment with a line break is refused, never masked.
+        let (r, masked) = resolve(
+            "hashivault://k",
+            &[
+                ("VAULT_ADDR", "http://v"),
+                ("VAULT_TOKEN", "s.x\n::set-output name=a::b"),
+            ],
+            |_| {},
+        );
+        assert!(matches!(
+            r,
+            Err(KmsError::BadCredential {
+                what: "VAULT_TOKEN",
+                ..
+            })
+        ));
+        assert!(masked.is_empty());
+        let aws = [
+            ("AWS_REGION", "us-east-1"),
+            ("AWS_ACCESS_KEY_ID", "AKID"),
+            ("AWS_SECRET_ACCESS_KEY", "S\u{1b}K"),
+        ];
+        let (r, masked) = resolve("awskms:///alias/a", &aws, |_| {});
+        assert!(matches!(
+            r,
+            Err(KmsError::BadCredential {
+                what: "AWS_SECRET_ACCESS_KEY",
+                ..
+            })
+        ));
+        assert!(masked.is_empty());
     }
 
     #[test]
@@ -355,13 +508,13 @@ mod tests {
         );
         let Ok(Backend::Vault(t)) = r else { panic!() };
         assert_eq!((t.mount.as_str(), masked), ("kms", vec!["s.T".to_string()]));
-        let (r, masked) = resolve("azurekms://v.vault.azure.net/k", &[], |s| {
+        let (r, masked) = resolve("azurekms://acme.vault.azure.net/k", &[], |s| {
             s.access_token = Some(Secret::new("AT"))
         });
         assert!(matches!(r, Ok(Backend::Azure(_))));
         assert_eq!(masked, ["AT"]);
         let (r, masked) = resolve(
-            "gcpkms://projects/p/locations/l/keyRings/r/cryptoKeys/k/cryptoKeyVersions/1",
+            "gcpkms://projects/acme-ci/locations/global/keyRings/r/cryptoKeys/k/cryptoKeyVersions/1",
             &[("GOOGLE_OAUTH_ACCESS_TOKEN", "ya29")],
             |_| {},
         );

@@ -4,6 +4,8 @@
 //! No variant holds a credential: service messages are kept to their first line, and
 //! nothing here ever receives a secret key, session token, Vault token or OIDC token.
 
+pub use super::grammar::Rule;
+
 /// Which service (or which part of one) a call went to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Service {
@@ -34,8 +36,26 @@ pub enum UriProblem {
     GoogleVersionMissing,
     /// An Azure reference that is not `<vault host>/<key>[/<version>]`.
     AzureForm,
-    /// A Vault key name with a `/` or other character transit does not allow.
+    /// A Vault key name that is not one of Vault's names (`\w(([\w-.]+)?\w)?`).
     VaultName,
+    /// An AWS key that is not a key id, `alias/…`, key ARN or alias ARN.
+    AwsKey,
+    /// An endpoint before the key that is not `host[:port]`.
+    Endpoint,
+    /// A Google project that is not a project id, domain-scoped id or number.
+    GoogleProject,
+    /// A Google location that is not lower-case letters, digits and `-`.
+    GoogleLocation,
+    /// A key ring or crypto key id that is not `[a-zA-Z0-9_-]{1,63}`.
+    GoogleId,
+    /// A key version that is not the number Google assigned.
+    GoogleVersion,
+    /// An Azure vault host that is not `<vault>.vault.azure.net` or another suffix.
+    AzureVault,
+    /// An Azure key name that is not 1-127 of `0-9a-zA-Z-`.
+    AzureKeyName,
+    /// An Azure key version that is not 32 hex digits.
+    AzureVersion,
 }
 
 /// A key-service failure. Each variant is one thing the user can fix.
@@ -47,6 +67,23 @@ pub enum KmsError {
         uri: String,
         /// What is wrong with it.
         problem: UriProblem,
+    },
+    /// A key-service input that does not fit its grammar.
+    BadSetting {
+        /// The input (or environment variable).
+        input: &'static str,
+        /// The value as given (never a credential: those are never quoted).
+        value: String,
+        /// The grammar it must fit.
+        rule: Rule,
+    },
+    /// A credential from a service or the environment that cannot be one: empty, too
+    /// long, or with white space or control characters (XML and JSON escapes included).
+    BadCredential {
+        /// Who it came from.
+        service: Service,
+        /// Which credential (a field of the answer, or a variable).
+        what: &'static str,
     },
     /// A setting the service needs is not set (`missing` names the variables or inputs).
     MissingSetting {

@@ -18,7 +18,10 @@ pub mod azure;
 pub mod backend;
 pub mod crc32c;
 pub mod error;
+#[cfg(test)]
+mod fuzz;
 pub mod gcp;
+pub mod grammar;
 pub mod oidc;
 pub mod sigv4;
 pub mod spki;

@@ -26,6 +26,12 @@ impl TokenRequest {
             get("ACTIONS_ID_TOKEN_REQUEST_URL"),
             get("ACTIONS_ID_TOKEN_REQUEST_TOKEN"),
         ) {
+            (_, Some(token)) if !super::grammar::credential(token.trim()) => {
+                Err(KmsError::BadCredential {
+                    service: Service::ActionsOidc,
+                    what: "ACTIONS_ID_TOKEN_REQUEST_TOKEN",
+                })
+            }
             (Some(url), Some(token)) => Ok(TokenRequest {
                 url: url.trim().to_string(),
                 request_token: Secret::new(token.trim()),
@@ -69,14 +75,21 @@ impl TokenRequest {
                 status: resp.status,
             });
         }
-        resp.json(Service::ActionsOidc)?["value"]
+        let v = resp.json(Service::ActionsOidc)?;
+        let token = v["value"]
             .as_str()
             .filter(|v| !v.is_empty())
-            .map(Secret::new)
             .ok_or(KmsError::BadResponse {
                 service: Service::ActionsOidc,
                 what: "value",
-            })
+            })?;
+        if !super::grammar::credential(token) {
+            return Err(KmsError::BadCredential {
+                service: Service::ActionsOidc,
+                what: "value",
+            });
+        }
+        Ok(Secret::new(token))
     }
 
     /// Fetches a token for `audience`.

@@ -2,15 +2,19 @@
 //! RSA check, the fingerprint GitHub shows, and a local RS256 verification.
 
 use base64::Engine;
+use der::asn1::UintRef;
+use der::{Decode, Encode};
 use ring::signature::{RSA_PKCS1_2048_8192_SHA256, RsaPublicKeyComponents};
+use rustls_pki_types::SubjectPublicKeyInfoDer;
+use rustls_pki_types::pem::PemObject;
+use spki::SubjectPublicKeyInfoRef;
+use spki::der::oid::ObjectIdentifier;
 
 use super::{CheckedKey, KmsError, Service, b64};
-use crate::key::{bit_len, der, tlv};
+use crate::key::{RSA_OID, bit_len};
 
-/// rsaEncryption, 1.2.840.113549.1.1.1, as DER contents.
-const RSA_OID: &[u8] = &[0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x01];
-const EC_OID: &[u8] = &[0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02, 0x01];
-const ED25519_OID: &[u8] = &[0x2b, 0x65, 0x70];
+const EC_OID: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.10045.2.1");
+const ED25519_OID: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.101.112");
 /// GitHub's app keys are 2048-bit; ring verifies RS256 from 2048 bits up.
 pub const MIN_BITS: usize = 2048;
 
@@ -38,41 +42,24 @@ pub(crate) fn unsigned(int: &[u8]) -> Vec<u8> {
     int[start..].to_vec()
 }
 
-/// Reads a SubjectPublicKeyInfo; `None` if it is not DER of that shape.
+/// Reads a SubjectPublicKeyInfo; `None` if it is not exactly one DER value of that shape
+/// (trailing bytes, non-minimal encodings and RSA parameters other than NULL included).
 pub fn parse(spki_der: &[u8]) -> Option<PublicKey> {
-    let (0x30, spki, _) = tlv(spki_der)? else {
-        return None;
-    };
-    let (0x30, alg, rest) = tlv(spki)? else {
-        return None;
-    };
-    let (0x06, oid, _) = tlv(alg)? else {
-        return None;
-    };
-    match oid {
+    let info = SubjectPublicKeyInfoRef::from_der(spki_der).ok()?;
+    match info.algorithm.oid {
         RSA_OID => {}
         EC_OID => return Some(PublicKey::Other("EC")),
         ED25519_OID => return Some(PublicKey::Other("Ed25519")),
         _ => return Some(PublicKey::Other("unknown")),
     }
-    let (0x03, bits, _) = tlv(rest)? else {
+    // RFC 3279: rsaEncryption's parameters are NULL.
+    if !info.algorithm.parameters.is_some_and(|p| p.is_null()) {
         return None;
-    };
-    let (0, pkcs1) = bits.split_first()? else {
-        return None;
-    };
-    let (0x30, seq, _) = tlv(pkcs1)? else {
-        return None;
-    };
-    let (0x02, n, rest) = tlv(seq)? else {
-        return None;
-    };
-    let (0x02, e, _) = tlv(rest)? else {
-        return None;
-    };
+    }
+    let key = pkcs1::RsaPublicKey::from_der(info.subject_public_key.as_bytes()?).ok()?;
     Some(PublicKey::Rsa(RsaPublicKey {
-        n: unsigned(n),
-        e: unsigned(e),
+        n: key.modulus.as_bytes().to_vec(),
+        e: key.public_exponent.as_bytes().to_vec(),
     }))
 }
 
@@ -82,11 +69,17 @@ impl RsaPublicKey {
         bit_len(&self.n)
     }
 
-    /// The key as SubjectPublicKeyInfo DER (what GitHub's fingerprint hashes).
+    /// The key as SubjectPublicKeyInfo DER (what GitHub's fingerprint hashes); empty if
+    /// `n` or `e` cannot be a DER INTEGER, which [`check`] then refuses.
     pub fn to_spki_der(&self) -> Vec<u8> {
-        let mut pkcs1 = der_int(&self.n);
-        pkcs1.extend(der_int(&self.e));
-        crate::key::spki(&der(0x30, &pkcs1))
+        let pkcs1 = UintRef::new(&self.n).and_then(|n| {
+            pkcs1::RsaPublicKey {
+                modulus: n,
+                public_exponent: UintRef::new(&self.e)?,
+            }
+            .to_der()
+        });
+        pkcs1.map(|der| crate::key::spki(&der)).unwrap_or_default()
     }
 
     /// Whether `sig` is an RS256 signature of `msg` by this key.
@@ -100,32 +93,17 @@ impl RsaPublicKey {
     }
 }
 
-fn der_int(unsigned: &[u8]) -> Vec<u8> {
-    // A positive INTEGER needs a leading zero when its top bit is set.
-    let mut v = Vec::with_capacity(unsigned.len() + 1);
-    if unsigned.first().is_none_or(|&b| b & 0x80 != 0) {
-        v.push(0);
-    }
-    v.extend_from_slice(unsigned);
-    der(0x02, &v)
-}
-
 /// What GitHub's app settings page shows for a key: base64 of SHA-256 of the SPKI DER.
 pub fn fingerprint(spki_der: &[u8]) -> String {
     b64().encode(ring::digest::digest(&ring::digest::SHA256, spki_der))
 }
 
-/// The DER inside a `PUBLIC KEY` PEM block; `None` if there is none.
+/// The DER inside the first `PUBLIC KEY` PEM block (read by rustls-pki-types, with
+/// constant-time base64); `None` if there is none.
 pub fn pem_der(pem: &str) -> Option<Vec<u8>> {
-    const BEGIN: &str = "-----BEGIN PUBLIC KEY-----";
-    const END: &str = "-----END PUBLIC KEY-----";
-    let start = pem.find(BEGIN)? + BEGIN.len();
-    let end = start + pem[start..].find(END)?;
-    let body: String = pem[start..end]
-        .chars()
-        .filter(|c| !c.is_whitespace())
-        .collect();
-    b64().decode(body).ok()
+    SubjectPublicKeyInfoDer::from_pem_slice(pem.as_bytes())
+        .ok()
+        .map(|der| der.as_ref().to_vec())
 }
 
 /// Checks a service's public key can sign the JWT: RSA, at least 2048 bits.
@@ -190,6 +168,28 @@ pub(crate) mod tests {
     }
 
     #[test]
+    fn only_exact_der_is_a_key() {
+        let der = app_spki();
+        assert!(check(Service::AwsKms, "k", &der).is_ok());
+        let mut junk = der.clone();
+        junk.extend_from_slice(b"\0junk");
+        assert!(matches!(
+            check(Service::AwsKms, "k", &junk),
+            Err(KmsError::BadResponse { .. })
+        ));
+        // A long-form length where the short form fits is not DER.
+        let mut long_len = vec![0x30, 0x82, 0x01, 0x22];
+        long_len.extend_from_slice(&der[4..]);
+        assert_eq!(&der[..4], &[0x30, 0x82, 0x01, 0x22]);
+        let mut padded = vec![0x30, 0x83, 0x00, 0x01, 0x22];
+        padded.extend_from_slice(&der[4..]);
+        assert!(parse(&padded).is_none());
+        assert!(parse(&der[..der.len() - 1]).is_none());
+        let pem = format!("{}\n", fixture("app.pub.pem").trim());
+        assert_eq!(pem_der(&pem).unwrap(), der);
+    }
+
+    #[test]
     fn fingerprint_is_base64_sha256_of_the_der() {
         let der = app_spki();
         let fp = fingerprint(&der);
@@ -220,7 +220,7 @@ pub(crate) mod tests {
     fn rejects_other_kinds_and_small_keys() {
         // An EC P-256 SPKI header with a dummy point: only the algorithm matters.
         let mut ec = vec![0x30, 0x13, 0x30, 0x09, 0x06, 0x07];
-        ec.extend_from_slice(EC_OID);
+        ec.extend_from_slice(EC_OID.as_bytes());
         ec.extend([0x03, 0x06, 0x00, 4, 1, 2, 3, 4]);
         ec[1] = (ec.len() - 2) as u8;
         ec[3] = 9;

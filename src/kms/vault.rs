@@ -44,9 +44,21 @@ impl Server {
             service: Service::Vault,
             missing: "VAULT_ADDR",
         })?;
+        let namespace = env_var(env, "NAMESPACE").map(|n| n.trim_matches('/').to_string());
+        // The namespace goes into a header and the policy paths: a Vault path or nothing.
+        if let Some(ns) = namespace
+            .as_ref()
+            .filter(|ns| !super::grammar::vault_mount(ns))
+        {
+            return Err(KmsError::BadSetting {
+                input: "VAULT_NAMESPACE",
+                value: ns.clone(),
+                rule: super::grammar::Rule::VaultNamespace,
+            });
+        }
         Ok(Server {
             addr: addr.trim_end_matches('/').to_string(),
-            namespace: env_var(env, "NAMESPACE").map(|n| n.trim_matches('/').to_string()),
+            namespace,
         })
     }
 
@@ -303,14 +315,21 @@ impl JwtLogin {
                 message,
             }));
         }
-        resp.json(Service::Vault)?["auth"]["client_token"]
+        let v = resp.json(Service::Vault)?;
+        let token = v["auth"]["client_token"]
             .as_str()
             .filter(|t| !t.is_empty())
-            .map(Secret::new)
             .ok_or(KmsError::BadResponse {
                 service: Service::Vault,
                 what: "auth.client_token",
-            })
+            })?;
+        if !super::grammar::credential(token) {
+            return Err(KmsError::BadCredential {
+                service: Service::Vault,
+                what: "auth.client_token",
+            });
+        }
+        Ok(Secret::new(token))
     }
 
     /// Logs in with `oidc_token`.
@@ -368,6 +387,23 @@ mod tests {
             b64().decode(body["input"].as_str().unwrap()).unwrap(),
             sha256(b"abc")
         );
+        for bad in ["..", "a/../b", "team a", "t\r\nX-Injected: 1"] {
+            let env = |k: &str| match k {
+                "VAULT_ADDR" => Some("http://v".to_string()),
+                "VAULT_NAMESPACE" => Some(bad.to_string()),
+                _ => None,
+            };
+            assert!(
+                matches!(
+                    Server::from_env(&env),
+                    Err(KmsError::BadSetting {
+                        input: "VAULT_NAMESPACE",
+                        ..
+                    })
+                ),
+                "{bad:?}"
+            );
+        }
         assert_eq!(
             Server::from_env(&|_| None).unwrap_err(),
             KmsError::MissingSetting {

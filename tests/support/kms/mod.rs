@@ -4,6 +4,7 @@
 //! `#[path = "support/kms/mod.rs"] mod kms_support;`.
 #![allow(dead_code, unused_imports)] // each test crate uses a different subset
 
+pub mod canned;
 pub mod cloud;
 pub mod moto;
 pub mod oidc;

@@ -161,6 +161,9 @@ impl Shared {
             ("GET", ["app"]) => self
                 .jwt_app(req)
                 .map(|app| json_ok(200, &self.app_json(app))),
+            ("GET", ["app", "installations"]) => self
+                .jwt_app(req)
+                .map(|app| self.list_installations(app, path)),
             ("GET", ["app", "installations", id]) => self
                 .jwt_app(req)
                 .and_then(|app| self.installation_by_id(app, id)),
@@ -259,6 +262,38 @@ impl Shared {
             }
         }
         Ok(cred.to_string())
+    }
+
+    /// `GET /app/installations?per_page=N&page=P`: the app's installations, paged as
+    /// GitHub pages them (`per_page` default 30, at most 100), with a `Link` header.
+    fn list_installations(&self, app: &App, path: &str) -> Response {
+        let query = path.split_once('?').map_or("", |(_, q)| q);
+        let param = |name: &str| {
+            query
+                .split('&')
+                .filter_map(|kv| kv.split_once('='))
+                .find(|(k, _)| *k == name)
+                .and_then(|(_, v)| v.parse::<usize>().ok())
+        };
+        let per_page = param("per_page").unwrap_or(30).clamp(1, 100);
+        let page = param("page").unwrap_or(1).max(1);
+        let all: Vec<&Installation> = self.installations_of(app.id).collect();
+        let items: Vec<Value> = all
+            .iter()
+            .skip((page - 1) * per_page)
+            .take(per_page)
+            .map(|inst| self.installation_json(app, inst))
+            .collect();
+        let mut resp = json_ok(200, &Value::Array(items));
+        if page * per_page < all.len() {
+            let next = format!(
+                "<{}/app/installations?per_page={per_page}&page={}>; rel=\"next\"",
+                self.base_url,
+                page + 1
+            );
+            resp.set_header("Link", next);
+        }
+        resp
     }
 
     /// `GET /installation/repositories`: what the token reaches — the names its mint
