@@ -215,6 +215,8 @@ pub fn revoke(args: Vec<String>) -> Result<(), Error> {
     if token.is_empty() {
         return Err(Error::EmptyStdin);
     }
+    // Only a token's shape can go into a header: nothing else is sent.
+    token::check_shape(token).map_err(|problem| Error::InvalidToken { problem })?;
     let connection = Connection::new(api_url.as_deref(), ca.as_deref(), &Context::from_env())?;
     // The token's age is unknown here: allow the retry for a fresh one.
     match token::revoke_with(&connection, GithubClock::default(), token, true)? {

@@ -1096,6 +1096,11 @@ pub enum Error {
         "revoke reads the token from stdin, and it was empty. Run `app-token-action --help` for usage."
     )]
     EmptyStdin,
+    /// `revoke` read something that is not a token.
+    #[error(
+        "revoke reads the token from stdin, and what it read {problem}. Pass the installation token exactly as `app-token-action token` printed it."
+    )]
+    InvalidToken { problem: TokenProblem },
     /// An option `token` or `revoke` does not know.
     #[error(
         "Unknown option: the option given is {option}. Run `app-token-action --help` for usage."
@@ -1262,6 +1267,7 @@ impl Error {
             | MissingValue { .. }
             | MissingKeyFile
             | EmptyStdin
+            | InvalidToken { .. }
             | UnknownOption { .. }
             | UnknownCommand { .. }
             | ReadFile { .. } => "Invalid input",
@@ -1825,6 +1831,7 @@ mod tests {
             (MissingValue { flag: s("--owner") }, vec!["--owner", "--help"]),
             (MissingKeyFile, vec!["--private-key-file", "--help"]),
             (EmptyStdin, vec!["stdin", "--help"]),
+            (InvalidToken { problem: TokenProblem::Control }, vec!["stdin", "control characters", "as `app-token-action token` printed it"]),
             (UnknownOption { option: Shown::of("--x") }, vec!["\"--x\"", "--help"]),
             (UnknownCommand { command: Shown::of("frob") }, vec!["unknown command", "\"frob\""]),
             (ReadFile { what: FileKind::PrivateKey, path: s("/k.pem"), source: io() }, vec!["the private key", "/k.pem", "No such file"]),

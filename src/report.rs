@@ -68,8 +68,13 @@ enum Head {
 /// Writes one line: `head`, then `body` made inert (and escaped as a workflow
 /// command's data after a command's head). The only writer of diagnostics.
 fn line(head: Head, body: &str) {
+    write_line(&render(head, body));
+}
+
+/// The line `head` and `body` make.
+fn render(head: Head, body: &str) -> String {
     let body = text::inert(body);
-    let text = match head {
+    match head {
         Head::Plain => body,
         Head::Command(name) => format!("::{name}::{}", escape_data(&body)),
         Head::Annotation(kind, title) => format!(
@@ -79,8 +84,7 @@ fn line(head: Head, body: &str) {
         ),
         Head::Cli(kind, None) => format!("{kind}: {body}"),
         Head::Cli(kind, Some(title)) => format!("{kind}: {title}: {body}"),
-    };
-    write_line(&text);
+    }
 }
 
 fn write_line(text: &str) {
@@ -210,6 +214,36 @@ mod tests {
             .expect("Linux /proc")
             .to_string();
         assert!(line.starts_with("resources: peak RSS "), "{line}");
+    }
+
+    #[test]
+    fn every_kind_of_line_writes_its_text_inert() {
+        let heads = [
+            Head::Plain,
+            Head::Command("debug"),
+            Head::Annotation("error", "Token request refused"),
+            Head::Cli("error", Some("Invalid input")),
+            Head::Cli("debug", None),
+        ];
+        let hostile = "x\r\n::set-output name=a::b\u{2028}##[stop-commands]\u{1b}[2J";
+        for head in heads {
+            let line = render(head, hostile);
+            assert_eq!(line.lines().count(), 1, "{line:?}");
+            assert!(
+                !line.contains("##[") && !line.contains(text::is_unsafe),
+                "{line:?}"
+            );
+            assert!(
+                !line[2..].contains("\n::") && !line.contains("%0A::"),
+                "{line:?}"
+            );
+        }
+        let plain = render(Head::Plain, "::set-output name=a::b");
+        assert!(!plain.starts_with("::"), "{plain}");
+        assert_eq!(
+            render(Head::Annotation("error", "A: b"), "GitHub answered 500."),
+            "::error title=A%3A b::GitHub answered 500."
+        );
     }
 
     #[test]

@@ -589,3 +589,37 @@ fn the_checker_reads_commands_as_the_runner_does() {
     assert_eq!(commands("::error::a ##[x]"), ["error"]);
     assert!(commands("a ::b and ##\\[c").is_empty());
 }
+
+#[test]
+fn the_cli_revoke_refuses_a_token_it_cannot_send() {
+    use std::io::Write;
+    let gh = start(Vec::new());
+    let mut child = Command::new(bin())
+        .env_clear()
+        .env("PATH", "/usr/bin:/bin")
+        .args(["revoke", "--api-url", &gh.url()])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("run the CLI");
+    if let Some(mut stdin) = child.stdin.take() {
+        stdin
+            .write_all(b"ghs_abc\x1b[2J\x1b]0;pwned\x07defghijklmnop\n")
+            .expect("write stdin");
+    }
+    let out = child.wait_with_output().expect("the CLI ends");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let errors = stderr.lines().filter(|l| l.starts_with("error:")).count();
+    let code = out.status.code().unwrap_or(-1);
+    inert(
+        code,
+        &stderr,
+        Some(errors),
+        &["defghijklmnop"],
+        "revoke, ESC token",
+    );
+    assert_eq!(code, 1);
+    assert!(stderr.contains("control characters"), "{stderr}");
+    assert!(gh.requests().is_empty(), "nothing is sent");
+}
