@@ -41,7 +41,9 @@ impl<'t> Services<'t> {
     fn endpoint(&self, service: Service, origin: &str) -> Result<Arc<Endpoint<'t>>, Error> {
         let key = format!("{service:?} {origin}");
         let known = |list: &Vec<(String, Arc<Endpoint<'t>>)>| {
-            list.iter().find(|(k, _)| *k == key).map(|(_, e)| Arc::clone(e))
+            list.iter()
+                .find(|(k, _)| *k == key)
+                .map(|(_, e)| Arc::clone(e))
         };
         if let Some(e) = known(&self.endpoints()) {
             return Ok(e);

@@ -219,10 +219,13 @@ fn read_token(answer: &serde_json::Value, call: &crate::error::Call) -> Result<T
     };
     let mut token =
         Token::from_json(answer).ok_or_else(|| bad(BadAnswer::Fields(Token::FIELDS)))?;
-    if !token.expires_at.bytes().all(|b| b.is_ascii_graphic()) {
-        return Err(bad(BadAnswer::Fields("expires_at")));
-    }
-    token.expires = crate::time::parse_iso8601(&token.expires_at);
+    // GitHub writes an RFC 3339 time here; anything else (not ASCII, Feb 31, a year
+    // past any calendar) is an answer that is not GitHub's, refused like a missing field.
+    let expires = Some(token.expires_at.as_str())
+        .filter(|e| e.bytes().all(|b| b.is_ascii_graphic()))
+        .and_then(crate::time::parse_iso8601)
+        .ok_or_else(|| bad(BadAnswer::Fields("expires_at")))?;
+    token.expires = Some(expires);
     Ok(token)
 }
 

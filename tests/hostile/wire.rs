@@ -507,8 +507,10 @@ fn a_date_in_year_99999999999999_is_no_date() {
     assert_eq!(gh.count("GET", "/repos/"), 1, "no skew correction from it");
 }
 
-/// The mint answered with `expires_at`; the token is read, masked and kept.
-fn mint_with_expiry(expires_at: &str) -> Run {
+/// The mint answered with an `expires_at` that is no RFC 3339 time: the answer is
+/// not GitHub's, so the step fails with one error naming the field, writes no
+/// output, and the token it carried is revoked at once (never lost, never kept).
+fn refused_expiry(expires_at: &str) {
     let token = "ghs_wireExpiryToken0123456789abcdefghij";
     let body = serde_json::json!({
         "token": token,
@@ -526,28 +528,27 @@ fn mint_with_expiry(expires_at: &str) -> Run {
         .start();
     let run = Step::new(&gh.url()).main();
     hostile(&run, &[token]);
-    assert_eq!(run.code, 0, "{}", run.shown());
-    assert_eq!(run.output("token"), token);
-    run
+    failed(&run, &["expires_at", "revoked at once"]);
+    assert!(run.outputs.is_empty(), "{}", run.shown());
+    assert!(
+        gh.requests()
+            .iter()
+            .any(|r| r.method == "DELETE" && r.path == "/installation/token"),
+        "the token was not sent back to be revoked"
+    );
 }
 
 #[test]
 fn a_multibyte_expiry_neither_panics_nor_loses_the_token() {
     // The old reader split the time at byte 8: these put a character across it.
     for expires_at in ["2026-11-23T10:51:2\u{e9}Z", "2026-11-23T10:51:\u{1f600}Z"] {
-        let run = mint_with_expiry(expires_at);
-        assert!(!run.stdout.contains(" min)"), "{}", run.shown());
+        refused_expiry(expires_at);
     }
 }
 
 #[test]
 fn february_31_is_not_a_date() {
-    let run = mint_with_expiry("2026-02-31T10:51:22Z");
-    assert!(
-        !run.stdout.contains(" min)"),
-        "read as a date:\n{}",
-        run.shown()
-    );
+    refused_expiry("2026-02-31T10:51:22Z");
 }
 
 // ---------------------------------------------------------------- proxies and URLs
