@@ -148,6 +148,12 @@ fn hostile(run: &Run, secrets: &[&str]) {
     if run.code == 1 {
         assert_eq!(run.errors().len(), 1, "one ::error:\n{}", run.shown());
     }
+    // The panic hook exits 1 with one error too: a panic must not pass for a failure.
+    assert!(
+        !run.log().contains(app_token_action::PANIC_MESSAGE),
+        "a panic:\n{}",
+        run.shown()
+    );
     for line in run.log().lines() {
         assert!(!line.contains("##["), "a legacy command: {line:?}");
         if let Some(cmd) = line.trim_start().strip_prefix("::") {
