@@ -5,7 +5,7 @@ use std::io::{Read, Write};
 
 use serde_json::json;
 
-use crate::config::{Config, Connection, Context};
+use crate::config::{Config, Connection, Context, Installations};
 use crate::error::{Error, FileKind, Note, Shown};
 use crate::flow;
 use crate::inputs::{self, Flag, Raw, RawPermission};
@@ -167,6 +167,9 @@ pub fn token(args: Vec<String>) -> Result<(), Error> {
         }
         return Ok(());
     }
+    if !matches!(cfg.installations, Installations::One(_)) {
+        return token_many(&cfg, parsed.json);
+    }
     // Nothing can fail between the mint and printing the token.
     let created = flow::create(&cfg, &mut |_| Ok(()))?;
     report::note(&flow::summary(&created));
@@ -184,6 +187,38 @@ pub fn token(args: Vec<String>) -> Result<(), Error> {
     } else {
         print(&created.token.token);
     }
+    Ok(())
+}
+
+/// `token --owners ...`: a JSON object, login → token (with `--json`, login → the
+/// token's details). All or nothing, as in the action.
+fn token_many(cfg: &Config, json: bool) -> Result<(), Error> {
+    let owned = flow::create_many(cfg, &|_| Ok(()))?;
+    for o in &owned {
+        report::note(&flow::summary(&o.created));
+    }
+    if let Some(notice) = flow::guard_notice(cfg) {
+        report::note(&notice);
+    }
+    let object: serde_json::Map<String, serde_json::Value> = owned
+        .iter()
+        .map(|o| {
+            let c = &o.created;
+            let value = if json {
+                json!({
+                    "token": c.token.token,
+                    "expires_at": c.token.expires_at,
+                    "installation_id": c.installation_id,
+                    "app_slug": c.app_slug(),
+                    "permissions": c.token.permissions,
+                })
+            } else {
+                json!(c.token.token)
+            };
+            (o.login.clone(), value)
+        })
+        .collect();
+    print_json(&serde_json::Value::Object(object));
     Ok(())
 }
 

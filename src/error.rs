@@ -369,6 +369,33 @@ impl Fate {
     }
 }
 
+impl Fate {
+    /// What became of the tokens already minted for `whom`, as the end of a sentence.
+    fn summary(fates: &[Fate], whom: &str) -> String {
+        if fates.is_empty() {
+            return String::new();
+        }
+        let count = |f: fn(&Fate) -> bool| fates.iter().filter(|x| f(x)).count();
+        let revoked = count(|f| matches!(f, Fate::Revoked | Fate::AlreadyInvalid));
+        let saved = count(|f| matches!(f, Fate::LeftToPost));
+        let live = fates.len() - revoked - saved;
+        let mut text = format!(
+            " All or nothing: of the {} tokens already minted for {whom}, {revoked} revoked at once",
+            fates.len()
+        );
+        if saved > 0 {
+            text.push_str(&format!(", {saved} saved for the post step to revoke"));
+        }
+        if live > 0 {
+            text.push_str(&format!(
+                ", {live} not revoked (valid until they expire, at most one hour)"
+            ));
+        }
+        text.push('.');
+        text
+    }
+}
+
 impl fmt::Display for Fate {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
@@ -1018,6 +1045,21 @@ pub enum Error {
         "The `{input}` input looks like a private key, a token or another credential, so it is refused before any request and its value is not shown. Give that input the value it expects (the key belongs in `private-key`, from a secret); if a secret was written into a workflow file or variable by mistake, rotate it."
     )]
     SecretInInput { input: String },
+    /// One owner of a multi-owner run failed; what became of the others' tokens.
+    #[error("For `{login}`: {cause}{}", Fate::summary(.others, "the other owners"))]
+    ForOwner {
+        login: String,
+        cause: Box<Error>,
+        others: Vec<Fate>,
+    },
+    /// A failure after every owner's token was created, and what became of them.
+    #[error("{cause}{}", Fate::summary(.fates, "the owners"))]
+    AfterMintAll { cause: Box<Error>, fates: Vec<Fate> },
+    /// `owners: *` for an app installed nowhere.
+    #[error(
+        "`owners: *` asks for every installation of the app, but GitHub lists none. Install the app on an account first (its settings page, \"Install App\")."
+    )]
+    NoInstallations,
     /// A path that serves one installation was given several.
     #[error("This command serves one installation; `owners` names several. Give `owner` instead.")]
     OneInstallationOnly,
@@ -1264,6 +1306,7 @@ impl Error {
             | SecretInInput { .. }
             | OwnersConflict { .. }
             | OneInstallationOnly
+            | NoInstallations
             | MissingValue { .. }
             | MissingKeyFile
             | EmptyStdin
@@ -1299,7 +1342,9 @@ impl Error {
             Network { .. } => "Network error",
             Tls { .. } => "TLS error",
             FileCommand { .. } | UnsafeValue { .. } => "Cannot write outputs",
-            AfterMint { cause, .. } => cause.title(),
+            AfterMint { cause, .. } | ForOwner { cause, .. } | AfterMintAll { cause, .. } => {
+                cause.title()
+            }
             Wire(e) => e.title(),
         }
     }
@@ -1805,6 +1850,9 @@ mod tests {
             (InvalidApiUrl { url: Shown::url("ftp://u:p@x") }, vec!["\"ftp://x\"", "https://api.github.com"]),
             (InsecureApiUrl { url: Shown::of("http://x") }, vec!["\"http://x\"", "Use https"]),
             (OneInstallationOnly, vec!["`owners`", "Give `owner`"]),
+            (NoInstallations, vec!["`owners: *`", "lists none", "Install App"]),
+            (AfterMintAll { cause: Box::new(MissingKeyFile), fates: vec![Fate::Revoked, Fate::Revoked] }, vec!["of the 2 tokens already minted for the owners, 2 revoked at once"]),
+            (ForOwner { login: s("octocat"), cause: Box::new(InstallationIdNotFound { id: 7 }), others: vec![Fate::Revoked, Fate::LeftToPost, Fate::NotRevoked(Box::new(MissingKeyFile))] }, vec!["For `octocat`:", "of the 3 tokens", "1 revoked at once", "1 saved for the post step", "1 not revoked"]),
             (TooManyInstallations { max: 10000 }, vec!["10000", "`owners: *`", "Name the accounts"]),
             (OwnersConflict { other: "repositories" }, vec!["`owners`", "`repositories`", "Remove one"]),
             (Guard(crate::guard::GuardError::PermissionsRequired), vec!["`require-permissions`", "`permission-*`", "permission-contents: read"]),

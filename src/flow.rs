@@ -1,8 +1,9 @@
 //! The path a request travels, shared by the action and the CLI:
 //! config → key → JWT → installation → token (→ bot identity).
 
+use crate::concurrent;
 use crate::config::{Config, Installations, KeySource, Target};
-use crate::error::{Coverage, Error, Note};
+use crate::error::{Coverage, Error, Fate, Note};
 use crate::github::{self, GitHub};
 use crate::installation::{self, Installation};
 use crate::jwt::{AppJwt, Signer};
@@ -12,7 +13,7 @@ use crate::kms::spki;
 use crate::remote::{self, Services};
 use crate::report;
 use crate::time::GithubClock;
-use crate::token::{self, Keep, Scope, Token};
+use crate::token::{self, Arrived, Keep, Scope, Token};
 use crate::transport::Transport;
 
 /// The bot user behind the app.
@@ -118,31 +119,42 @@ pub fn create(cfg: &Config, keep: &mut Keep<'_>) -> Result<Created, Error> {
     let jwt = AppJwt::new(&cfg.issuer, key.as_ref());
     let target = one(cfg)?;
     // An explicit id needs no lookup: one request fewer, nothing known about it.
-    let (installation_id, installation) = match target {
-        Target::Id(id) => (*id, None),
-        target => {
-            let found = installation::find(&github, &jwt, target, &cfg.server_url)?;
-            (found.id, Some(found))
-        }
+    let installation = match target {
+        Target::Id(id) => Found::Id(*id),
+        target => Found::Known(installation::find(&github, &jwt, target, &cfg.server_url)?),
     };
     let scope = Scope {
         repositories: &cfg.repositories,
         permissions: &cfg.permissions,
     };
-    let token = token::mint(
-        &github,
-        &jwt,
-        installation_id,
-        &scope,
-        cfg.token_format,
-        keep,
-    )?;
+    mint_for(&github, &jwt, cfg, &scope, installation, keep)
+}
 
+/// An installation to mint for: only its id, or as a lookup or listing described it.
+enum Found {
+    Id(u64),
+    Known(Installation),
+}
+
+/// Mints for `found` and looks up the bot identity when asked.
+fn mint_for(
+    github: &GitHub,
+    jwt: &AppJwt,
+    cfg: &Config,
+    scope: &Scope,
+    found: Found,
+    keep: &mut Keep<'_>,
+) -> Result<Created, Error> {
+    let (installation_id, installation) = match found {
+        Found::Id(id) => (id, None),
+        Found::Known(i) => (i.id, Some(i)),
+    };
+    let token = token::mint(github, jwt, installation_id, scope, cfg.token_format, keep)?;
     let slug = installation.as_ref().and_then(|i| i.app_slug.as_deref());
     let bot = match (slug, cfg.bot_identity) {
         (Some(slug), true) => {
             let mut bot = Bot::of(slug);
-            match github::bot_user_id(&github, &token.token, slug) {
+            match github::bot_user_id(github, &token.token, slug) {
                 Ok(id) => bot.user_id = Some(id),
                 Err(e) => report::note(&Note::BotIdNotFound(Box::new(e))),
             }
@@ -161,6 +173,95 @@ pub fn create(cfg: &Config, keep: &mut Keep<'_>) -> Result<Created, Error> {
         bot,
         clock_offset: github.clock().offset(),
     })
+}
+
+/// What saves each arrived token of a multi-owner run; called from several threads.
+pub type SharedKeep<'k> = dyn Fn(&Arrived) -> Result<(), Error> + Sync + 'k;
+
+/// One owner's token in a multi-owner run.
+#[derive(Debug)]
+pub struct Owned {
+    /// The account, as given in `owners` or as GitHub lists it.
+    pub login: String,
+    /// Its token.
+    pub created: Created,
+}
+
+/// The installations of a multi-owner run, each with its account's login.
+fn owners(
+    cfg: &Config,
+    github: &GitHub,
+    jwt: &AppJwt,
+) -> Result<Vec<(String, Target, Option<Installation>)>, Error> {
+    match &cfg.installations {
+        Installations::Owners(logins) => Ok(logins
+            .iter()
+            .map(|l| (l.clone(), Target::Account(l.clone()), None))
+            .collect()),
+        Installations::Every => {
+            let all = installation::every(github, jwt)?;
+            if all.is_empty() {
+                return Err(Error::NoInstallations);
+            }
+            Ok(all
+                .into_iter()
+                .map(|i| {
+                    let login = i.account.login.clone().or_else(|| i.account.slug.clone());
+                    let login = login.unwrap_or_else(|| format!("installation {}", i.id));
+                    (login, Target::Id(i.id), Some(i))
+                })
+                .collect())
+        }
+        Installations::One(_) => Err(Error::OneInstallationOnly),
+    }
+}
+
+/// A token for each owner `cfg` names, minted concurrently (a few at a time), each
+/// masked and handed to `keep` on arrival. All or nothing: if one owner fails, the
+/// tokens minted for the others are revoked at once and the error names that owner.
+pub fn create_many(cfg: &Config, keep: &SharedKeep<'_>) -> Result<Vec<Owned>, Error> {
+    let (key, transport) = prepare(cfg)?;
+    let github = GitHub::new(&transport, &cfg.connection.api_url, GithubClock::default())?;
+    let services = Services::new(&transport);
+    let key = signer(key, &services)?;
+    let jwt = AppJwt::new(&cfg.issuer, key.as_ref());
+    let scope = Scope {
+        repositories: &[],
+        permissions: &cfg.permissions,
+    };
+    let work = owners(cfg, &github, &jwt)?;
+    let results = concurrent::map(&work, concurrent::LIMIT, |(_, target, known)| {
+        let found = match known {
+            Some(i) => Found::Known(i.clone()),
+            None => Found::Known(installation::find(&github, &jwt, target, &cfg.server_url)?),
+        };
+        mint_for(&github, &jwt, cfg, &scope, found, &mut |a| keep(a))
+    });
+    let failed = results.iter().position(Result::is_err);
+    let mut owned = Vec::new();
+    let mut cause = None;
+    for ((login, _, _), result) in work.into_iter().zip(results) {
+        match result {
+            Ok(created) => owned.push(Owned { login, created }),
+            Err(e) => cause = cause.or(Some((login, e))),
+        }
+    }
+    match (failed, cause) {
+        (Some(_), Some((login, cause))) => Err(revoke_others(&github, owned, login, cause)),
+        _ => Ok(owned),
+    }
+}
+
+/// All or nothing: `login` failed with `cause`; the others' tokens are revoked at once.
+fn revoke_others(github: &GitHub, owned: Vec<Owned>, login: String, cause: Error) -> Error {
+    let others = concurrent::map(&owned, concurrent::LIMIT, |o| {
+        Fate::of(token::revoke(github, &o.created.token.token, true))
+    });
+    Error::ForOwner {
+        login,
+        cause: Box::new(cause),
+        others,
+    }
 }
 
 /// What was created, as one line.

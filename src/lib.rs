@@ -18,6 +18,7 @@
 
 pub mod action;
 pub mod cli;
+pub mod concurrent;
 pub mod config;
 pub mod error;
 pub mod flow;

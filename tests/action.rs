@@ -1059,3 +1059,132 @@ fn require_permissions_refuses_a_token_with_every_permission() {
         serde_json::json!({"contents": "read"})
     );
 }
+
+// ---- several owners in one step ----
+
+/// A run's `tokens` / `installation-ids` output as a JSON object.
+fn json_output(run: &Run, name: &str) -> serde_json::Map<String, serde_json::Value> {
+    serde_json::from_str::<serde_json::Value>(run.output(name))
+        .unwrap_or_else(|e| panic!("{name} is not JSON ({e}):\n{}", run.shown()))
+        .as_object()
+        .cloned()
+        .unwrap()
+}
+
+#[test]
+fn owners_get_a_token_each_masked_before_any_output_and_all_revoked() {
+    let gh = mock();
+    let mut step = Step::new(&gh.url());
+    step.input("owners", "acme, octocat")
+        .input("permission-contents", "read");
+    let run = step.main();
+    ok(&run);
+    let tokens = json_output(&run, "tokens");
+    let ids = json_output(&run, "installation-ids");
+    assert_eq!(tokens.keys().collect::<Vec<_>>(), ["acme", "octocat"]);
+    assert_eq!(ids["acme"], 1001);
+    assert_eq!(ids["octocat"], 1002);
+    // `token` stays the first owner's, so single-owner workflows keep working.
+    assert_eq!(run.output("token"), tokens["acme"].as_str().unwrap());
+    for t in tokens.values() {
+        assert_masked_first(&run.log(), t.as_str().unwrap());
+    }
+    let minted = gh.minted();
+    assert_eq!(minted.len(), 2);
+    assert!(
+        minted
+            .iter()
+            .all(|m| m.body["permissions"] == serde_json::json!({"contents": "read"}))
+    );
+    let post = step.post(&run);
+    assert_eq!(post.code, 0, "{}", post.shown());
+    let mut revoked = gh.revoked();
+    revoked.sort();
+    let mut expected: Vec<String> = tokens
+        .values()
+        .map(|t| t.as_str().unwrap().to_string())
+        .collect();
+    expected.sort();
+    assert_eq!(revoked, expected, "post revokes every token");
+    assert_eq!(
+        post.stdout
+            .lines()
+            .filter(|l| *l == "Token revoked")
+            .count(),
+        2
+    );
+}
+
+#[test]
+fn owners_star_mints_for_every_installation_over_every_page() {
+    // 150 installations: GitHub's list comes in pages of at most 100.
+    let mut scenario = Scenario::standard();
+    let template = scenario.installations[1].1.clone();
+    for i in 0..147u64 {
+        let mut inst = template.clone();
+        inst.id = 2000 + i;
+        inst.account = format!("org-{i}");
+        scenario.installations.push((support::APP_ID, inst));
+    }
+    let gh = MockGithub::start(scenario);
+    let mut step = Step::new(&gh.url());
+    step.input("owners", "*");
+    let run = step.main();
+    ok(&run);
+    let tokens = json_output(&run, "tokens");
+    assert_eq!(tokens.len(), 150);
+    assert!(tokens.contains_key("big-corp") && tokens.contains_key("org-146"));
+    assert_eq!(gh.minted().len(), 150);
+    let pages: Vec<String> = gh
+        .requests()
+        .iter()
+        .filter(|r| r.path.starts_with("/app/installations?"))
+        .map(|r| r.path.clone())
+        .collect();
+    assert_eq!(pages.len(), 2, "{pages:?}");
+    assert!(
+        gh.count("GET", "/users/") == 0,
+        "the listing names every installation: no lookups"
+    );
+}
+
+#[test]
+fn one_owner_failing_fails_the_step_and_revokes_the_others_at_once() {
+    let gh = mock();
+    let mut step = Step::new(&gh.url());
+    step.input("owners", "acme,nobody,octocat");
+    let run = step.main();
+    let err = failed(&run);
+    assert!(
+        err.contains("For `nobody`:") && err.contains("not installed"),
+        "{err}"
+    );
+    assert!(
+        err.contains("of the 2 tokens already minted for the other owners, 2 revoked at once"),
+        "{err}"
+    );
+    let mut minted: Vec<String> = gh.minted().into_iter().map(|m| m.token).collect();
+    let mut revoked = gh.revoked();
+    minted.sort();
+    revoked.sort();
+    assert_eq!(minted.len(), 2);
+    assert_eq!(revoked, minted, "none left live");
+    // Post finds them already revoked and says so; none is left valid.
+    let post = step.post(&run);
+    assert_eq!(post.code, 0, "{}", post.shown());
+}
+
+#[test]
+fn owners_exclude_the_inputs_that_choose_one_installation() {
+    let gh = mock();
+    for other in ["owner", "repositories", "enterprise", "installation-id"] {
+        let mut step = Step::new(&gh.url());
+        step.input("owners", "acme,octocat").input(other, "1");
+        let err = failed(&step.main());
+        assert!(err.contains(&format!("`{other}`")), "{err}");
+    }
+    let mut step = Step::new(&gh.url());
+    step.input("owners", "acme, not/a login");
+    assert!(failed(&step.main()).contains("`owners`"));
+    assert!(gh.requests().is_empty());
+}

@@ -230,3 +230,28 @@ fn revoke_takes_the_same_ca_option_as_token() {
     assert!(text(&out.stderr).contains("Token revoked"));
     assert_eq!(gh.revoked(), [token.trim().to_string()]);
 }
+
+#[test]
+fn owners_print_one_json_object() {
+    let gh = MockGithub::start(Scenario::standard());
+    let url = gh.url();
+    let mut args = token_args("acme", &url, &[]);
+    // `--owners` in place of `--owner`.
+    let at = args.iter().position(|a| a == "--owner").unwrap();
+    args.splice(
+        at..at + 2,
+        ["--owners".to_string(), "acme,octocat".to_string()],
+    );
+    let out = cli(&args, "");
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let object: serde_json::Value = serde_json::from_str(&text(&out.stdout)).unwrap();
+    let minted: Vec<String> = gh.minted().into_iter().map(|m| m.token).collect();
+    assert_eq!(minted.len(), 2);
+    for (login, token) in object.as_object().unwrap() {
+        assert!(["acme", "octocat"].contains(&login.as_str()));
+        assert!(minted.contains(&token.as_str().unwrap().to_string()));
+    }
+    for t in &minted {
+        assert!(!text(&out.stderr).contains(t.as_str()));
+    }
+}

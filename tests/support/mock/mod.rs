@@ -29,9 +29,16 @@ pub struct MockBuilder {
     faults: Vec<Fault>,
     port: u16,
     log: bool,
+    latency: std::time::Duration,
 }
 
 impl MockBuilder {
+    /// Each answer waits this long first, as a far or slow API would (benchmarks).
+    pub fn latency(mut self, latency: std::time::Duration) -> MockBuilder {
+        self.latency = latency;
+        self
+    }
+
     /// The mock's clock = real time + this (positive: GitHub is ahead of the client).
     pub fn clock_offset_secs(mut self, secs: i64) -> MockBuilder {
         self.clock_offset = secs;
@@ -85,6 +92,7 @@ impl MockBuilder {
             base_url: url.clone(),
             faults: self.faults,
             log: self.log,
+            latency: self.latency,
             state: Mutex::new(State {
                 records: Vec::new(),
                 minted: Vec::new(),
@@ -137,6 +145,7 @@ impl MockGithub {
             faults: Vec::new(),
             port: 0,
             log: false,
+            latency: std::time::Duration::ZERO,
         }
     }
 

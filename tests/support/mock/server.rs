@@ -107,6 +107,7 @@ pub(super) struct Shared {
     pub(super) base_url: String,
     pub(super) faults: Vec<Fault>,
     pub(super) log: bool,
+    pub(super) latency: std::time::Duration,
     pub(super) state: Mutex<State>,
     pub(super) shutdown: Arc<AtomicBool>,
     pub(super) request_seq: AtomicU64,
@@ -163,6 +164,9 @@ impl Shared {
     }
 
     pub(super) fn handle(&self, req: &Request) -> Action {
+        if !self.latency.is_zero() {
+            std::thread::sleep(self.latency);
+        }
         let auth = classify_auth(req);
         let (path, action) = match self.strip_prefix(&req.target) {
             None => (
