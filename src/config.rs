@@ -158,6 +158,10 @@ impl KeySource {
             vault_role: owned("vault-role"),
             vault_auth_mount: owned("vault-auth-mount"),
             vault_transit_mount: owned("vault-transit-mount"),
+            gcp_workload_identity_provider: owned("gcp-workload-identity-provider"),
+            gcp_service_account: owned("gcp-service-account"),
+            azure_tenant_id: owned("azure-tenant-id"),
+            azure_client_id: owned("azure-client-id"),
             session_name: format!("app-token-action-{run}")
                 .trim_end_matches('-')
                 .into(),

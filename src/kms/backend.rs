@@ -5,7 +5,10 @@
 
 use super::aws::{self, Kms, Sts};
 use super::azure::KeyVault;
+use super::azure_login::{self, EntraLogin};
+use super::error::SettingProblem;
 use super::gcp::{self, CloudKms};
+use super::gcp_sts::{self, GoogleSts, Impersonation, Provider};
 use super::oidc::{self, TokenRequest};
 use super::spki::RsaPublicKey;
 use super::uri::KeyRef;
@@ -34,6 +37,14 @@ pub struct Settings {
     pub vault_auth_mount: Option<String>,
     /// `vault-transit-mount` (default `TRANSIT_SECRET_ENGINE_PATH`, else `transit`).
     pub vault_transit_mount: Option<String>,
+    /// `gcp-workload-identity-provider`: trade the runner's OIDC token at Google's STS.
+    pub gcp_workload_identity_provider: Option<String>,
+    /// `gcp-service-account`: then impersonate this service account.
+    pub gcp_service_account: Option<String>,
+    /// `azure-tenant-id`: trade the runner's OIDC token at this Entra tenant.
+    pub azure_tenant_id: Option<String>,
+    /// `azure-client-id`: for the app registration with the federated credential.
+    pub azure_client_id: Option<String>,
     /// The STS session name (CloudTrail shows it), e.g. the repository and run id.
     pub session_name: String,
     /// A URL to use instead of Google's endpoint (`CLOUDSDK_API_ENDPOINT_OVERRIDES_CLOUDKMS`,
@@ -86,7 +97,9 @@ impl Backend {
         if let Some(token) = &settings.access_token {
             mask(token.expose());
         }
-        match KeyRef::parse(&settings.kms_key)? {
+        let key = KeyRef::parse(&settings.kms_key)?;
+        check_keyless_inputs(settings, &key)?;
+        match key {
             KeyRef::Aws { endpoint, key_id } => {
                 let from_env = aws::env_credentials(env)?;
                 if let Some(c) = &from_env {
@@ -157,19 +170,30 @@ impl Backend {
                 Ok(Backend::Vault(Transit::new(server, token, &mount, &name)))
             }
             KeyRef::Google { version_name } => {
+                let keyless = google_keyless(settings, env)?;
                 // google-github-actions/auth outputs the token; Terraform's variable is the fallback.
-                let token = settings
-                    .access_token
-                    .clone()
-                    .or_else(|| {
-                        env("GOOGLE_OAUTH_ACCESS_TOKEN")
-                            .filter(|t| !t.trim().is_empty())
-                            .map(|t| masked(Secret::new(t.trim()), mask))
-                    })
-                    .ok_or(KmsError::MissingSetting {
-                        service: Service::GoogleKms,
-                        missing: "kms-access-token",
-                    })?;
+                let token = match keyless {
+                    Some((sts, sa)) => {
+                        let oidc = oidc_token(x, env, Some(&sts.oidc_audience), mask)?;
+                        let federated = masked(sts.exchange(x, &oidc)?, mask);
+                        match sa {
+                            Some(sa) => masked(sa.generate(x, &federated)?, mask),
+                            None => federated,
+                        }
+                    }
+                    None => settings
+                        .access_token
+                        .clone()
+                        .or_else(|| {
+                            env("GOOGLE_OAUTH_ACCESS_TOKEN")
+                                .filter(|t| !t.trim().is_empty())
+                                .map(|t| masked(Secret::new(t.trim()), mask))
+                        })
+                        .ok_or(KmsError::MissingSetting {
+                            service: Service::GoogleKms,
+                            missing: "kms-access-token, or gcp-workload-identity-provider",
+                        })?,
+                };
                 Ok(Backend::Google(CloudKms {
                     base_url: settings
                         .endpoint_override
@@ -184,13 +208,19 @@ impl Backend {
                 name,
                 version,
             } => {
-                let token = settings
-                    .access_token
-                    .clone()
-                    .ok_or(KmsError::MissingSetting {
-                        service: Service::AzureKeyVault,
-                        missing: "kms-access-token",
-                    })?;
+                let token = match azure_keyless(settings, env, &vault_host)? {
+                    Some(login) => {
+                        let oidc = oidc_token(x, env, Some(&login.audience), mask)?;
+                        masked(login.login(x, &oidc)?, mask)
+                    }
+                    None => settings
+                        .access_token
+                        .clone()
+                        .ok_or(KmsError::MissingSetting {
+                            service: Service::AzureKeyVault,
+                            missing: "kms-access-token, or azure-tenant-id and azure-client-id",
+                        })?,
+                };
                 let mut kv = KeyVault::new(&vault_host, &name, version.as_deref(), token);
                 // A vault host on this machine (a local test server) speaks plain http;
                 // `ServiceUrl` allows plain http for loopback hosts only.
@@ -201,6 +231,135 @@ impl Backend {
                 Ok(Backend::Azure(kv))
             }
         }
+    }
+}
+
+/// An endpoint from the environment (a vendor tool's override), checked like every
+/// service address: https, or plain http to this machine only.
+fn endpoint(env: Env, var: &'static str, default: &str) -> Result<String, KmsError> {
+    let Some(url) = env(var)
+        .map(|v| v.trim().to_string())
+        .filter(|v| !v.is_empty())
+    else {
+        return Ok(default.to_string());
+    };
+    match crate::url::ServiceUrl::parse(&url) {
+        Ok(u) => Ok(u.as_str().to_string()),
+        Err(_) => Err(KmsError::BadSetting {
+            setting: var,
+            value: url,
+            problem: SettingProblem::Endpoint,
+        }),
+    }
+}
+
+/// Keyless inputs go with their own service's key and replace `kms-access-token`.
+fn check_keyless_inputs(settings: &Settings, key: &KeyRef) -> Result<(), KmsError> {
+    let google = ["gcp-workload-identity-provider", "gcp-service-account"];
+    let azure = ["azure-tenant-id", "azure-client-id"];
+    let set = [
+        (google[0], &settings.gcp_workload_identity_provider),
+        (google[1], &settings.gcp_service_account),
+        (azure[0], &settings.azure_tenant_id),
+        (azure[1], &settings.azure_client_id),
+    ];
+    for (name, value) in set {
+        let Some(value) = non_empty(value) else {
+            continue;
+        };
+        let own = match key {
+            KeyRef::Google { .. } => google.contains(&name),
+            KeyRef::Azure { .. } => azure.contains(&name),
+            _ => false,
+        };
+        if !own || settings.access_token.is_some() {
+            return Err(KmsError::BadSetting {
+                setting: name,
+                value: value.to_string(),
+                problem: SettingProblem::Conflict,
+            });
+        }
+    }
+    Ok(())
+}
+
+/// Google's keyless exchange, checked before any request: STS, and the impersonation.
+fn google_keyless(
+    settings: &Settings,
+    env: Env,
+) -> Result<Option<(GoogleSts, Option<Impersonation>)>, KmsError> {
+    let Some(provider) = non_empty(&settings.gcp_workload_identity_provider) else {
+        return match non_empty(&settings.gcp_service_account) {
+            Some(_) => Err(KmsError::MissingSetting {
+                service: Service::GoogleKms,
+                missing: "gcp-workload-identity-provider (gcp-service-account needs it)",
+            }),
+            None => Ok(None),
+        };
+    };
+    let provider = Provider::parse(provider)?;
+    let impersonation = match non_empty(&settings.gcp_service_account) {
+        Some(sa) => Some(Impersonation {
+            account: gcp_sts::service_account(sa)?,
+            base_url: endpoint(
+                env,
+                "CLOUDSDK_API_ENDPOINT_OVERRIDES_IAMCREDENTIALS",
+                gcp_sts::DEFAULT_IAMCREDENTIALS_URL,
+            )?,
+        }),
+        None => None,
+    };
+    let sts = GoogleSts {
+        base_url: endpoint(
+            env,
+            "CLOUDSDK_API_ENDPOINT_OVERRIDES_STS",
+            gcp_sts::DEFAULT_STS_URL,
+        )?,
+        oidc_audience: non_empty(&settings.oidc_audience)
+            .map(str::to_string)
+            .unwrap_or_else(|| provider.default_audience()),
+        provider,
+    };
+    Ok(Some((sts, impersonation)))
+}
+
+/// Azure's keyless exchange for the vault at `vault_host`, checked before any request.
+fn azure_keyless(
+    settings: &Settings,
+    env: Env,
+    vault_host: &str,
+) -> Result<Option<EntraLogin>, KmsError> {
+    let (tenant, client) = match (
+        non_empty(&settings.azure_tenant_id),
+        non_empty(&settings.azure_client_id),
+    ) {
+        (None, None) => return Ok(None),
+        (Some(t), Some(c)) => (azure_login::tenant(t)?, azure_login::client_id(c)?),
+        (None, Some(_)) => return Err(missing_azure("azure-tenant-id")),
+        (Some(_), None) => return Err(missing_azure("azure-client-id")),
+    };
+    let authority = match env("AZURE_AUTHORITY_HOST").map(|h| h.trim().to_string()) {
+        // azure-identity takes a bare host too.
+        Some(h) if !h.is_empty() && !h.contains("://") => format!("https://{h}"),
+        Some(h) if !h.is_empty() => h,
+        _ => azure_login::authority_for(vault_host).to_string(),
+    };
+    let authority = endpoint(&|_| Some(authority.clone()), "AZURE_AUTHORITY_HOST", "")?;
+    Ok(Some(EntraLogin {
+        authority,
+        tenant,
+        client_id: client,
+        scope: format!("{}/.default", azure_login::resource_for(vault_host)),
+        audience: non_empty(&settings.oidc_audience)
+            .unwrap_or(azure_login::AUDIENCE)
+            .to_string(),
+    }))
+}
+
+fn missing_azure(missing: &'static str) -> KmsError {
+    KmsError::MissingSetting {
+        service: Service::AzureKeyVault,
+        missing,
     }
 }
 
@@ -312,11 +471,11 @@ mod tests {
                 )
                 .0
             ),
-            "kms-access-token"
+            "kms-access-token, or gcp-workload-identity-provider"
         );
         assert_eq!(
             missing(resolve("azurekms://v.vault.azure.net/k", &[], |_| {}).0),
-            "kms-access-token"
+            "kms-access-token, or azure-tenant-id and azure-client-id"
         );
         // Keyless without `id-token: write`: no runner token, and no request made.
         let (r, _) = resolve("hashivault://k", &[("VAULT_ADDR", "http://v")], |s| {
