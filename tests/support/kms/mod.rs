@@ -5,12 +5,14 @@
 #![allow(dead_code, unused_imports)] // each test crate uses a different subset
 
 pub mod cloud;
+pub mod keyless;
 pub mod moto;
 pub mod oidc;
 pub mod services;
 pub mod wire;
 
 pub use cloud::{CloudMock, Seen};
+pub use keyless::KeylessMock;
 pub use oidc::OidcStandIn;
 pub use services::{Bao, Moto};
 pub use wire::{Failure, Wire};
