@@ -460,3 +460,112 @@ fn azure_settings_checked_before_any_request() {
     );
     assert_eq!(a.vault.seen().len(), 0);
 }
+
+// ---- valid values are never refused ----
+
+/// xorshift64*: a fixed seed, so a failure reproduces.
+struct Rng(u64);
+
+impl Rng {
+    fn below(&mut self, n: usize) -> usize {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        (self.0.wrapping_mul(0x2545_F491_4F6C_DD1D) >> 33) as usize % n
+    }
+
+    fn of(&mut self, alphabet: &str, n: usize) -> String {
+        let a = alphabet.as_bytes();
+        (0..n).map(|_| char::from(a[self.below(a.len())])).collect()
+    }
+
+    /// A pool or provider id: 4–32 of `a-z0-9-`.
+    fn pool_id(&mut self) -> String {
+        let n = 4 + self.below(29);
+        self.of("abcdefghijklmnopqrstuvwxyz0123456789-", n)
+    }
+
+    fn guid(&mut self) -> String {
+        let hex = if self.below(2) == 0 {
+            "0123456789abcdef"
+        } else {
+            "0123456789ABCDEF"
+        };
+        [8, 4, 4, 4, 12].map(|n| self.of(hex, n)).join("-")
+    }
+
+    fn label(&mut self) -> String {
+        let n = 1 + self.below(20);
+        let mut l = self.of("abcdefghijklmnopqrstuvwxyz0123456789-", n);
+        l.replace_range(0..1, "a");
+        if l.len() > 1 {
+            l.replace_range(l.len() - 1.., "z");
+        }
+        l
+    }
+}
+
+/// Each generated provider and service account reaches Google's STS and IAM
+/// Credentials (set to trust exactly it) and mints.
+#[test]
+fn valid_google_values_mint() {
+    let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
+    let g = google(SA_TOKEN);
+    for i in 0..12 {
+        let digits = rng.below(18);
+        let number = format!("{}{}", 1 + rng.below(9), rng.of("0123456789", digits));
+        let provider = format!(
+            "projects/{number}/locations/global/workloadIdentityPools/{}/providers/{}",
+            rng.pool_id(),
+            rng.pool_id()
+        );
+        let account = match i % 3 {
+            0 => format!("{}@{}.iam.gserviceaccount.com", rng.label(), rng.label()),
+            1 => format!("{number}-compute@developer.gserviceaccount.com"),
+            _ => rng.of("0123456789", 21),
+        };
+        g.sts.set(|t| {
+            t.realm = provider.clone();
+            t.audiences = vec![format!("https://iam.googleapis.com/{provider}")];
+            t.granted = vec![account.clone()];
+        });
+        let gh = MockGithub::start(Scenario::standard());
+        let run = google_step(&gh, &g)
+            .input("gcp-workload-identity-provider", &provider)
+            .input("gcp-service-account", &account)
+            .main();
+        assert_eq!(run.code, 0, "{provider} / {account}:\n{}", run.shown());
+        assert_eq!(gh.minted().len(), 1);
+    }
+}
+
+/// Each generated tenant (a GUID in either case, or a domain) and client id reaches
+/// Entra ID (set to know exactly them) and mints.
+#[test]
+fn valid_azure_values_mint() {
+    let mut rng = Rng(0xD1B5_4A32_D192_ED03);
+    let a = azure();
+    for i in 0..12 {
+        let tenant = if i % 2 == 0 {
+            rng.guid()
+        } else {
+            let labels = 2 + rng.below(3);
+            (0..labels)
+                .map(|_| rng.label())
+                .collect::<Vec<_>>()
+                .join(".")
+        };
+        let client = rng.guid();
+        a.entra.set(|t| {
+            t.realm = tenant.clone();
+            t.granted = vec![client.clone()];
+        });
+        let gh = MockGithub::start(Scenario::standard());
+        let run = azure_step(&gh, &a)
+            .input("azure-tenant-id", &tenant)
+            .input("azure-client-id", &client)
+            .main();
+        assert_eq!(run.code, 0, "{tenant} / {client}:\n{}", run.shown());
+        assert_eq!(gh.minted().len(), 1);
+    }
+}
