@@ -136,7 +136,7 @@ pub enum KeySource {
     /// `private-key`: the PEM text (parsed by `key.rs`).
     Local(String),
     /// `kms-key` and the settings around it.
-    Service(Settings),
+    Service(Box<Settings>),
 }
 
 impl KeySource {
@@ -150,7 +150,7 @@ impl KeySource {
         let owned = |name: &str| raw.get(name).map(str::to_string);
         // CloudTrail shows the session name: the run makes it traceable.
         let run = env_var("GITHUB_RUN_ID").unwrap_or_default();
-        Ok(KeySource::Service(Settings {
+        Ok(KeySource::Service(Box::new(Settings {
             kms_key: service.to_string(),
             access_token: raw.get("kms-access-token").map(Secret::new),
             oidc_audience: owned("oidc-audience"),
@@ -166,7 +166,7 @@ impl KeySource {
                 .trim_end_matches('-')
                 .into(),
             endpoint_override: env_var("CLOUDSDK_API_ENDPOINT_OVERRIDES_CLOUDKMS"),
-        }))
+        })))
     }
 }
 

@@ -170,30 +170,7 @@ impl Backend {
                 Ok(Backend::Vault(Transit::new(server, token, &mount, &name)))
             }
             KeyRef::Google { version_name } => {
-                let keyless = google_keyless(settings, env)?;
-                // google-github-actions/auth outputs the token; Terraform's variable is the fallback.
-                let token = match keyless {
-                    Some((sts, sa)) => {
-                        let oidc = oidc_token(x, env, Some(&sts.oidc_audience), mask)?;
-                        let federated = masked(sts.exchange(x, &oidc)?, mask);
-                        match sa {
-                            Some(sa) => masked(sa.generate(x, &federated)?, mask),
-                            None => federated,
-                        }
-                    }
-                    None => settings
-                        .access_token
-                        .clone()
-                        .or_else(|| {
-                            env("GOOGLE_OAUTH_ACCESS_TOKEN")
-                                .filter(|t| !t.trim().is_empty())
-                                .map(|t| masked(Secret::new(t.trim()), mask))
-                        })
-                        .ok_or(KmsError::MissingSetting {
-                            service: Service::GoogleKms,
-                            missing: "kms-access-token, or gcp-workload-identity-provider",
-                        })?,
-                };
+                let token = google_token(settings, env, x, mask)?;
                 Ok(Backend::Google(CloudKms {
                     base_url: settings
                         .endpoint_override
@@ -208,19 +185,7 @@ impl Backend {
                 name,
                 version,
             } => {
-                let token = match azure_keyless(settings, env, &vault_host)? {
-                    Some(login) => {
-                        let oidc = oidc_token(x, env, Some(&login.audience), mask)?;
-                        masked(login.login(x, &oidc)?, mask)
-                    }
-                    None => settings
-                        .access_token
-                        .clone()
-                        .ok_or(KmsError::MissingSetting {
-                            service: Service::AzureKeyVault,
-                            missing: "kms-access-token, or azure-tenant-id and azure-client-id",
-                        })?,
-                };
+                let token = azure_token(settings, env, &vault_host, x, mask)?;
                 let mut kv = KeyVault::new(&vault_host, &name, version.as_deref(), token);
                 // A vault host on this machine (a local test server) speaks plain http;
                 // `ServiceUrl` allows plain http for loopback hosts only.
@@ -232,6 +197,58 @@ impl Backend {
             }
         }
     }
+}
+
+/// Google's access token: keyless (the OIDC token traded at STS, then for a service
+/// account's), else google-github-actions/auth's output, else Terraform's variable.
+fn google_token<X: Exchange>(
+    settings: &Settings,
+    env: Env,
+    x: &X,
+    mask: &dyn Fn(&str),
+) -> Result<Secret, X::Error> {
+    let Some((sts, impersonation)) = google_keyless(settings, env)? else {
+        return Ok(settings
+            .access_token
+            .clone()
+            .or_else(|| {
+                env("GOOGLE_OAUTH_ACCESS_TOKEN")
+                    .filter(|t| !t.trim().is_empty())
+                    .map(|t| masked(Secret::new(t.trim()), mask))
+            })
+            .ok_or(KmsError::MissingSetting {
+                service: Service::GoogleKms,
+                missing: "kms-access-token, or gcp-workload-identity-provider",
+            })?);
+    };
+    let oidc = oidc_token(x, env, Some(&sts.oidc_audience), mask)?;
+    let federated = masked(sts.exchange(x, &oidc)?, mask);
+    Ok(match impersonation {
+        Some(sa) => masked(sa.generate(x, &federated)?, mask),
+        None => federated,
+    })
+}
+
+/// Key Vault's access token: keyless (the OIDC token as an Entra client assertion),
+/// else `kms-access-token`.
+fn azure_token<X: Exchange>(
+    settings: &Settings,
+    env: Env,
+    vault_host: &str,
+    x: &X,
+    mask: &dyn Fn(&str),
+) -> Result<Secret, X::Error> {
+    let Some(login) = azure_keyless(settings, env, vault_host)? else {
+        return Ok(settings
+            .access_token
+            .clone()
+            .ok_or(KmsError::MissingSetting {
+                service: Service::AzureKeyVault,
+                missing: "kms-access-token, or azure-tenant-id and azure-client-id",
+            })?);
+    };
+    let oidc = oidc_token(x, env, Some(&login.audience), mask)?;
+    Ok(masked(login.login(x, &oidc)?, mask))
 }
 
 /// An endpoint from the environment (a vendor tool's override), checked like every

@@ -302,7 +302,7 @@ fn generate_access_token(trust: &Trust, req: &Request) -> (u16, Value) {
         .as_str()
         .and_then(|l| l.strip_suffix('s'))
         .map_or(Some(3600), |l| l.parse::<u64>().ok());
-    if scopes == 0 || !lifetime.is_some_and(|l| l <= 3600) {
+    if scopes == 0 || lifetime.is_none_or(|l| l > 3600) {
         return google_error(
             400,
             "INVALID_ARGUMENT",
