@@ -544,4 +544,185 @@ mod tests {
         assert!(matches!(r, Ok(Backend::Google(_))));
         assert_eq!(masked, ["ya29"]);
     }
+
+    /// Answers each request from a script, by URL prefix, and records the URLs.
+    struct Scripted {
+        answers: Vec<(&'static str, u16, &'static str)>,
+        urls: RefCell<Vec<String>>,
+    }
+
+    impl Exchange for Scripted {
+        type Error = KmsError;
+        fn exchange(&self, req: &ServiceRequest) -> Result<ServiceResponse, KmsError> {
+            self.urls.borrow_mut().push(req.url.clone());
+            let (_, status, body) = self
+                .answers
+                .iter()
+                .find(|(prefix, _, _)| req.url.starts_with(prefix))
+                .unwrap_or_else(|| panic!("unexpected {req:?}"));
+            Ok(ServiceResponse {
+                status: *status,
+                headers: vec![],
+                body: body.as_bytes().to_vec(),
+            })
+        }
+    }
+
+    const PROVIDER: &str =
+        "projects/123/locations/global/workloadIdentityPools/github/providers/acme";
+    const GCP_KEY: &str =
+        "gcpkms://projects/p/locations/l/keyRings/r/cryptoKeys/k/cryptoKeyVersions/1";
+    const RUNNER: [(&str, &str); 4] = [
+        (
+            "ACTIONS_ID_TOKEN_REQUEST_URL",
+            "https://runner.example/idtoken?api-version=2.0",
+        ),
+        ("ACTIONS_ID_TOKEN_REQUEST_TOKEN", "REQ"),
+        ("CLOUDSDK_API_ENDPOINT_OVERRIDES_STS", "http://127.0.0.1:1"),
+        (
+            "CLOUDSDK_API_ENDPOINT_OVERRIDES_IAMCREDENTIALS",
+            "http://127.0.0.1:2/",
+        ),
+    ];
+
+    fn keyless(
+        key: &str,
+        x: &Scripted,
+        tweak: impl FnOnce(&mut Settings),
+    ) -> (Result<Backend, KmsError>, Vec<String>) {
+        let env = |k: &str| {
+            RUNNER
+                .iter()
+                .find(|(n, _)| *n == k)
+                .map(|(_, v)| v.to_string())
+        };
+        let mut settings = Settings {
+            kms_key: key.into(),
+            ..Settings::default()
+        };
+        tweak(&mut settings);
+        let masked = RefCell::new(Vec::new());
+        let r = Backend::resolve(&settings, &env, x, &|s| masked.borrow_mut().push(s.into()));
+        (r, masked.into_inner())
+    }
+
+    #[test]
+    fn google_keyless_masks_each_token_on_arrival() {
+        let x = Scripted {
+            answers: vec![
+                ("https://runner.example/", 200, r#"{"value":"OIDC"}"#),
+                (
+                    "http://127.0.0.1:1/v1/token",
+                    200,
+                    r#"{"access_token":"FED"}"#,
+                ),
+                (
+                    "http://127.0.0.1:2/v1/projects/-/",
+                    200,
+                    r#"{"accessToken":"SA"}"#,
+                ),
+            ],
+            urls: RefCell::new(Vec::new()),
+        };
+        let (r, masked) = keyless(GCP_KEY, &x, |s| {
+            s.gcp_workload_identity_provider = Some(PROVIDER.into());
+            s.gcp_service_account = Some("sa@p.iam.gserviceaccount.com".into());
+        });
+        let Ok(Backend::Google(kms)) = r else {
+            panic!("{r:?}")
+        };
+        assert_eq!(kms.token.expose(), "SA");
+        assert_eq!(masked, ["REQ", "OIDC", "FED", "SA"]);
+        assert!(x.urls.borrow()[0].ends_with(&format!(
+            "audience=https%3A%2F%2Fiam.googleapis.com%2F{}",
+            PROVIDER.replace('/', "%2F")
+        )));
+    }
+
+    #[test]
+    fn azure_keyless_masks_the_access_token() {
+        let x = Scripted {
+            answers: vec![
+                ("https://runner.example/", 200, r#"{"value":"OIDC"}"#),
+                (
+                    "https://login.microsoftonline.us/contoso.us/oauth2/v2.0/token",
+                    200,
+                    r#"{"access_token":"AT"}"#,
+                ),
+            ],
+            urls: RefCell::new(Vec::new()),
+        };
+        let (r, masked) = keyless("azurekms://v.vault.usgovcloudapi.net/k", &x, |s| {
+            s.azure_tenant_id = Some("contoso.us".into());
+            s.azure_client_id = Some("af3110ba-0ba9-4412-b1a0-59f50b7e9273".into());
+        });
+        let Ok(Backend::Azure(kv)) = r else {
+            panic!("{r:?}")
+        };
+        assert_eq!(kv.token.expose(), "AT");
+        assert_eq!(masked, ["REQ", "OIDC", "AT"]);
+        assert!(x.urls.borrow()[0].ends_with("audience=api%3A%2F%2FAzureADTokenExchange"));
+    }
+
+    #[test]
+    fn keyless_settings_refused_before_any_request() {
+        let setting = |r: Result<Backend, KmsError>| match r {
+            Err(KmsError::BadSetting {
+                setting, problem, ..
+            }) => (setting, problem),
+            other => panic!("{other:?}"),
+        };
+        let gcp = |s: &mut Settings| s.gcp_workload_identity_provider = Some(PROVIDER.into());
+        let (r, _) = resolve(GCP_KEY, &[], |s| {
+            gcp(s);
+            s.access_token = Some(Secret::new("ya29"));
+        });
+        assert_eq!(
+            setting(r),
+            ("gcp-workload-identity-provider", SettingProblem::Conflict)
+        );
+        let (r, _) = resolve("awskms:///alias/a", &[], gcp);
+        assert_eq!(
+            setting(r),
+            ("gcp-workload-identity-provider", SettingProblem::Conflict)
+        );
+        let (r, _) = resolve(
+            GCP_KEY,
+            &[("CLOUDSDK_API_ENDPOINT_OVERRIDES_STS", "http://sts.example")],
+            gcp,
+        );
+        assert_eq!(
+            setting(r),
+            (
+                "CLOUDSDK_API_ENDPOINT_OVERRIDES_STS",
+                SettingProblem::Endpoint
+            )
+        );
+        let (r, _) = resolve(GCP_KEY, &[], |s| {
+            s.gcp_service_account = Some("a@b.com".into())
+        });
+        assert!(missing(r).starts_with("gcp-workload-identity-provider"));
+        // Valid settings, but no runner token: refused before the first request.
+        assert_eq!(
+            resolve(GCP_KEY, &[], gcp).0.unwrap_err(),
+            KmsError::OidcUnavailable
+        );
+        let azure = "azurekms://v.vault.azure.net/k";
+        let (r, _) = resolve(azure, &[], |s| {
+            s.azure_tenant_id = Some("contoso.com".into())
+        });
+        assert_eq!(missing(r), "azure-client-id");
+        let (r, _) = resolve(
+            azure,
+            &[("AZURE_AUTHORITY_HOST", "ftp://login.example")],
+            |s| {
+                s.azure_tenant_id = Some("contoso.com".into());
+                s.azure_client_id = Some("af3110ba-0ba9-4412-b1a0-59f50b7e9273".into());
+            },
+        );
+        assert_eq!(
+            setting(r),
+            ("AZURE_AUTHORITY_HOST", SettingProblem::Endpoint)
+        );
+    }
 }
