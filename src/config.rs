@@ -374,7 +374,7 @@ impl Config {
 fn refuse_secrets(raw: &Raw) -> Result<(), Error> {
     let plain = raw
         .iter()
-        .filter(|(row, _)| row.kind == inputs::Kind::Plain)
+        .filter(|(row, _)| matches!(row.kind, inputs::Kind::Plain | inputs::Kind::Name))
         .map(|(row, v)| (row.name.to_string(), v));
     let levels = raw.permissions.iter().map(|p| {
         (

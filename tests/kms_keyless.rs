@@ -188,6 +188,8 @@ fn google_keyless_failures_before_github() {
     let run = google_step(&gh, &g)
         .input("gcp-workload-identity-provider", other)
         .main();
+    // The provider is not masked (it only looks like a secret), so the log shows it.
+    assert!(!run.log().contains(&format!("::add-mask::{other}")));
     refused(
         &run,
         &gh,
