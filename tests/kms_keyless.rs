@@ -571,3 +571,43 @@ fn valid_azure_values_mint() {
         assert_eq!(gh.minted().len(), 1);
     }
 }
+
+// ---- the command line ----
+
+/// `token --kms-key azurekms://… --azure-tenant-id … --azure-client-id …` inside a job
+/// (the runner's OIDC variables set): the token alone on stdout, no credential on stderr.
+#[test]
+fn the_cli_takes_the_keyless_flags() {
+    let a = azure();
+    let gh = MockGithub::start(Scenario::standard());
+    let host = a.vault.url.trim_start_matches("http://");
+    let out = std::process::Command::new(support::runner::bin())
+        .args([
+            "token",
+            "--client-id",
+            support::CLIENT_ID,
+            "--owner",
+            "acme",
+        ])
+        .args(["--api-url", &gh.url()])
+        .args(["--kms-key", &format!("azurekms://{host}/github-app")])
+        .args(["--azure-tenant-id", TENANT, "--azure-client-id", CLIENT])
+        .env_clear()
+        .env("ACTIONS_ID_TOKEN_REQUEST_URL", &a.runner.url)
+        .env("ACTIONS_ID_TOKEN_REQUEST_TOKEN", &a.runner.request_token)
+        .env("AZURE_AUTHORITY_HOST", &a.entra.url)
+        .output()
+        .expect("run the CLI");
+    let (stdout, stderr) = (
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr),
+    );
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert_eq!(stdout, format!("{}\n", gh.minted()[0].token));
+    for s in credentials(&a.runner, &a.entra) {
+        assert!(
+            !stderr.contains(&s) && !stdout.contains(&s),
+            "a credential printed"
+        );
+    }
+}
