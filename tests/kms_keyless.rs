@@ -200,6 +200,12 @@ fn google_keyless_failures_before_github() {
         ],
         &credentials(&g.runner, &g.sts),
     );
+}
+
+#[test]
+fn google_keyless_refusals_after_the_exchange() {
+    let g = google(SA_TOKEN);
+    let gh = MockGithub::start(Scenario::standard());
 
     // Denied service account: the pool's principals may not impersonate it.
     let run = google_step(&gh, &g)
@@ -388,6 +394,12 @@ fn azure_keyless_failures_before_github() {
         ],
         &credentials(&a.runner, &a.entra),
     );
+}
+
+#[test]
+fn azure_keyless_refusals_of_the_assertion() {
+    let a = azure();
+    let gh = MockGithub::start(Scenario::standard());
 
     // The federated credential's subject names another repository: assertion refused.
     a.entra.set(|t| t.repository = "acme/other".into());

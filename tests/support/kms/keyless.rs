@@ -366,7 +366,16 @@ fn entra(shared: &Shared, trust: &Trust, req: &Request) -> (u16, Value) {
             "The request body must contain the following parameter: 'grant_type'.",
         );
     }
-    let f = form(&req.body);
+    client_credentials(shared, trust, tenant, &form(&req.body))
+}
+
+/// The form's checks, then the assertion's, in the order Entra reports them.
+fn client_credentials(
+    shared: &Shared,
+    trust: &Trust,
+    tenant: &str,
+    f: &[(String, String)],
+) -> (u16, Value) {
     let get = |k: &str| {
         f.iter()
             .find(|(n, _)| n == k)
