@@ -369,6 +369,22 @@ fn entra(shared: &Shared, trust: &Trust, req: &Request) -> (u16, Value) {
     client_credentials(shared, trust, tenant, &form(&req.body))
 }
 
+/// Entra's answer when no federated credential matches the assertion's `what`.
+fn no_match(code: u64, what: &str, value: &str) -> (u16, Value) {
+    let text = format!(
+        "No matching federated identity record found for presented assertion {what} '{value}'. Check your federated identity credential Subject, Audience and Issuer against the presented assertion."
+    );
+    entra_error(401, "invalid_client", code, &text)
+}
+
+/// Entra's token for Key Vault.
+fn minted() -> (u16, Value) {
+    (
+        200,
+        json!({"token_type": "Bearer", "expires_in": 3599, "ext_expires_in": 3599, "access_token": ENTRA_TOKEN}),
+    )
+}
+
 /// The form's checks, then the assertion's, in the order Entra reports them.
 fn client_credentials(
     shared: &Shared,
@@ -421,33 +437,9 @@ fn client_credentials(
         );
     }
     match check_token(shared, trust, get("client_assertion")) {
-        Ok(_) => (
-            200,
-            json!({"token_type": "Bearer", "expires_in": 3599, "ext_expires_in": 3599, "access_token": ENTRA_TOKEN}),
-        ),
-        Err(TokenFault::Invalid) => entra_error(
-            401,
-            "invalid_client",
-            700211,
-            &format!(
-                "No matching federated identity record found for presented assertion issuer '{ISSUER}'."
-            ),
-        ),
-        Err(TokenFault::Audience(aud)) => entra_error(
-            401,
-            "invalid_client",
-            700212,
-            &format!(
-                "No matching federated identity record found for presented assertion audience '{aud}'."
-            ),
-        ),
-        Err(TokenFault::Binding(sub)) => entra_error(
-            401,
-            "invalid_client",
-            700213,
-            &format!(
-                "No matching federated identity record found for presented assertion subject '{sub}'. Check your federated identity credential Subject, Audience and Issuer against the presented assertion."
-            ),
-        ),
+        Ok(_) => minted(),
+        Err(TokenFault::Invalid) => no_match(700211, "issuer", ISSUER),
+        Err(TokenFault::Audience(aud)) => no_match(700212, "audience", &aud),
+        Err(TokenFault::Binding(sub)) => no_match(700213, "subject", &sub),
     }
 }
