@@ -147,7 +147,7 @@ pub enum KeySource {
     /// `private-key`: the PEM text (parsed by `key.rs`).
     Local(String),
     /// `kms-key` and the settings around it.
-    Service(Settings),
+    Service(Box<Settings>),
 }
 
 impl KeySource {
@@ -161,7 +161,7 @@ impl KeySource {
         let owned = |name: &str| raw.get(name).map(str::to_string);
         // CloudTrail shows the session name: the run makes it traceable.
         let run = env_var("GITHUB_RUN_ID").unwrap_or_default();
-        Ok(KeySource::Service(Settings {
+        Ok(KeySource::Service(Box::new(Settings {
             kms_key: service.to_string(),
             access_token: raw.get("kms-access-token").map(Secret::new),
             oidc_audience: owned("oidc-audience"),
@@ -169,11 +169,15 @@ impl KeySource {
             vault_role: owned("vault-role"),
             vault_auth_mount: owned("vault-auth-mount"),
             vault_transit_mount: owned("vault-transit-mount"),
+            gcp_workload_identity_provider: owned("gcp-workload-identity-provider"),
+            gcp_service_account: owned("gcp-service-account"),
+            azure_tenant_id: owned("azure-tenant-id"),
+            azure_client_id: owned("azure-client-id"),
             session_name: format!("app-token-action-{run}")
                 .trim_end_matches('-')
                 .into(),
             endpoint_override: env_var("CLOUDSDK_API_ENDPOINT_OVERRIDES_CLOUDKMS"),
-        }))
+        })))
     }
 }
 
@@ -387,7 +391,7 @@ impl Config {
 fn refuse_secrets(raw: &Raw) -> Result<(), Error> {
     let plain = raw
         .iter()
-        .filter(|(row, _)| row.kind == inputs::Kind::Plain)
+        .filter(|(row, _)| matches!(row.kind, inputs::Kind::Plain | inputs::Kind::Name))
         .map(|(row, v)| (row.name.to_string(), v));
     let levels = raw.permissions.iter().map(|p| {
         (

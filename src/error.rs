@@ -13,7 +13,7 @@ use std::time::Duration;
 use thiserror::Error;
 
 use crate::config::Target;
-use crate::kms::error::UriProblem;
+use crate::kms::error::{SettingProblem, UriProblem};
 use crate::kms::{KmsError, Service};
 use crate::retry::{Limit, MAX_ATTEMPTS, MAX_WAIT};
 use crate::transport::Method;
@@ -617,6 +617,37 @@ impl fmt::Display for Service {
             Service::GoogleKms => "Google Cloud KMS",
             Service::AzureKeyVault => "Azure Key Vault",
             Service::ActionsOidc => "the runner's OIDC token endpoint",
+            Service::GoogleSts => "Google STS",
+            Service::GoogleIamCredentials => "Google IAM Credentials",
+            Service::EntraId => "Microsoft Entra ID",
+        })
+    }
+}
+
+impl fmt::Display for SettingProblem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            SettingProblem::GcpProvider => {
+                "a provider is named projects/<project number>/locations/global/workloadIdentityPools/<pool>/providers/<provider>, ids of 4-32 of a-z, 0-9 and '-'; `gcloud iam workload-identity-pools providers describe <provider> --workload-identity-pool=<pool> --location=global --format='value(name)'` prints it"
+            }
+            SettingProblem::GcpProjectNumber => {
+                "Google wants the project number there, not the project id; `gcloud projects describe <id> --format='value(projectNumber)'` prints it"
+            }
+            SettingProblem::GcpServiceAccount => {
+                "a service account is named by its email (NAME@PROJECT.iam.gserviceaccount.com) or its numeric unique id"
+            }
+            SettingProblem::AzureTenant => {
+                "a tenant is its directory id (a GUID like 72f988bf-86f1-41af-91ab-2d7cd011db47) or a domain name it has verified (contoso.onmicrosoft.com)"
+            }
+            SettingProblem::AzureClientId => {
+                "a client id is the app registration's Application (client) ID, a GUID like af3110ba-0ba9-4412-b1a0-59f50b7e9273"
+            }
+            SettingProblem::Endpoint => {
+                "an endpoint is an https URL without user info (plain http only to this machine)"
+            }
+            SettingProblem::Conflict => {
+                "it does not go with the other key settings: keyless inputs replace `kms-access-token`, and each belongs to its own service's `kms-key` (gcp- for gcpkms://, azure- for azurekms://)"
+            }
         })
     }
 }
@@ -713,10 +744,13 @@ fn setting_hint(service: Service, missing: &str) -> &'static str {
             "Export a token from an earlier step (hashicorp/vault-action with `exportToken: true`), or set `vault-role` and give the job `permissions: id-token: write` so the action logs in itself."
         }
         (Service::GoogleKms, _) => {
-            "Pass `kms-access-token: ${{ steps.auth.outputs.access_token }}` from google-github-actions/auth run with `token_format: access_token`."
+            "Set `gcp-workload-identity-provider` (and `gcp-service-account` to impersonate one) and give the job `permissions: id-token: write` so the action signs in itself, or pass `kms-access-token: ${{ steps.auth.outputs.access_token }}` from google-github-actions/auth run with `token_format: access_token`."
+        }
+        (_, "azure-tenant-id") | (_, "azure-client-id") => {
+            "Set both `azure-tenant-id` and `azure-client-id` (the app registration that holds the federated credential)."
         }
         _ => {
-            "Pass `kms-access-token` from an earlier step: `az account get-access-token --resource https://vault.azure.net --query accessToken -o tsv` after azure/login."
+            "Set `azure-tenant-id` and `azure-client-id` and give the job `permissions: id-token: write` so the action signs in itself, or pass `kms-access-token` from an earlier step: `az account get-access-token --resource https://vault.azure.net --query accessToken -o tsv` after azure/login."
         }
     }
 }
@@ -732,6 +766,12 @@ fn credential_hint(service: Service) -> &'static str {
             "Check that `kms-access-token` is an access token for this service, fetched in the same job."
         }
         Service::ActionsOidc => "Give the job `permissions: id-token: write`.",
+        Service::GoogleSts | Service::GoogleIamCredentials => {
+            "Check `gcp-workload-identity-provider` and `gcp-service-account`; the federated token from Google's STS is used at once, so a refusal means the pool does not grant it this call."
+        }
+        Service::EntraId => {
+            "Check `azure-tenant-id`, `azure-client-id` and the app's federated credential."
+        }
     }
 }
 
@@ -872,6 +912,56 @@ impl fmt::Display for KmsError {
                 f,
                 "{service} refused the OIDC login for the role {role} ({code}: \"{message}\"). Check the role's trust: its audience (`oidc-audience`), subject and bound claims must match this job's token (repository, ref, environment)."
             ),
+            BadKeylessSetting {
+                setting,
+                value,
+                problem,
+            } => write!(
+                f,
+                "`{setting}` {} is not valid: {problem}. Fix the value, then rerun the job.",
+                Shown::of(value)
+            ),
+            ProviderNotFound { provider, message } => write!(
+                f,
+                "Google's STS found no workload identity provider {provider} (\"{message}\"). Check `gcp-workload-identity-provider`: the project number, pool and provider ids, and that neither the pool nor the provider is disabled or deleted."
+            ),
+            AudienceMismatch {
+                service,
+                audience,
+                message,
+            } => write!(
+                f,
+                "{service} refused the OIDC token's audience {audience} (\"{message}\"). Add that audience to the {}, or set `oidc-audience` to one it allows.",
+                if *service == Service::EntraId {
+                    "federated credential's audiences (azure/login's default is api://AzureADTokenExchange)"
+                } else {
+                    "provider's allowed audiences (by default it allows https://iam.googleapis.com/<provider>)"
+                }
+            ),
+            ServiceAccountDenied { account, message } => write!(
+                f,
+                "Google's IAM Credentials refused a token for the service account {account} (\"{message}\"). Grant roles/iam.workloadIdentityUser on that account to this repository's principal set in the pool (principalSet://iam.googleapis.com/projects/<number>/locations/global/workloadIdentityPools/<pool>/attribute.repository/<owner>/<repo>), and check the account's email in `gcp-service-account`."
+            ),
+            TenantNotFound { tenant, message } => write!(
+                f,
+                "Microsoft Entra ID has no tenant {tenant} (\"{message}\"). Check `azure-tenant-id` (the directory id of the app registration), and AZURE_AUTHORITY_HOST for a sovereign cloud."
+            ),
+            ClientNotFound {
+                tenant,
+                client_id,
+                message,
+            } => write!(
+                f,
+                "Microsoft Entra ID has no app {client_id} in the tenant {tenant} (\"{message}\"). Check `azure-client-id` (the app registration's Application (client) ID) and `azure-tenant-id`."
+            ),
+            AssertionRefused {
+                client_id,
+                code,
+                message,
+            } => write!(
+                f,
+                "Microsoft Entra ID refused this job's OIDC token for the app {client_id} ({code}: \"{message}\"). Add a federated credential to the app whose issuer is https://token.actions.githubusercontent.com and whose subject matches this job exactly (repo:OWNER/REPO:ref:refs/heads/BRANCH, …:environment:NAME or …:pull_request; case matters)."
+            ),
             OidcUnavailable => f.write_str(
                 "The runner offers no OIDC token (ACTIONS_ID_TOKEN_REQUEST_URL is not set). Give the job `permissions: id-token: write` so the action can trade it for credentials; pull requests from forks get none.",
             ),
@@ -927,6 +1017,13 @@ impl KmsError {
             MountNotFound { .. } | NamespaceNotFound { .. } => "Invalid key service setting",
             LoginRefused { .. } => "Key service login refused",
             OidcUnavailable | OidcRefused { .. } => "OIDC token unavailable",
+            BadKeylessSetting { .. } => "Invalid key service setting",
+            ProviderNotFound { .. } | TenantNotFound { .. } | ClientNotFound { .. } => {
+                "Key service login refused"
+            }
+            AudienceMismatch { .. } | ServiceAccountDenied { .. } | AssertionRefused { .. } => {
+                "Key service login refused"
+            }
             BadResponse { .. } | Integrity { .. } | BadSignature { .. } | Refused { .. } => {
                 "Key service error"
             }
@@ -1980,7 +2077,31 @@ mod tests {
             (Integrity { service: GoogleKms, check: "signatureCrc32c" }, vec!["signatureCrc32c", "Retry"]),
             (BadSignature { service: AzureKeyVault, key: s("k") }, vec!["does not verify", "not sent to GitHub"]),
             (Refused { service: ActionsOidc, status: 418, code: s("Teapot"), message: s("no") }, vec!["418 Teapot", "\"no\""]),
+            (BadKeylessSetting { setting: "gcp-workload-identity-provider", value: s("projects/acme/locations/global/workloadIdentityPools/p/providers/x"), problem: SettingProblem::GcpProjectNumber }, vec!["`gcp-workload-identity-provider`", "project number", "gcloud projects describe"]),
+            (ProviderNotFound { provider: s("projects/1/locations/global/workloadIdentityPools/gh/providers/acme"), message: s("The target service indicated by the \"audience\" parameters is invalid.") }, vec!["no workload identity provider projects/1/", "`gcp-workload-identity-provider`", "disabled or deleted"]),
+            (AudienceMismatch { service: GoogleSts, audience: s("https://github.com/acme"), message: s("The audience in JWT does not match the expected values.") }, vec!["Google STS refused", "https://github.com/acme", "allowed audiences", "`oidc-audience`"]),
+            (ServiceAccountDenied { account: s("signer@acme.iam.gserviceaccount.com"), message: s("Permission 'iam.serviceAccounts.getAccessToken' denied") }, vec!["signer@acme.iam.gserviceaccount.com", "roles/iam.workloadIdentityUser", "principalSet://", "`gcp-service-account`"]),
+            (TenantNotFound { tenant: s("contoso.com"), message: s("AADSTS90002: Tenant 'contoso.com' not found.") }, vec!["no tenant contoso.com", "`azure-tenant-id`", "AZURE_AUTHORITY_HOST"]),
+            (ClientNotFound { tenant: s("contoso.com"), client_id: s("af3110ba-0ba9-4412-b1a0-59f50b7e9273"), message: s("AADSTS700016") }, vec!["no app af3110ba", "`azure-client-id`"]),
+            (AssertionRefused { client_id: s("af3110ba-0ba9-4412-b1a0-59f50b7e9273"), code: s("AADSTS700213"), message: s("No matching federated identity record found for presented assertion subject") }, vec!["AADSTS700213", "federated credential", "https://token.actions.githubusercontent.com", "case matters"]),
         ]
+    }
+
+    /// Second forms of variants the catalogue holds once.
+    #[test]
+    #[rustfmt::skip]
+    fn keyless_sentences_name_their_service() {
+        use KmsError::*;
+        use Service::*;
+        for (e, must) in [
+            (BadKeylessSetting { setting: "azure-tenant-id", value: s("contoso"), problem: SettingProblem::AzureTenant }, vec!["`azure-tenant-id` \"contoso\"", "GUID", "contoso.onmicrosoft.com"]),
+            (AudienceMismatch { service: EntraId, audience: s("api://x"), message: s("AADSTS700212: No matching federated identity record") }, vec!["Microsoft Entra ID", "api://x", "federated credential", "api://AzureADTokenExchange"]),
+        ] {
+            let msg = e.to_string();
+            for m in must {
+                assert!(msg.contains(m), "{m:?} missing from {msg}");
+            }
+        }
     }
 
     #[test]

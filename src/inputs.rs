@@ -21,6 +21,11 @@ pub enum Kind {
     Plain,
     /// A key or a credential: masked the moment it is read, never quoted.
     Secret,
+    /// A service's resource name that its own grammar checks before any use (a
+    /// workload identity provider): refused as [`Kind::Plain`] when certainly a
+    /// secret, but never masked, since its long mixed-case runs only look like one
+    /// and its errors must show it.
+    Name,
     /// PEM certificates: public, armour expected.
     Certificates,
 }
@@ -61,7 +66,7 @@ const fn input(name: &'static str, flag: Flag, kind: Kind, help: &'static str) -
 }
 
 use Flag::{ActionOnly, File, Switch, Value};
-use Kind::{Certificates, Plain, Secret};
+use Kind::{Certificates, Name, Plain, Secret};
 
 /// Every input the program reads, in the order a request uses them (permissions,
 /// a family of inputs, are [`PERMISSION_PREFIX`]).
@@ -77,6 +82,10 @@ pub const INPUTS: &[Input] = &[
     input("vault-role", Value("--vault-role", "ROLE"), Plain, "log in to Vault's JWT auth with the OIDC token"),
     input("vault-auth-mount", Value("--vault-auth-mount", "PATH"), Plain, "Vault's JWT auth mount (default: jwt)"),
     input("vault-transit-mount", Value("--vault-transit-mount", "PATH"), Plain, "Vault's transit mount (default:\n$TRANSIT_SECRET_ENGINE_PATH, else transit)"),
+    input("gcp-workload-identity-provider", Value("--gcp-workload-identity-provider", "NAME"), Name, "Google keyless: the workload identity provider\nprojects/N/locations/global/workloadIdentityPools/P/providers/ID"),
+    input("gcp-service-account", Value("--gcp-service-account", "EMAIL"), Plain, "then impersonate this service account (optional)"),
+    input("azure-tenant-id", Value("--azure-tenant-id", "TENANT"), Plain, "Azure keyless: the Entra tenant (GUID or domain)"),
+    input("azure-client-id", Value("--azure-client-id", "GUID"), Plain, "the app whose federated credential trusts the job"),
     input("owner", Value("--owner", "LOGIN"), Plain, "the installation's account (user or organization)"),
     input("owners", Value("--owners", "LIST"), Plain, "a token for each of these accounts (comma-separated),\nor * for every installation; prints a JSON object"),
     input("repositories", Value("--repositories", "LIST"), Plain, "comma-separated names or owner/name (at most 500)"),
@@ -288,7 +297,7 @@ pub fn mask_secrets(raw: &Raw) {
         let masked = match row.kind {
             Kind::Secret => true,
             Kind::Plain => crate::secret::looks_secret(value),
-            Kind::Certificates => false,
+            Kind::Certificates | Kind::Name => false,
         };
         if row.kind == Kind::Secret && !value.contains('\n') {
             crate::report::add_mask(value);

@@ -5,7 +5,10 @@
 
 use super::aws::{self, Kms, Sts};
 use super::azure::KeyVault;
+use super::azure_login::{self, EntraLogin};
+use super::error::SettingProblem;
 use super::gcp::{self, CloudKms};
+use super::gcp_sts::{self, GoogleSts, Impersonation, Provider};
 use super::grammar::{self, Rule};
 use super::oidc::{self, TokenRequest};
 use super::spki::RsaPublicKey;
@@ -35,6 +38,14 @@ pub struct Settings {
     pub vault_auth_mount: Option<String>,
     /// `vault-transit-mount` (default `TRANSIT_SECRET_ENGINE_PATH`, else `transit`).
     pub vault_transit_mount: Option<String>,
+    /// `gcp-workload-identity-provider`: trade the runner's OIDC token at Google's STS.
+    pub gcp_workload_identity_provider: Option<String>,
+    /// `gcp-service-account`: then impersonate this service account.
+    pub gcp_service_account: Option<String>,
+    /// `azure-tenant-id`: trade the runner's OIDC token at this Entra tenant.
+    pub azure_tenant_id: Option<String>,
+    /// `azure-client-id`: for the app registration with the federated credential.
+    pub azure_client_id: Option<String>,
     /// The STS session name (CloudTrail shows it), e.g. the repository and run id.
     pub session_name: String,
     /// A URL to use instead of Google's endpoint (`CLOUDSDK_API_ENDPOINT_OVERRIDES_CLOUDKMS`,
@@ -140,6 +151,7 @@ impl Backend {
         if let Some(token) = &settings.access_token {
             mask(token.expose());
         }
+        check_keyless_inputs(settings, &key)?;
         match key {
             KeyRef::Aws { endpoint, key_id } => {
                 let from_env = aws::env_credentials(env)?;
@@ -212,28 +224,7 @@ impl Backend {
                 Ok(Backend::Vault(Transit::new(server, token, &mount, &name)))
             }
             KeyRef::Google { version_name } => {
-                // google-github-actions/auth outputs the token; Terraform's variable is the fallback.
-                let token = settings
-                    .access_token
-                    .clone()
-                    .map(Ok)
-                    .or_else(|| {
-                        let t = env("GOOGLE_OAUTH_ACCESS_TOKEN")?;
-                        let t = t.trim();
-                        if t.is_empty() {
-                            return None;
-                        }
-                        Some(if grammar::bearer_token(t) {
-                            Ok(masked(Secret::new(t), mask))
-                        } else {
-                            Err(bad_token("GOOGLE_OAUTH_ACCESS_TOKEN"))
-                        })
-                    })
-                    .transpose()?
-                    .ok_or(KmsError::MissingSetting {
-                        service: Service::GoogleKms,
-                        missing: "kms-access-token",
-                    })?;
+                let token = google_token(settings, env, x, mask)?;
                 Ok(Backend::Google(CloudKms {
                     base_url: settings
                         .endpoint_override
@@ -248,13 +239,7 @@ impl Backend {
                 name,
                 version,
             } => {
-                let token = settings
-                    .access_token
-                    .clone()
-                    .ok_or(KmsError::MissingSetting {
-                        service: Service::AzureKeyVault,
-                        missing: "kms-access-token",
-                    })?;
+                let token = azure_token(settings, env, &vault_host, x, mask)?;
                 let mut kv = KeyVault::new(&vault_host, &name, version.as_deref(), token);
                 // A vault host on this machine (a local test server) speaks plain http;
                 // `ServiceUrl` allows plain http for loopback hosts only.
@@ -282,6 +267,197 @@ fn transit_mount(settings: &Settings, env: Env) -> Result<String, KmsError> {
         }),
         Some(m) => Ok(m.trim().to_string()),
         None => Ok(vault::DEFAULT_TRANSIT_MOUNT.to_string()),
+    }
+}
+
+/// Google's access token: keyless (the OIDC token traded at STS, then for a service
+/// account's), else google-github-actions/auth's output, else Terraform's variable.
+fn google_token<X: Exchange>(
+    settings: &Settings,
+    env: Env,
+    x: &X,
+    mask: &dyn Fn(&str),
+) -> Result<Secret, X::Error> {
+    let Some((sts, impersonation)) = google_keyless(settings, env)? else {
+        // google-github-actions/auth outputs the token; Terraform's variable is the fallback.
+        return Ok(settings
+            .access_token
+            .clone()
+            .map(Ok)
+            .or_else(|| {
+                let t = env("GOOGLE_OAUTH_ACCESS_TOKEN")?;
+                let t = t.trim();
+                if t.is_empty() {
+                    return None;
+                }
+                Some(if grammar::bearer_token(t) {
+                    Ok(masked(Secret::new(t), mask))
+                } else {
+                    Err(bad_token("GOOGLE_OAUTH_ACCESS_TOKEN"))
+                })
+            })
+            .transpose()?
+            .ok_or(KmsError::MissingSetting {
+                service: Service::GoogleKms,
+                missing: "kms-access-token, or gcp-workload-identity-provider",
+            })?);
+    };
+    let oidc = oidc_token(x, env, Some(&sts.oidc_audience), mask)?;
+    let federated = masked(sts.exchange(x, &oidc)?, mask);
+    Ok(match impersonation {
+        Some(sa) => masked(sa.generate(x, &federated)?, mask),
+        None => federated,
+    })
+}
+
+/// Key Vault's access token: keyless (the OIDC token as an Entra client assertion),
+/// else `kms-access-token`.
+fn azure_token<X: Exchange>(
+    settings: &Settings,
+    env: Env,
+    vault_host: &str,
+    x: &X,
+    mask: &dyn Fn(&str),
+) -> Result<Secret, X::Error> {
+    let Some(login) = azure_keyless(settings, env, vault_host)? else {
+        return Ok(settings
+            .access_token
+            .clone()
+            .ok_or(KmsError::MissingSetting {
+                service: Service::AzureKeyVault,
+                missing: "kms-access-token, or azure-tenant-id and azure-client-id",
+            })?);
+    };
+    let oidc = oidc_token(x, env, Some(&login.audience), mask)?;
+    Ok(masked(login.login(x, &oidc)?, mask))
+}
+
+/// An endpoint from the environment (a vendor tool's override), checked like every
+/// service address: https, or plain http to this machine only.
+fn endpoint(env: Env, var: &'static str, default: &str) -> Result<String, KmsError> {
+    let Some(url) = env(var)
+        .map(|v| v.trim().to_string())
+        .filter(|v| !v.is_empty())
+    else {
+        return Ok(default.to_string());
+    };
+    match crate::url::ServiceUrl::parse(&url) {
+        Ok(u) => Ok(u.as_str().to_string()),
+        Err(_) => Err(KmsError::BadKeylessSetting {
+            setting: var,
+            value: url,
+            problem: SettingProblem::Endpoint,
+        }),
+    }
+}
+
+/// Keyless inputs go with their own service's key and replace `kms-access-token`.
+fn check_keyless_inputs(settings: &Settings, key: &KeyRef) -> Result<(), KmsError> {
+    let google = ["gcp-workload-identity-provider", "gcp-service-account"];
+    let azure = ["azure-tenant-id", "azure-client-id"];
+    let set = [
+        (google[0], &settings.gcp_workload_identity_provider),
+        (google[1], &settings.gcp_service_account),
+        (azure[0], &settings.azure_tenant_id),
+        (azure[1], &settings.azure_client_id),
+    ];
+    for (name, value) in set {
+        let Some(value) = non_empty(value) else {
+            continue;
+        };
+        let own = match key {
+            KeyRef::Google { .. } => google.contains(&name),
+            KeyRef::Azure { .. } => azure.contains(&name),
+            _ => false,
+        };
+        if !own || settings.access_token.is_some() {
+            return Err(KmsError::BadKeylessSetting {
+                setting: name,
+                value: value.to_string(),
+                problem: SettingProblem::Conflict,
+            });
+        }
+    }
+    Ok(())
+}
+
+/// Google's keyless exchange, checked before any request: STS, and the impersonation.
+fn google_keyless(
+    settings: &Settings,
+    env: Env,
+) -> Result<Option<(GoogleSts, Option<Impersonation>)>, KmsError> {
+    let Some(provider) = non_empty(&settings.gcp_workload_identity_provider) else {
+        return match non_empty(&settings.gcp_service_account) {
+            Some(_) => Err(KmsError::MissingSetting {
+                service: Service::GoogleKms,
+                missing: "gcp-workload-identity-provider (gcp-service-account needs it)",
+            }),
+            None => Ok(None),
+        };
+    };
+    let provider = Provider::parse(provider)?;
+    let impersonation = match non_empty(&settings.gcp_service_account) {
+        Some(sa) => Some(Impersonation {
+            account: gcp_sts::service_account(sa)?,
+            base_url: endpoint(
+                env,
+                "CLOUDSDK_API_ENDPOINT_OVERRIDES_IAMCREDENTIALS",
+                gcp_sts::DEFAULT_IAMCREDENTIALS_URL,
+            )?,
+        }),
+        None => None,
+    };
+    let sts = GoogleSts {
+        base_url: endpoint(
+            env,
+            "CLOUDSDK_API_ENDPOINT_OVERRIDES_STS",
+            gcp_sts::DEFAULT_STS_URL,
+        )?,
+        oidc_audience: non_empty(&settings.oidc_audience)
+            .map(str::to_string)
+            .unwrap_or_else(|| provider.default_audience()),
+        provider,
+    };
+    Ok(Some((sts, impersonation)))
+}
+
+/// Azure's keyless exchange for the vault at `vault_host`, checked before any request.
+fn azure_keyless(
+    settings: &Settings,
+    env: Env,
+    vault_host: &str,
+) -> Result<Option<EntraLogin>, KmsError> {
+    let (tenant, client) = match (
+        non_empty(&settings.azure_tenant_id),
+        non_empty(&settings.azure_client_id),
+    ) {
+        (None, None) => return Ok(None),
+        (Some(t), Some(c)) => (azure_login::tenant(t)?, azure_login::client_id(c)?),
+        (None, Some(_)) => return Err(missing_azure("azure-tenant-id")),
+        (Some(_), None) => return Err(missing_azure("azure-client-id")),
+    };
+    let authority = match env("AZURE_AUTHORITY_HOST").map(|h| h.trim().to_string()) {
+        // azure-identity takes a bare host too.
+        Some(h) if !h.is_empty() && !h.contains("://") => format!("https://{h}"),
+        Some(h) if !h.is_empty() => h,
+        _ => azure_login::authority_for(vault_host).to_string(),
+    };
+    let authority = endpoint(&|_| Some(authority.clone()), "AZURE_AUTHORITY_HOST", "")?;
+    Ok(Some(EntraLogin {
+        authority,
+        tenant,
+        client_id: client,
+        scope: format!("{}/.default", azure_login::resource_for(vault_host)),
+        audience: non_empty(&settings.oidc_audience)
+            .unwrap_or(azure_login::AUDIENCE)
+            .to_string(),
+    }))
+}
+
+fn missing_azure(missing: &'static str) -> KmsError {
+    KmsError::MissingSetting {
+        service: Service::AzureKeyVault,
+        missing,
     }
 }
 
@@ -393,11 +569,11 @@ mod tests {
                 )
                 .0
             ),
-            "kms-access-token"
+            "kms-access-token, or gcp-workload-identity-provider"
         );
         assert_eq!(
             missing(resolve("azurekms://acme.vault.azure.net/k", &[], |_| {}).0),
-            "kms-access-token"
+            "kms-access-token, or azure-tenant-id and azure-client-id"
         );
         // Keyless without `id-token: write`: no runner token, and no request made.
         let (r, _) = resolve("hashivault://k", &[("VAULT_ADDR", "http://v")], |s| {
@@ -520,5 +696,186 @@ mod tests {
         );
         assert!(matches!(r, Ok(Backend::Google(_))));
         assert_eq!(masked, ["ya29"]);
+    }
+
+    /// Answers each request from a script, by URL prefix, and records the URLs.
+    struct Scripted {
+        answers: Vec<(&'static str, u16, &'static str)>,
+        urls: RefCell<Vec<String>>,
+    }
+
+    impl Exchange for Scripted {
+        type Error = KmsError;
+        fn exchange(&self, req: &ServiceRequest) -> Result<ServiceResponse, KmsError> {
+            self.urls.borrow_mut().push(req.url.clone());
+            let (_, status, body) = self
+                .answers
+                .iter()
+                .find(|(prefix, _, _)| req.url.starts_with(prefix))
+                .unwrap_or_else(|| panic!("unexpected {req:?}"));
+            Ok(ServiceResponse {
+                status: *status,
+                headers: vec![],
+                body: body.as_bytes().to_vec(),
+            })
+        }
+    }
+
+    const PROVIDER: &str =
+        "projects/123/locations/global/workloadIdentityPools/github/providers/acme";
+    const GCP_KEY: &str =
+        "gcpkms://projects/acme-ci/locations/global/keyRings/r/cryptoKeys/k/cryptoKeyVersions/1";
+    const RUNNER: [(&str, &str); 4] = [
+        (
+            "ACTIONS_ID_TOKEN_REQUEST_URL",
+            "https://runner.example/idtoken?api-version=2.0",
+        ),
+        ("ACTIONS_ID_TOKEN_REQUEST_TOKEN", "REQ"),
+        ("CLOUDSDK_API_ENDPOINT_OVERRIDES_STS", "http://127.0.0.1:1"),
+        (
+            "CLOUDSDK_API_ENDPOINT_OVERRIDES_IAMCREDENTIALS",
+            "http://127.0.0.1:2/",
+        ),
+    ];
+
+    fn keyless(
+        key: &str,
+        x: &Scripted,
+        tweak: impl FnOnce(&mut Settings),
+    ) -> (Result<Backend, KmsError>, Vec<String>) {
+        let env = |k: &str| {
+            RUNNER
+                .iter()
+                .find(|(n, _)| *n == k)
+                .map(|(_, v)| v.to_string())
+        };
+        let mut settings = Settings {
+            kms_key: key.into(),
+            ..Settings::default()
+        };
+        tweak(&mut settings);
+        let masked = RefCell::new(Vec::new());
+        let r = Backend::resolve(&settings, &env, x, &|s| masked.borrow_mut().push(s.into()));
+        (r, masked.into_inner())
+    }
+
+    #[test]
+    fn google_keyless_masks_each_token_on_arrival() {
+        let x = Scripted {
+            answers: vec![
+                ("https://runner.example/", 200, r#"{"value":"OIDC"}"#),
+                (
+                    "http://127.0.0.1:1/v1/token",
+                    200,
+                    r#"{"access_token":"FED"}"#,
+                ),
+                (
+                    "http://127.0.0.1:2/v1/projects/-/",
+                    200,
+                    r#"{"accessToken":"SA"}"#,
+                ),
+            ],
+            urls: RefCell::new(Vec::new()),
+        };
+        let (r, masked) = keyless(GCP_KEY, &x, |s| {
+            s.gcp_workload_identity_provider = Some(PROVIDER.into());
+            s.gcp_service_account = Some("sa@p.iam.gserviceaccount.com".into());
+        });
+        let Ok(Backend::Google(kms)) = r else {
+            panic!("{r:?}")
+        };
+        assert_eq!(kms.token.expose(), "SA");
+        assert_eq!(masked, ["REQ", "OIDC", "FED", "SA"]);
+        assert!(x.urls.borrow()[0].ends_with(&format!(
+            "audience=https%3A%2F%2Fiam.googleapis.com%2F{}",
+            PROVIDER.replace('/', "%2F")
+        )));
+    }
+
+    #[test]
+    fn azure_keyless_masks_the_access_token() {
+        let x = Scripted {
+            answers: vec![
+                ("https://runner.example/", 200, r#"{"value":"OIDC"}"#),
+                (
+                    "https://login.microsoftonline.us/contoso.us/oauth2/v2.0/token",
+                    200,
+                    r#"{"access_token":"AT"}"#,
+                ),
+            ],
+            urls: RefCell::new(Vec::new()),
+        };
+        let (r, masked) = keyless("azurekms://acme.vault.usgovcloudapi.net/k", &x, |s| {
+            s.azure_tenant_id = Some("contoso.us".into());
+            s.azure_client_id = Some("af3110ba-0ba9-4412-b1a0-59f50b7e9273".into());
+        });
+        let Ok(Backend::Azure(kv)) = r else {
+            panic!("{r:?}")
+        };
+        assert_eq!(kv.token.expose(), "AT");
+        assert_eq!(masked, ["REQ", "OIDC", "AT"]);
+        assert!(x.urls.borrow()[0].ends_with("audience=api%3A%2F%2FAzureADTokenExchange"));
+    }
+
+    #[test]
+    fn keyless_settings_refused_before_any_request() {
+        let setting = |r: Result<Backend, KmsError>| match r {
+            Err(KmsError::BadKeylessSetting {
+                setting, problem, ..
+            }) => (setting, problem),
+            other => panic!("{other:?}"),
+        };
+        let gcp = |s: &mut Settings| s.gcp_workload_identity_provider = Some(PROVIDER.into());
+        let (r, _) = resolve(GCP_KEY, &[], |s| {
+            gcp(s);
+            s.access_token = Some(Secret::new("ya29"));
+        });
+        assert_eq!(
+            setting(r),
+            ("gcp-workload-identity-provider", SettingProblem::Conflict)
+        );
+        let (r, _) = resolve("awskms:///alias/a", &[], gcp);
+        assert_eq!(
+            setting(r),
+            ("gcp-workload-identity-provider", SettingProblem::Conflict)
+        );
+        let (r, _) = resolve(
+            GCP_KEY,
+            &[("CLOUDSDK_API_ENDPOINT_OVERRIDES_STS", "http://sts.example")],
+            gcp,
+        );
+        assert_eq!(
+            setting(r),
+            (
+                "CLOUDSDK_API_ENDPOINT_OVERRIDES_STS",
+                SettingProblem::Endpoint
+            )
+        );
+        let (r, _) = resolve(GCP_KEY, &[], |s| {
+            s.gcp_service_account = Some("a@b.com".into())
+        });
+        assert!(missing(r).starts_with("gcp-workload-identity-provider"));
+        // Valid settings, but no runner token: refused before the first request.
+        assert_eq!(
+            resolve(GCP_KEY, &[], gcp).0.unwrap_err(),
+            KmsError::OidcUnavailable
+        );
+        let azure = "azurekms://acme.vault.azure.net/k";
+        let (r, _) = resolve(azure, &[], |s| {
+            s.azure_tenant_id = Some("contoso.com".into())
+        });
+        assert_eq!(missing(r), "azure-client-id");
+        let (r, _) = resolve(
+            azure,
+            &[("AZURE_AUTHORITY_HOST", "ftp://login.example")],
+            |s| {
+                s.azure_tenant_id = Some("contoso.com".into());
+                s.azure_client_id = Some("af3110ba-0ba9-4412-b1a0-59f50b7e9273".into());
+            },
+        );
+        assert_eq!(
+            setting(r),
+            ("AZURE_AUTHORITY_HOST", SettingProblem::Endpoint)
+        );
     }
 }

@@ -21,6 +21,31 @@ pub enum Service {
     AzureKeyVault,
     /// The runner's OIDC token endpoint.
     ActionsOidc,
+    /// Google's Security Token Service (the keyless exchange).
+    GoogleSts,
+    /// Google's IAM Credentials (`generateAccessToken`).
+    GoogleIamCredentials,
+    /// Microsoft Entra ID's token endpoint (Azure's keyless exchange).
+    EntraId,
+}
+
+/// Why a keyless setting's value is not one its service accepts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SettingProblem {
+    /// Not `projects/N/locations/global/workloadIdentityPools/POOL/providers/ID`.
+    GcpProvider,
+    /// A project id where Google wants the project number.
+    GcpProjectNumber,
+    /// Not a service account's email or unique id.
+    GcpServiceAccount,
+    /// Not a tenant's GUID or domain name.
+    AzureTenant,
+    /// Not a GUID.
+    AzureClientId,
+    /// An endpoint that is not https (plain http only to this machine), or has user info.
+    Endpoint,
+    /// A keyless input beside `kms-access-token`, or for another service's key.
+    Conflict,
 }
 
 /// Why a `kms-key` value is not a key reference.
@@ -200,6 +225,64 @@ pub enum KmsError {
         /// The service's code, if any.
         code: String,
         /// The service's own words, first line.
+        message: String,
+    },
+    /// A keyless setting (input or endpoint variable) whose value is not valid.
+    BadKeylessSetting {
+        /// The input or environment variable.
+        setting: &'static str,
+        /// The value as given (a name, not a secret).
+        value: String,
+        /// What is wrong with it.
+        problem: SettingProblem,
+    },
+    /// Google's STS has no such workload identity provider (or it is disabled or deleted).
+    ProviderNotFound {
+        /// The provider's resource name.
+        provider: String,
+        /// STS's own words, first line.
+        message: String,
+    },
+    /// The OIDC token's audience is not one the provider or federated credential allows.
+    AudienceMismatch {
+        /// Google's STS or Entra ID.
+        service: Service,
+        /// The audience the token was asked for.
+        audience: String,
+        /// The service's own words, first line.
+        message: String,
+    },
+    /// IAM Credentials refused a token for the service account (no role, or no account).
+    ServiceAccountDenied {
+        /// The service account.
+        account: String,
+        /// Google's own words, first line.
+        message: String,
+    },
+    /// Entra ID has no such tenant (or not in this cloud).
+    TenantNotFound {
+        /// `azure-tenant-id`.
+        tenant: String,
+        /// Entra's own words, first line.
+        message: String,
+    },
+    /// Entra ID has no app with this client id in the tenant.
+    ClientNotFound {
+        /// `azure-tenant-id`.
+        tenant: String,
+        /// `azure-client-id`.
+        client_id: String,
+        /// Entra's own words, first line.
+        message: String,
+    },
+    /// Entra ID refused the OIDC token as the app's client assertion (no federated
+    /// credential matches its issuer, subject or audience, or it expired).
+    AssertionRefused {
+        /// `azure-client-id`.
+        client_id: String,
+        /// `AADSTS…`, or the OAuth error.
+        code: String,
+        /// Entra's own words, first line.
         message: String,
     },
     /// The runner offers no OIDC token: the job lacks `permissions: id-token: write`.

@@ -10,17 +10,20 @@
 //! - [`uri`]: the `kms-key` forms (`awskms://`, `hashivault://`, `gcpkms://`, `azurekms://`);
 //! - [`aws`], [`vault`], [`gcp`], [`azure`]: each service's calls and key checks;
 //! - [`sigv4`]: AWS request signing; [`oidc`]: the runner's OIDC token;
+//! - [`gcp_sts`], [`azure_login`]: Google's and Azure's keyless exchanges;
 //! - [`spki`]: public keys, the fingerprint GitHub shows, local signature checks;
 //! - [`crc32c`]: Google's integrity checksums; [`error`]: what can go wrong, as data.
 
 pub mod aws;
 pub mod azure;
+pub mod azure_login;
 pub mod backend;
 pub mod crc32c;
 pub mod error;
 #[cfg(test)]
 mod fuzz;
 pub mod gcp;
+pub mod gcp_sts;
 pub mod grammar;
 pub mod oidc;
 pub mod sigv4;
@@ -337,6 +340,19 @@ fn percent_encode(s: &str) -> String {
         }
     }
     out
+}
+
+/// A DNS name of two or more labels (1–63 of `A-Za-z0-9-`, no hyphen at either end),
+/// as a tenant's domain or a service account's domain is.
+fn dns_name(s: &str) -> bool {
+    s.len() <= 253
+        && s.split('.').count() >= 2
+        && s.split('.').all(|l| {
+            (1..=63).contains(&l.len())
+                && !l.starts_with('-')
+                && !l.ends_with('-')
+                && l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+        })
 }
 
 /// The first line of a service's message, bounded, for an error's data.

@@ -6,12 +6,14 @@
 
 pub mod canned;
 pub mod cloud;
+pub mod keyless;
 pub mod moto;
 pub mod oidc;
 pub mod services;
 pub mod wire;
 
 pub use cloud::{CloudMock, Seen};
+pub use keyless::KeylessMock;
 pub use oidc::OidcStandIn;
 pub use services::{Bao, Moto};
 pub use wire::{Failure, Wire};
