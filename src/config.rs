@@ -444,6 +444,13 @@ fn several_owners(raw: &Raw) -> Result<Option<Installations>, Error> {
             logins.push(login);
         }
     }
+    if logins.is_empty() {
+        return Err(Error::InvalidName {
+            input: "owners",
+            value: Shown::of(list),
+            rule: NameRule::Login,
+        });
+    }
     Ok(Some(Installations::Owners(logins)))
 }
 
@@ -848,6 +855,11 @@ mod tests {
             Config::new(&r, &ctx()).unwrap().installations,
             Installations::Every
         );
+        let r = raw().with("owners", " , ,");
+        assert!(matches!(
+            Config::new(&r, &ctx()),
+            Err(Error::InvalidName { input: "owners", .. })
+        ));
         let r = raw().with("owners", "acme, a/b");
         assert!(matches!(
             Config::new(&r, &ctx()),

@@ -237,18 +237,17 @@ pub fn create_many(cfg: &Config, keep: &SharedKeep<'_>) -> Result<Vec<Owned>, Er
         };
         mint_for(&github, &jwt, cfg, &scope, found, &mut |a| keep(a))
     });
-    let failed = results.iter().position(Result::is_err);
     let mut owned = Vec::new();
-    let mut cause = None;
+    let mut first_failure = None;
     for ((login, _, _), result) in work.into_iter().zip(results) {
         match result {
             Ok(created) => owned.push(Owned { login, created }),
-            Err(e) => cause = cause.or(Some((login, e))),
+            Err(e) => first_failure = first_failure.or(Some((login, e))),
         }
     }
-    match (failed, cause) {
-        (Some(_), Some((login, cause))) => Err(revoke_others(&github, owned, login, cause)),
-        _ => Ok(owned),
+    match first_failure {
+        Some((login, cause)) => Err(revoke_others(&github, owned, login, cause)),
+        None => Ok(owned),
     }
 }
 
