@@ -858,7 +858,10 @@ mod tests {
         let r = raw().with("owners", " , ,");
         assert!(matches!(
             Config::new(&r, &ctx()),
-            Err(Error::InvalidName { input: "owners", .. })
+            Err(Error::InvalidName {
+                input: "owners",
+                ..
+            })
         ));
         let r = raw().with("owners", "acme, a/b");
         assert!(matches!(

@@ -3,10 +3,10 @@
 use std::collections::BTreeMap;
 
 use crate::config::Target;
-use crate::error::{AccountName, Error, Purpose};
+use crate::error::{AccountName, Call, Error, Purpose};
 use crate::github::{self, Auth, GitHub};
 use crate::jwt::AppJwt;
-use crate::transport::{self, FromJson, Method};
+use crate::transport::{self, FromJson, Method, Response};
 
 /// The installation's account.
 #[derive(Debug, Clone, Default)]
@@ -79,19 +79,24 @@ impl FromJson for Page {
     }
 }
 
+/// `GET path` with the app's JWT, as the lookups and the listing send it.
+fn get(github: &GitHub, jwt: &AppJwt, path: &str) -> Result<(Response, Call), Error> {
+    github.send(
+        Purpose::InstallationLookup,
+        Method::Get,
+        path,
+        Auth::App(jwt),
+        None,
+        &[],
+    )
+}
+
 /// Every installation of the app: all pages of `GET /app/installations`.
 pub fn every(github: &GitHub, jwt: &AppJwt) -> Result<Vec<Installation>, Error> {
     let mut all = Vec::new();
     for page in 1..=MAX_PAGES {
         let path = format!("/app/installations?per_page={PER_PAGE}&page={page}");
-        let (resp, call) = github.send(
-            Purpose::InstallationLookup,
-            Method::Get,
-            &path,
-            Auth::App(jwt),
-            None,
-            &[],
-        )?;
+        let (resp, call) = get(github, jwt, &path)?;
         if resp.status != 200 {
             return Err(github::api_error(&resp, call));
         }
@@ -129,14 +134,7 @@ pub fn find(
     server_url: &str,
 ) -> Result<Installation, Error> {
     let path = lookup_path(target);
-    let (resp, call) = github.send(
-        Purpose::InstallationLookup,
-        Method::Get,
-        &path,
-        Auth::App(jwt),
-        None,
-        &[],
-    )?;
+    let (resp, call) = get(github, jwt, &path)?;
     match (resp.status, target) {
         (200, _) => resp.json(&call),
         (404, Target::Id(id)) => Err(Error::InstallationIdNotFound { id: *id }),

@@ -12,6 +12,7 @@ mod support;
 
 use kms_support::keyless::{ENTRA_TOKEN, FEDERATED_TOKEN, SA_TOKEN};
 use kms_support::{CloudMock, KeylessMock, OidcStandIn};
+use support::rng::Rng;
 use support::runner::{Run, Step, assert_masked_first};
 use support::{APP_KEY_PEM, MockGithub, OTHER_KEY_PEM, OTHER_PUBLIC_KEY_PEM, Scenario};
 
@@ -477,46 +478,31 @@ fn azure_settings_checked_before_any_request() {
 
 // ---- valid values are never refused ----
 
-/// xorshift64*: a fixed seed, so a failure reproduces.
-struct Rng(u64);
+/// A pool or provider id: 4–32 of `a-z0-9-`.
+fn pool_id(rng: &mut Rng) -> String {
+    let n = 4 + rng.below(29);
+    rng.of("abcdefghijklmnopqrstuvwxyz0123456789-", n)
+}
 
-impl Rng {
-    fn below(&mut self, n: usize) -> usize {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        (self.0.wrapping_mul(0x2545_F491_4F6C_DD1D) >> 33) as usize % n
-    }
+/// A GUID, in either case.
+fn guid(rng: &mut Rng) -> String {
+    let hex = if rng.below(2) == 0 {
+        "0123456789abcdef"
+    } else {
+        "0123456789ABCDEF"
+    };
+    [8, 4, 4, 4, 12].map(|n| rng.of(hex, n)).join("-")
+}
 
-    fn of(&mut self, alphabet: &str, n: usize) -> String {
-        let a = alphabet.as_bytes();
-        (0..n).map(|_| char::from(a[self.below(a.len())])).collect()
+/// A DNS label: 1–20 of `a-z0-9-`, a letter first and last.
+fn label(rng: &mut Rng) -> String {
+    let n = 1 + rng.below(20);
+    let mut l = rng.of("abcdefghijklmnopqrstuvwxyz0123456789-", n);
+    l.replace_range(0..1, "a");
+    if l.len() > 1 {
+        l.replace_range(l.len() - 1.., "z");
     }
-
-    /// A pool or provider id: 4–32 of `a-z0-9-`.
-    fn pool_id(&mut self) -> String {
-        let n = 4 + self.below(29);
-        self.of("abcdefghijklmnopqrstuvwxyz0123456789-", n)
-    }
-
-    fn guid(&mut self) -> String {
-        let hex = if self.below(2) == 0 {
-            "0123456789abcdef"
-        } else {
-            "0123456789ABCDEF"
-        };
-        [8, 4, 4, 4, 12].map(|n| self.of(hex, n)).join("-")
-    }
-
-    fn label(&mut self) -> String {
-        let n = 1 + self.below(20);
-        let mut l = self.of("abcdefghijklmnopqrstuvwxyz0123456789-", n);
-        l.replace_range(0..1, "a");
-        if l.len() > 1 {
-            l.replace_range(l.len() - 1.., "z");
-        }
-        l
-    }
+    l
 }
 
 /// Each generated provider and service account reaches Google's STS and IAM
@@ -530,11 +516,15 @@ fn valid_google_values_mint() {
         let number = format!("{}{}", 1 + rng.below(9), rng.of("0123456789", digits));
         let provider = format!(
             "projects/{number}/locations/global/workloadIdentityPools/{}/providers/{}",
-            rng.pool_id(),
-            rng.pool_id()
+            pool_id(&mut rng),
+            pool_id(&mut rng)
         );
         let account = match i % 3 {
-            0 => format!("{}@{}.iam.gserviceaccount.com", rng.label(), rng.label()),
+            0 => format!(
+                "{}@{}.iam.gserviceaccount.com",
+                label(&mut rng),
+                label(&mut rng)
+            ),
             1 => format!("{number}-compute@developer.gserviceaccount.com"),
             _ => rng.of("0123456789", 21),
         };
@@ -561,15 +551,15 @@ fn valid_azure_values_mint() {
     let a = azure();
     for i in 0..12 {
         let tenant = if i % 2 == 0 {
-            rng.guid()
+            guid(&mut rng)
         } else {
             let labels = 2 + rng.below(3);
             (0..labels)
-                .map(|_| rng.label())
+                .map(|_| label(&mut rng))
                 .collect::<Vec<_>>()
                 .join(".")
         };
-        let client = rng.guid();
+        let client = guid(&mut rng);
         a.entra.set(|t| {
             t.realm = tenant.clone();
             t.granted = vec![client.clone()];

@@ -8,32 +8,12 @@ use std::collections::{BTreeMap, HashSet};
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
+use support::rng::Rng;
 use support::runner::{Run, Step, declared_inputs};
 use support::{APP_KEY_PEM, Fault, MockGithub, Scenario};
 
 /// The length of a run of secret text that counts as a leak.
 const RUN: usize = 16;
-
-/// A tiny deterministic generator (xorshift64), so that a failure repeats.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-
-    fn alnum(&mut self, n: usize) -> String {
-        const A: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
-        (0..n).map(|_| A[self.below(A.len())] as char).collect()
-    }
-}
 
 const BEGIN: &str = "-----BEGIN RSA PRIVATE KEY-----";
 const END: &str = "-----END RSA PRIVATE KEY-----";

@@ -15,57 +15,31 @@ use std::sync::{Arc, Mutex};
 
 use kms_support::CloudMock;
 use support::http::{self, Response};
+use support::rng::{ALNUM, Rng};
 use support::runner::{Run, Step};
 use support::{APP_KEY_PEM, MockGithub, Scenario};
 
-/// A tiny deterministic generator (xorshift64), so that a failure repeats.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
+/// CamelCase words with digits, `n` characters: the shape the old rule refused.
+fn camel(rng: &mut Rng, n: usize) -> String {
+    let mut s = String::new();
+    while s.len() < n {
+        let word = [
+            "Repository",
+            "Name",
+            "Very",
+            "Long",
+            "Indeed",
+            "Edition",
+            "App",
+            "Key",
+        ];
+        s.push_str(rng.pick(&word));
+        s.push_str(&(rng.below(3000)).to_string());
     }
-
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-
-    fn pick<'a>(&mut self, from: &[&'a str]) -> &'a str {
-        from[self.below(from.len())]
-    }
-
-    /// `n` characters of `alphabet`.
-    fn of(&mut self, alphabet: &str, n: usize) -> String {
-        let a = alphabet.as_bytes();
-        (0..n).map(|_| a[self.below(a.len())] as char).collect()
-    }
-
-    /// CamelCase words with digits, `n` characters: the shape the old rule refused.
-    fn camel(&mut self, n: usize) -> String {
-        let mut s = String::new();
-        while s.len() < n {
-            let word = [
-                "Repository",
-                "Name",
-                "Very",
-                "Long",
-                "Indeed",
-                "Edition",
-                "App",
-                "Key",
-            ];
-            s.push_str(self.pick(&word));
-            s.push_str(&(self.below(3000)).to_string());
-        }
-        s.truncate(n);
-        s
-    }
+    s.truncate(n);
+    s
 }
 
-const ALNUM: &str = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
 const HEX: &str = "0123456789abcdef";
 
 /// A request seen by [`Recorder`]: method, target, body.
@@ -176,7 +150,7 @@ fn login(rng: &mut Rng, len: usize) -> String {
 /// A repository name: 1–100 of `A-Za-z0-9._-`, not `.` or `..`.
 fn repository(rng: &mut Rng, len: usize) -> String {
     let s = if rng.below(2) == 0 {
-        rng.camel(len)
+        camel(rng, len)
     } else {
         rng.of(&format!("{ALNUM}._-"), len)
     };
@@ -324,7 +298,7 @@ fn aws_keys(rng: &mut Rng) -> Vec<String> {
     };
     let mut keys = vec![uuid(rng), format!("mrk-{}", rng.of(HEX, 32))];
     let alias_chars = format!("{ALNUM}/_-");
-    keys.push(format!("alias/{}", rng.camel(40)));
+    keys.push(format!("alias/{}", camel(rng, 40)));
     keys.push(format!("alias/{}", rng.of(&alias_chars, 250)));
     for (partition, region) in AWS_PARTITIONS {
         let account = rng.of("0123456789", 12);
@@ -363,7 +337,7 @@ fn google_keys(rng: &mut Rng) -> Vec<String> {
         } else {
             {
                 let n = 1 + rng.below(63);
-                rng.camel(n)
+                camel(rng, n)
             }
         };
         let n = 1 + rng.below(63);
@@ -384,7 +358,7 @@ fn azure_keys(rng: &mut Rng) -> Vec<(String, String)> {
     )];
     for n in [1, 2, 126, 127, 40, 64] {
         let name = if n > 2 && rng.below(2) == 0 {
-            rng.camel(n)
+            camel(rng, n)
         } else {
             rng.of(&format!("{ALNUM}-"), n)
         };
@@ -412,7 +386,7 @@ fn vault_keys(rng: &mut Rng) -> Vec<(String, String)> {
         let mount = match n % 3 {
             0 => "transit".to_string(),
             1 => format!("team-{}/transit", rng.of("abcdefghijklmnopqrstuvwxyz", 5)),
-            _ => rng.camel(20),
+            _ => camel(rng, 20),
         };
         keys.push((name, mount));
     }

@@ -10,6 +10,7 @@ pub mod http;
 pub mod jwt;
 pub mod mock;
 pub mod proxy;
+pub mod rng;
 pub mod runner;
 pub mod tls;
 
