@@ -5,11 +5,12 @@ use std::sync::Mutex;
 
 use crate::concurrent;
 use crate::config::{self, Config, Connection, Context, Installations};
-use crate::error::{Error, Fate, Note};
+use crate::error::{Error, Fate};
 use crate::flow;
 use crate::inputs::{self, Inputs};
 use crate::outputs;
 use crate::report;
+use crate::report::Note;
 use crate::time::GithubClock;
 use crate::token::{self, Arrived, Revoked};
 

@@ -6,10 +6,11 @@ use std::io::{Read, Write};
 use serde_json::json;
 
 use crate::config::{Config, Connection, Context, Installations};
-use crate::error::{Error, FileKind, Note, Shown};
+use crate::error::{Error, FileKind, Shown};
 use crate::flow;
 use crate::inputs::{self, Flag, Raw, RawPermission};
 use crate::report;
+use crate::report::Note;
 use crate::time::GithubClock;
 use crate::token::{self, Revoked};
 

@@ -3,7 +3,7 @@
 
 use crate::concurrent;
 use crate::config::{Config, Installations, KeySource, Target};
-use crate::error::{Coverage, Error, Fate, Note};
+use crate::error::{Error, Fate};
 use crate::github::{self, GitHub};
 use crate::installation::{self, Installation};
 use crate::jwt::{AppJwt, Signer};
@@ -12,6 +12,7 @@ use crate::kms::backend::Settings;
 use crate::kms::spki;
 use crate::remote::{self, Services};
 use crate::report;
+use crate::report::{Coverage, Note};
 use crate::time::GithubClock;
 use crate::token::{self, Arrived, Keep, Scope, Token};
 use crate::transport::Transport;

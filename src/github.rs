@@ -5,9 +5,10 @@
 
 use std::time::Duration;
 
-use crate::error::{Call, Error, Note, Purpose, Who};
+use crate::error::{Call, Error, Purpose, Who};
 use crate::jwt::AppJwt;
 use crate::report;
+use crate::report::Note;
 use crate::retry::{Limit, MAX_WAIT};
 use crate::time::GithubClock;
 use crate::transport::{

@@ -3,9 +3,10 @@
 use std::collections::BTreeMap;
 
 use crate::config::Target;
-use crate::error::{AccountName, Call, Error, Purpose};
+use crate::error::{Call, Error, Purpose};
 use crate::github::{self, Auth, GitHub};
 use crate::jwt::AppJwt;
+use crate::report::AccountName;
 use crate::transport::{self, FromJson, Method, Response};
 
 /// The installation's account.

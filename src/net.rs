@@ -7,8 +7,9 @@ use std::path::Path;
 use ureq::tls::{Certificate, PemItem, parse_pem};
 
 use crate::config::env_var as env;
-use crate::error::{Error, Note};
+use crate::error::Error;
 use crate::report;
+use crate::report::Note;
 use crate::url::ServiceUrl;
 
 /// A proxy chosen for one service's URL.

@@ -8,13 +8,14 @@
 //! display it. The one exception is `::add-mask::`, whose value must reach the
 //! runner as it is (it is never logged, and only its printable runs are sent).
 
+pub mod notes;
 pub mod text;
 
 use std::io::Write;
 use std::sync::OnceLock;
 use std::time::Duration;
 
-use crate::error::{Level, Note};
+pub use notes::{AccountName, Coverage, Level, Note};
 
 /// Where and how diagnostics are written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

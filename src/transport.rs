@@ -23,9 +23,10 @@ use ring::rand::{SecureRandom, SystemRandom};
 use serde_json::Value;
 use ureq::tls::{Certificate, RootCerts, TlsConfig};
 
-use crate::error::{BadAnswer, Call, Cause, Error, Last, Note, Shown, Who};
+use crate::error::{BadAnswer, Call, Cause, Error, Last, Shown, Who};
 use crate::net::{self, ProxyChoice};
 use crate::report;
+use crate::report::Note;
 use crate::retry::{self, Decision, Limit, Outcome};
 use crate::url::ServiceUrl;
 use crate::wire::{self, NotA, Target, WireError};

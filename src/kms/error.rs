@@ -1,8 +1,12 @@
-//! What can go wrong with a key service, as data only. The sentences a user reads are
-//! written from these variants where every other message lives (`src/error.rs`).
+//! What can go wrong with a key service, and the sentences a user reads about it:
+//! the variants carry data, the words are here, beside them.
 //!
 //! No variant holds a credential: service messages are kept to their first line, and
 //! nothing here ever receives a secret key, session token, Vault token or OIDC token.
+
+use std::fmt;
+
+use crate::secret::Shown;
 
 pub use super::grammar::Rule;
 
@@ -324,4 +328,427 @@ pub enum KmsError {
         /// The service's own words, first line.
         message: String,
     },
+}
+
+impl fmt::Display for Service {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Service::AwsKms => "AWS KMS",
+            Service::AwsSts => "AWS STS",
+            Service::Vault => "Vault",
+            Service::GoogleKms => "Google Cloud KMS",
+            Service::AzureKeyVault => "Azure Key Vault",
+            Service::ActionsOidc => "the runner's OIDC token endpoint",
+            Service::GoogleSts => "Google STS",
+            Service::GoogleIamCredentials => "Google IAM Credentials",
+            Service::EntraId => "Microsoft Entra ID",
+        })
+    }
+}
+
+impl fmt::Display for SettingProblem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            SettingProblem::GcpProvider => {
+                "a provider is named projects/<project number>/locations/global/workloadIdentityPools/<pool>/providers/<provider>, ids of 4-32 of a-z, 0-9 and '-'; `gcloud iam workload-identity-pools providers describe <provider> --workload-identity-pool=<pool> --location=global --format='value(name)'` prints it"
+            }
+            SettingProblem::GcpProjectNumber => {
+                "Google wants the project number there, not the project id; `gcloud projects describe <id> --format='value(projectNumber)'` prints it"
+            }
+            SettingProblem::GcpServiceAccount => {
+                "a service account is named by its email (NAME@PROJECT.iam.gserviceaccount.com) or its numeric unique id"
+            }
+            SettingProblem::AzureTenant => {
+                "a tenant is its directory id (a GUID like 72f988bf-86f1-41af-91ab-2d7cd011db47) or a domain name it has verified (contoso.onmicrosoft.com)"
+            }
+            SettingProblem::AzureClientId => {
+                "a client id is the app registration's Application (client) ID, a GUID like af3110ba-0ba9-4412-b1a0-59f50b7e9273"
+            }
+            SettingProblem::Endpoint => {
+                "an endpoint is an https URL without user info (plain http only to this machine)"
+            }
+            SettingProblem::Conflict => {
+                "it does not go with the other key settings: keyless inputs replace `kms-access-token`, and each belongs to its own service's `kms-key` (gcp- for gcpkms://, azure- for azurekms://)"
+            }
+        })
+    }
+}
+
+impl fmt::Display for UriProblem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            UriProblem::UnknownScheme => {
+                "it does not start with awskms://, hashivault://, openbao://, gcpkms:// or azurekms://"
+            }
+            UriProblem::NoKey => "the key's name or id is missing after the scheme",
+            UriProblem::GoogleName => {
+                "a Google key is named projects/P/locations/L/keyRings/R/cryptoKeys/K/cryptoKeyVersions/N"
+            }
+            UriProblem::GoogleVersionMissing => {
+                "a Google asymmetric key has no primary version, so the name must end in /cryptoKeyVersions/N"
+            }
+            UriProblem::AzureForm => {
+                "an Azure key is named azurekms://<vault>.vault.azure.net/<key>[/<version>]"
+            }
+            UriProblem::VaultName => {
+                "a transit key name is letters, digits and '_', with '-' and '.' allowed inside (Vault's name rule)"
+            }
+            UriProblem::AwsKey => {
+                "an AWS key is a key id (a UUID, or mrk- and 32 hex digits), alias/NAME (up to 256 characters of letters, digits, '/', '_' and '-'), or a key or alias ARN (arn:PARTITION:kms:REGION:ACCOUNT:key/ID or ...:alias/NAME)"
+            }
+            UriProblem::Endpoint => {
+                "the endpoint before the key is a host name or IP address with an optional port (awskms://HOST:PORT/KEY)"
+            }
+            UriProblem::GoogleProject => {
+                "the project is a project id (6 to 30 lower-case letters, digits and '-', a letter first, no '-' last), a domain-scoped id (example.com:my-project) or a project number"
+            }
+            UriProblem::GoogleLocation => {
+                "the location is lower-case letters, digits and '-' (global, us-east1, europe)"
+            }
+            UriProblem::GoogleId => {
+                "a key ring or key id is 1 to 63 letters, digits, '_' and '-'"
+            }
+            UriProblem::GoogleVersion => {
+                "the key version is the number Google assigned (cryptoKeyVersions/1)"
+            }
+            UriProblem::AzureVault => {
+                "the vault is a host such as <vault>.vault.azure.net, the vault name 3 to 24 letters, digits and '-' (a letter first, no '--')"
+            }
+            UriProblem::AzureKeyName => {
+                "an Azure key name is 1 to 127 letters, digits and '-'"
+            }
+            UriProblem::AzureVersion => {
+                "an Azure key version is the 32 hexadecimal digits Key Vault assigned"
+            }
+        })
+    }
+}
+
+impl fmt::Display for crate::kms::error::Rule {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        use crate::kms::error::Rule;
+        f.write_str(match self {
+            Rule::RoleArn => {
+                "an IAM role ARN: arn:PARTITION:iam::ACCOUNT:role/NAME (or role/PATH/NAME), the name 1 to 64 letters, digits and '+=,.@_-', the account 12 digits"
+            }
+            Rule::VaultRole => {
+                "a Vault role name: letters, digits and '_', with '-' and '.' allowed inside (Vault's name rule)"
+            }
+            Rule::VaultMount => {
+                "a Vault mount path: segments joined by '/', each of letters, digits and -._~!$&'()*+,;=:@, none '.' or '..'"
+            }
+            Rule::Audience => {
+                "a JWT audience: printable characters without spaces, a URI (scheme:...) when it holds ':'"
+            }
+            Rule::AwsRegion => {
+                "an AWS region: lower-case words and a number joined by '-' (us-east-1, us-gov-west-1, cn-north-1)"
+            }
+            Rule::VaultNamespace => {
+                "a Vault namespace path: segments joined by '/', each of letters, digits and -._~!$&'()*+,;=:@, none '.' or '..'"
+            }
+            Rule::BearerToken => {
+                "an OAuth 2 access token: letters, digits and -._~+/ (then any '='), one line, up to 16384 characters"
+            }
+        })
+    }
+}
+
+/// How to give a service the credential it found missing.
+fn setting_hint(service: Service, missing: &str) -> &'static str {
+    match (service, missing) {
+        (Service::AwsKms | Service::AwsSts, _) => {
+            "Configure credentials in an earlier step (aws-actions/configure-aws-credentials exports them), or set `aws-role-arn` and give the job `permissions: id-token: write` so the action assumes the role itself."
+        }
+        (Service::Vault, "VAULT_ADDR") => {
+            "Set VAULT_ADDR in the step's `env:` to the server's address, e.g. https://vault.example.com:8200."
+        }
+        (Service::Vault, _) => {
+            "Export a token from an earlier step (hashicorp/vault-action with `exportToken: true`), or set `vault-role` and give the job `permissions: id-token: write` so the action logs in itself."
+        }
+        (Service::GoogleKms, _) => {
+            "Set `gcp-workload-identity-provider` (and `gcp-service-account` to impersonate one) and give the job `permissions: id-token: write` so the action signs in itself, or pass `kms-access-token: ${{ steps.auth.outputs.access_token }}` from google-github-actions/auth run with `token_format: access_token`."
+        }
+        (_, "azure-tenant-id") | (_, "azure-client-id") => {
+            "Set both `azure-tenant-id` and `azure-client-id` (the app registration that holds the federated credential)."
+        }
+        _ => {
+            "Set `azure-tenant-id` and `azure-client-id` and give the job `permissions: id-token: write` so the action signs in itself, or pass `kms-access-token` from an earlier step: `az account get-access-token --resource https://vault.azure.net --query accessToken -o tsv` after azure/login."
+        }
+    }
+}
+
+/// Where a service's credentials come from, for a refusal of them.
+fn credential_hint(service: Service) -> &'static str {
+    match service {
+        Service::AwsKms | Service::AwsSts => {
+            "Check AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and AWS_SESSION_TOKEN (all from the same configure-aws-credentials run), or use `aws-role-arn`."
+        }
+        Service::Vault => "Check VAULT_TOKEN (or the `vault-role` login) and VAULT_NAMESPACE.",
+        Service::GoogleKms | Service::AzureKeyVault => {
+            "Check that `kms-access-token` is an access token for this service, fetched in the same job."
+        }
+        Service::ActionsOidc => "Give the job `permissions: id-token: write`.",
+        Service::GoogleSts | Service::GoogleIamCredentials => {
+            "Check `gcp-workload-identity-provider` and `gcp-service-account`; the federated token from Google's STS is used at once, so a refusal means the pool does not grant it this call."
+        }
+        Service::EntraId => {
+            "Check `azure-tenant-id`, `azure-client-id` and the app's federated credential."
+        }
+    }
+}
+
+/// How to make a key usable for RS256 in its service.
+fn import_hint(service: Service) -> &'static str {
+    match service {
+        Service::AwsKms | Service::AwsSts => {
+            "Import the app's .pem into a KMS key with key spec RSA_2048 and key usage SIGN_VERIFY (README, \"AWS KMS\")."
+        }
+        Service::Vault => {
+            "Import the app's .pem as a transit key of type rsa-2048 (README, \"Vault and OpenBao\")."
+        }
+        Service::GoogleKms => {
+            "Import the app's .pem into a key version with purpose ASYMMETRIC_SIGN and algorithm RSA_SIGN_PKCS1_2048_SHA256 (README, \"Google Cloud KMS\")."
+        }
+        _ => {
+            "Import the app's .pem as an RSA key whose operations include sign (README, \"Azure Key Vault\")."
+        }
+    }
+}
+
+impl fmt::Display for KmsError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        use KmsError::*;
+        match self {
+            BadUri { uri, problem } => write!(
+                f,
+                "`kms-key` {} is not a key reference: {problem}. Use awskms:///<key id, ARN or alias>, hashivault://<transit key>, gcpkms://projects/P/locations/L/keyRings/R/cryptoKeys/K/cryptoKeyVersions/N or azurekms://<vault>.vault.azure.net/<key>.",
+                Shown::of(uri)
+            ),
+            BadSetting { input, value, rule } => {
+                write!(f, "`{input}` must be {rule}")?;
+                // A credential's value is never kept, so never quoted.
+                if *rule != crate::kms::error::Rule::BearerToken {
+                    write!(f, "; the value given is {}", Shown::of(value))?;
+                }
+                f.write_str(". Correct it and run the job again.")
+            }
+            BadCredential { service, what } => write!(
+                f,
+                "The credential {what} from {service} is empty, too long, or holds white space or control characters, so it was not used. {}",
+                credential_hint(*service)
+            ),
+            MissingSetting { service, missing } => write!(
+                f,
+                "{service} needs {missing}, and none is set. {}",
+                setting_hint(*service, missing)
+            ),
+            RegionMissing { key } => write!(
+                f,
+                "AWS KMS needs a region for the key {key}, and none is set. Set AWS_REGION (configure-aws-credentials sets it), or name the key by its ARN (arn:aws:kms:REGION:ACCOUNT:key/ID)."
+            ),
+            KeyNotFound { service, key } => {
+                write!(f, "{service} has no key {key}")?;
+                f.write_str(match service {
+                    Service::AwsKms => {
+                        " in this region and account. Check the id, ARN or alias in `kms-key`, and AWS_REGION: a key lives in one region."
+                    }
+                    Service::Vault => {
+                        " in the transit engine. Check the name in `kms-key`, `vault-transit-mount` and VAULT_NAMESPACE."
+                    }
+                    _ => " (or the credentials may not see it). Check the name and version in `kms-key`.",
+                })
+            }
+            AccessDenied {
+                service,
+                key,
+                grant,
+                message,
+            } => write!(
+                f,
+                "{service} refused access to the key {key} (\"{message}\"). Grant {grant} on that key to the identity this step uses."
+            ),
+            InvalidCredentials { service, code } => write!(
+                f,
+                "{service} did not accept the credentials ({code}). {}",
+                credential_hint(*service)
+            ),
+            ClockSkew { service, message } => write!(
+                f,
+                "{service} refused the request's time (\"{message}\"). Make sure the runner's clock is synchronised (NTP)."
+            ),
+            ExpiredCredentials { service, code } => write!(
+                f,
+                "The {service} credentials have expired ({code}). Fetch them in the same job, right before this step. {}",
+                credential_hint(*service)
+            ),
+            NotRsa { service, key, kind } => write!(
+                f,
+                "The {service} key {key} is a {kind} key; GitHub Apps sign with RSA (RS256). {}",
+                import_hint(*service)
+            ),
+            NotForSigning {
+                service,
+                key,
+                usage,
+            } => write!(
+                f,
+                "The {service} key {key} is for {usage}, not for signing. {}",
+                import_hint(*service)
+            ),
+            WrongAlgorithm {
+                service,
+                key,
+                algorithm,
+            } => write!(
+                f,
+                "The {service} key {key} signs with {algorithm}, not RSASSA-PKCS1-v1_5 with SHA-256 (RS256), which GitHub requires. {}",
+                import_hint(*service)
+            ),
+            TooSmall { service, key, bits } => write!(
+                f,
+                "The {service} key {key} is a {bits}-bit RSA key; GitHub App keys are 2048-bit. {}",
+                import_hint(*service)
+            ),
+            KeyUnusable {
+                service,
+                key,
+                state,
+            } => write!(
+                f,
+                "The {service} key {key} cannot sign now ({state}). Enable it (or cancel its deletion) in {service}, or name another key in `kms-key`."
+            ),
+            MountNotFound { mount } => write!(
+                f,
+                "Vault has nothing mounted at {mount}/. Set `vault-transit-mount` (or `vault-auth-mount` for the login) to the path where the engine or auth method is enabled."
+            ),
+            NamespaceNotFound { namespace } => write!(
+                f,
+                "Vault has no namespace \"{namespace}\". Check VAULT_NAMESPACE."
+            ),
+            LoginRefused {
+                service,
+                role,
+                code,
+                message,
+            } => write!(
+                f,
+                "{service} refused the OIDC login for the role {role} ({code}: \"{message}\"). Check the role's trust: its audience (`oidc-audience`), subject and bound claims must match this job's token (repository, ref, environment)."
+            ),
+            BadKeylessSetting {
+                setting,
+                value,
+                problem,
+            } => write!(
+                f,
+                "`{setting}` {} is not valid: {problem}. Fix the value, then rerun the job.",
+                Shown::of(value)
+            ),
+            ProviderNotFound { provider, message } => write!(
+                f,
+                "Google's STS found no workload identity provider {provider} (\"{message}\"). Check `gcp-workload-identity-provider`: the project number, pool and provider ids, and that neither the pool nor the provider is disabled or deleted."
+            ),
+            AudienceMismatch {
+                service,
+                audience,
+                message,
+            } => write!(
+                f,
+                "{service} refused the OIDC token's audience {audience} (\"{message}\"). Add that audience to the {}, or set `oidc-audience` to one it allows.",
+                if *service == Service::EntraId {
+                    "federated credential's audiences (azure/login's default is api://AzureADTokenExchange)"
+                } else {
+                    "provider's allowed audiences (by default it allows https://iam.googleapis.com/<provider>)"
+                }
+            ),
+            ServiceAccountDenied { account, message } => write!(
+                f,
+                "Google's IAM Credentials refused a token for the service account {account} (\"{message}\"). Grant roles/iam.workloadIdentityUser on that account to this repository's principal set in the pool (principalSet://iam.googleapis.com/projects/<number>/locations/global/workloadIdentityPools/<pool>/attribute.repository/<owner>/<repo>), and check the account's email in `gcp-service-account`."
+            ),
+            TenantNotFound { tenant, message } => write!(
+                f,
+                "Microsoft Entra ID has no tenant {tenant} (\"{message}\"). Check `azure-tenant-id` (the directory id of the app registration), and AZURE_AUTHORITY_HOST for a sovereign cloud."
+            ),
+            ClientNotFound {
+                tenant,
+                client_id,
+                message,
+            } => write!(
+                f,
+                "Microsoft Entra ID has no app {client_id} in the tenant {tenant} (\"{message}\"). Check `azure-client-id` (the app registration's Application (client) ID) and `azure-tenant-id`."
+            ),
+            AssertionRefused {
+                client_id,
+                code,
+                message,
+            } => write!(
+                f,
+                "Microsoft Entra ID refused this job's OIDC token for the app {client_id} ({code}: \"{message}\"). Add a federated credential to the app whose issuer is https://token.actions.githubusercontent.com and whose subject matches this job exactly (repo:OWNER/REPO:ref:refs/heads/BRANCH, …:environment:NAME or …:pull_request; case matters)."
+            ),
+            OidcUnavailable => f.write_str(
+                "The runner offers no OIDC token (ACTIONS_ID_TOKEN_REQUEST_URL is not set). Give the job `permissions: id-token: write` so the action can trade it for credentials; pull requests from forks get none.",
+            ),
+            OidcRefused { status } => write!(
+                f,
+                "The runner's OIDC token endpoint answered {status}. Check that the job has `permissions: id-token: write`, then retry the job."
+            ),
+            BadResponse { service, what } => write!(
+                f,
+                "{service}'s answer could not be read (expected {what}). Check that the address points at {service} itself, not at a proxy's or a login page."
+            ),
+            Integrity { service, check } => write!(
+                f,
+                "{service}'s answer failed an integrity check ({check}). Retry the job; if it fails again, check what sits between the runner and {service}."
+            ),
+            BadSignature { service, key } => write!(
+                f,
+                "The signature {service} returned for the key {key} does not verify with that key's public key, so it was not sent to GitHub. Check that `kms-key` names one key version, then retry the job."
+            ),
+            Refused {
+                service,
+                status,
+                code,
+                message,
+            } => write!(
+                f,
+                "{service} refused the request ({status} {code}: \"{message}\"). Check the key in `kms-key` and the credentials this step uses."
+            ),
+        }
+    }
+}
+
+impl std::error::Error for KmsError {}
+
+impl KmsError {
+    /// The heading of the `::error` annotation.
+    pub fn title(&self) -> &'static str {
+        use KmsError::*;
+        match self {
+            BadUri { .. } | BadSetting { .. } | MissingSetting { .. } | RegionMissing { .. } => {
+                "Invalid key service setting"
+            }
+            KeyNotFound { .. } => "Key not found",
+            AccessDenied { .. } => "Key access denied",
+            InvalidCredentials { .. }
+            | ExpiredCredentials { .. }
+            | ClockSkew { .. }
+            | BadCredential { .. } => "Key service credentials refused",
+            NotRsa { .. } | NotForSigning { .. } | WrongAlgorithm { .. } | TooSmall { .. } => {
+                "Wrong kind of key"
+            }
+            KeyUnusable { .. } => "Key unusable",
+            MountNotFound { .. } | NamespaceNotFound { .. } => "Invalid key service setting",
+            LoginRefused { .. } => "Key service login refused",
+            OidcUnavailable | OidcRefused { .. } => "OIDC token unavailable",
+            BadKeylessSetting { .. } => "Invalid key service setting",
+            ProviderNotFound { .. } | TenantNotFound { .. } | ClientNotFound { .. } => {
+                "Key service login refused"
+            }
+            AudienceMismatch { .. } | ServiceAccountDenied { .. } | AssertionRefused { .. } => {
+                "Key service login refused"
+            }
+            BadResponse { .. } | Integrity { .. } | BadSignature { .. } | Refused { .. } => {
+                "Key service error"
+            }
+        }
+    }
 }

@@ -1,0 +1,440 @@
+//! The lines printed on the way, as data (`Note`) with their sentences beside
+//! them, and the small types they are made of: what was created, what a retry
+//! waits for, what a revocation found. `report` prints them at their level.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::time::Duration;
+
+use crate::error::*;
+use crate::kms::Service;
+use crate::retry::MAX_ATTEMPTS;
+use crate::secret::Shown;
+use crate::transport::Method;
+
+/// The account an installation belongs to: its login or slug, and its type.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AccountName {
+    /// Login or slug.
+    pub name: String,
+    /// `Organization`, `User`, `Enterprise`, when GitHub says.
+    pub kind: Option<String>,
+}
+
+impl fmt::Display for AccountName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.kind {
+            Some(k) => write!(f, "{} ({k})", self.name),
+            None => f.write_str(&self.name),
+        }
+    }
+}
+
+/// What a minted token covers, for the summary line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Coverage {
+    /// The repositories listed in the answer.
+    pub repositories: Vec<String>,
+    /// `all` or `selected`.
+    pub selection: Option<String>,
+    /// Granted permissions.
+    pub permissions: BTreeMap<String, String>,
+}
+
+impl fmt::Display for Coverage {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if !self.repositories.is_empty() {
+            write!(f, "repositories {}", self.repositories.join(", "))?;
+        } else if self.selection.as_deref() == Some("selected") {
+            f.write_str("the installation's selected repositories")?;
+        } else {
+            f.write_str("all of the installation's repositories")?;
+        }
+        if self.permissions.is_empty() {
+            f.write_str("; permissions the installation's permissions")
+        } else {
+            write!(f, "; permissions {}", permission_list(&self.permissions))
+        }
+    }
+}
+
+/// How a line is shown: a plain line, a notice, a warning with a title, a debug line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Level {
+    /// A plain log line.
+    Info,
+    /// A notice annotation.
+    Notice,
+    /// A warning annotation with this title.
+    Warning(&'static str),
+    /// Only with step debug logging or `--verbose`.
+    Debug,
+}
+
+/// Every line the program prints on the way that is not its final error.
+#[derive(Debug)]
+pub enum Note {
+    /// One attempt's outcome (debug).
+    Attempt {
+        method: Method,
+        path: String,
+        /// The status, or why there was none.
+        result: Result<u16, Cause>,
+        /// How long it took.
+        elapsed: Duration,
+        /// GitHub's `x-ratelimit-remaining` and `x-github-request-id`.
+        github: Option<(String, String)>,
+    },
+    /// Another attempt follows.
+    Retry {
+        /// What went wrong.
+        last: Last,
+        call: Call,
+        wait: Duration,
+        /// The coming attempt's number.
+        next: u32,
+        /// Whether the server set the wait.
+        asked: Option<Who>,
+    },
+    /// GitHub refused the JWT's times; signing on its clock from now on.
+    SkewCorrected {
+        /// GitHub minus this machine, seconds.
+        skew: i64,
+    },
+    /// A just-minted token was refused; one retry after a short wait.
+    FreshTokenRetry {
+        status: u16,
+        call: Call,
+        wait: Duration,
+    },
+    /// Which key signs the app's JWTs.
+    Signing {
+        /// The key service and the key as `kms-key` names it; `None`: the local private key.
+        service: Option<(Service, String)>,
+        /// base64 of the SHA-256 of the public key's DER, as GitHub lists it.
+        fingerprint: String,
+    },
+    /// A permission name not in the known list.
+    UnknownPermission {
+        /// As the API spells it.
+        name: String,
+    },
+    /// The bot user's id could not be read.
+    BotIdNotFound(Box<Error>),
+    /// With an explicit installation id the slug is unknown.
+    BotIdentityUnknown,
+    /// What was created.
+    Created {
+        /// The installation's account, when looked up.
+        account: Option<AccountName>,
+        id: u64,
+        /// What the token covers.
+        coverage: Coverage,
+        /// Its expiry as GitHub wrote it.
+        expires_at: String,
+        /// Minutes until then by GitHub's clock, when the expiry could be read.
+        minutes_left: Option<i64>,
+    },
+    /// What `check` proved.
+    Checked {
+        slug: String,
+        app_id: u64,
+        /// The installation's account, when known.
+        account: Option<AccountName>,
+        id: u64,
+        /// `all` or `selected`.
+        selection: Option<String>,
+        /// The installation's permissions.
+        permissions: BTreeMap<String, String>,
+    },
+    /// Main will not save the token for post.
+    RevocationOff,
+    /// A token was minted for a pull request from a fork (`fork-pull-requests: allow`).
+    ForkPullRequest {
+        /// The triggering event.
+        event: String,
+        /// The fork's `owner/name`, when known.
+        head: Option<Shown>,
+    },
+    /// Post skips by request.
+    RevocationSkipped,
+    /// Post found no token.
+    NothingToRevoke,
+    /// The saved token is past its expiry.
+    AlreadyExpired {
+        /// The expiry, ISO-8601.
+        at: String,
+    },
+    /// The token was revoked.
+    Revoked,
+    /// Post found the token already invalid.
+    AlreadyInvalidAtEnd,
+    /// `revoke` found the token already invalid.
+    AlreadyInvalid,
+    /// Post could not revoke.
+    NotRevoked(Box<Error>),
+    /// `SSL_CERT_FILE` could not be read.
+    CaFileUnread {
+        path: String,
+        /// The system's words.
+        error: String,
+    },
+    /// An `SSL_CERT_DIR` entry could not be read.
+    CaDirUnread { dir: String },
+    /// The process's own peak RSS, run time and CPU time.
+    Resources {
+        /// Peak RSS, KiB.
+        peak_kib: u64,
+        /// Time since start.
+        elapsed: Duration,
+        /// CPU time of the task.
+        cpu: Duration,
+    },
+}
+
+impl Note {
+    /// How the line is shown.
+    pub fn level(&self) -> Level {
+        match self {
+            Note::Attempt { .. } | Note::Resources { .. } => Level::Debug,
+            Note::UnknownPermission { .. } => Level::Warning("Unknown permission"),
+            Note::BotIdNotFound(_) => Level::Warning("Bot identity not found"),
+            Note::BotIdentityUnknown => Level::Warning("Bot identity unknown"),
+            Note::NotRevoked(_) => Level::Warning("Token not revoked"),
+            Note::CaFileUnread { .. } => Level::Warning("CA file not read"),
+            Note::CaDirUnread { .. } => Level::Warning("CA directory not read"),
+            Note::AlreadyInvalidAtEnd | Note::ForkPullRequest { .. } => Level::Notice,
+            _ => Level::Info,
+        }
+    }
+}
+
+fn describe_skew(skew: i64) -> String {
+    // Positive: this machine is behind.
+    match skew {
+        0 => "within a second of".into(),
+        o if o > 0 => format!("{o} s behind"),
+        o => format!("{} s ahead of", -o),
+    }
+}
+
+fn ms(d: Duration) -> String {
+    format!("{:.1}", d.as_secs_f64() * 1000.0)
+}
+
+impl fmt::Display for Note {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.fmt_network(f)
+    }
+}
+
+impl Note {
+    /// The network's lines; the rest in `fmt_flow`.
+    fn fmt_network(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Note::Attempt {
+                method,
+                path,
+                result: Ok(status),
+                elapsed,
+                github,
+            } => {
+                write!(f, "{method} {path} -> {status} in {} ms", ms(*elapsed))?;
+                match github {
+                    Some((remaining, id)) => {
+                        write!(f, " (rate limit remaining {remaining}, request id {id})")
+                    }
+                    None => Ok(()),
+                }
+            }
+            Note::Attempt {
+                method,
+                path,
+                result: Err(cause),
+                elapsed,
+                ..
+            } => write!(
+                f,
+                "{method} {path} -> failed in {} ms: {cause}",
+                ms(*elapsed)
+            ),
+            Note::Retry {
+                last,
+                call,
+                wait,
+                next,
+                asked,
+            } => {
+                write!(
+                    f,
+                    "{last} for {call}; retrying in {:.1} s (attempt {next} of {MAX_ATTEMPTS})",
+                    wait.as_secs_f64()
+                )?;
+                match asked {
+                    Some(who) => write!(f, ", as {who} asked."),
+                    None => f.write_str("."),
+                }
+            }
+            Note::SkewCorrected { skew } => write!(
+                f,
+                "GitHub refused the JWT's times: this machine's clock is {} GitHub's. Signing with GitHub's time from now on and retrying.",
+                describe_skew(*skew)
+            ),
+            Note::FreshTokenRetry { status, call, wait } => write!(
+                f,
+                "GitHub answered {status} to {call} with the new token; new tokens take a moment to reach every server, so retrying once in {} ms.",
+                wait.as_millis()
+            ),
+            _ => self.fmt_flow(f),
+        }
+    }
+
+    /// The lines about the app, the installation and the token; the rest in `fmt_end`.
+    fn fmt_flow(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Note::Signing {
+                service,
+                fingerprint,
+            } => {
+                match service {
+                    Some((service, key)) => write!(f, "Signing in {service} with the key {key}")?,
+                    None => f.write_str("Signing with the private key")?,
+                }
+                write!(
+                    f,
+                    ", fingerprint {fingerprint} (the app's settings page lists each key's fingerprint under \"Private keys\")."
+                )
+            }
+            Note::UnknownPermission { name } => write!(
+                f,
+                "`{name}` is not in this version's list of GitHub App permissions; it is sent as given (GitHub adds permissions over time). If GitHub refuses it, check the name against GitHub's documentation."
+            ),
+            Note::BotIdNotFound(e) => write!(
+                f,
+                "The token was created, but the bot user's id could not be read, so bot-user-id and bot-email are empty: {e}"
+            ),
+            Note::BotIdentityUnknown => f.write_str(
+                "With `installation-id` the app's slug is not looked up, so bot-name, bot-user-id and bot-email are empty. Use `owner` or `repositories` instead to get them.",
+            ),
+            Note::Created {
+                account,
+                id,
+                coverage,
+                expires_at,
+                minutes_left,
+            } => {
+                f.write_str("Created an installation token for ")?;
+                if let Some(a) = account {
+                    write!(f, "{a}, ")?;
+                }
+                write!(f, "installation {id}: {coverage}; expires {expires_at}")?;
+                if let Some(m) = minutes_left {
+                    write!(f, " (in {m} min)")?;
+                }
+                f.write_str(".")
+            }
+            Note::Checked {
+                slug,
+                app_id,
+                account,
+                id,
+                selection,
+                permissions,
+            } => {
+                write!(f, "Check passed: the key signs for app {slug} (id {app_id}), installed ")?;
+                if let Some(a) = account {
+                    write!(f, "on {a} ")?;
+                }
+                let perms = if permissions.is_empty() {
+                    "none listed".to_string()
+                } else {
+                    permission_list(permissions)
+                };
+                write!(
+                    f,
+                    "as installation {id} with repository selection {} and permissions {perms}. No token was created.",
+                    selection.as_deref().unwrap_or("unknown")
+                )
+            }
+            _ => self.fmt_end(f),
+        }
+    }
+
+    /// The post stage's, the CLI's and the CA roots' lines.
+    fn fmt_end(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Note::ForkPullRequest { event, head } => write!(
+                f,
+                "A token was minted for a pull request from a fork{} (`{event}`): its author controls what this job runs. Set `fork-pull-requests: refuse` to stop minting on such runs.",
+                match head {
+                    Some(h) => format!(" ({h})"),
+                    None => String::new(),
+                }
+            ),
+            Note::RevocationOff => f.write_str(
+                "skip-token-revoke is set: the token will not be revoked when the job ends.",
+            ),
+            Note::RevocationSkipped => {
+                f.write_str("Token revocation skipped (skip-token-revoke is true).")
+            }
+            Note::NothingToRevoke => {
+                f.write_str("No token to revoke: the main step did not create one.")
+            }
+            Note::AlreadyExpired { at } => {
+                write!(f, "The token already expired at {at}; nothing to revoke.")
+            }
+            Note::Revoked => f.write_str("Token revoked"),
+            Note::AlreadyInvalidAtEnd => f.write_str(
+                "The token was already invalid when the job ended (revoked or expired elsewhere); nothing to revoke.",
+            ),
+            Note::AlreadyInvalid => f.write_str("The token was already invalid; nothing to revoke."),
+            Note::NotRevoked(e) => write!(
+                f,
+                "{e} The token stays valid until it expires (at most one hour)."
+            ),
+            Note::CaFileUnread { path, error } => write!(
+                f,
+                "SSL_CERT_FILE={path} could not be read ({error}); continuing without it."
+            ),
+            Note::CaDirUnread { dir } => write!(
+                f,
+                "SSL_CERT_DIR entry {dir} could not be read; continuing without it."
+            ),
+            Note::Resources {
+                peak_kib,
+                elapsed,
+                cpu,
+            } => write!(
+                f,
+                "resources: peak RSS {peak_kib} KiB, {:.2} ms in the program, CPU {:.2} ms for the task",
+                elapsed.as_secs_f64() * 1e3,
+                cpu.as_secs_f64() * 1e3
+            ),
+            // Written by `fmt_network` and `fmt_flow`.
+            _ => Ok(()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn summary_names_each_thing_once() {
+        let created = Note::Created {
+            account: None,
+            id: 7,
+            coverage: Coverage {
+                repositories: Vec::new(),
+                selection: None,
+                permissions: BTreeMap::new(),
+            },
+            expires_at: "2026-01-01T00:00:00Z".to_string(),
+            minutes_left: Some(59),
+        }
+        .to_string();
+        assert_eq!(created.matches("installation 7").count(), 1, "{created}");
+        assert!(created.starts_with("Created an installation token for installation 7: "));
+    }
+}
