@@ -42,7 +42,10 @@ use support::fixture;
 use support::mock::{MockGithub, Scenario, TokenFormat};
 use support::runner::{Run, Step, parse_file_commands};
 
-const IMAGE_BUDGET_BYTES: u64 = 2 * 1024 * 1024;
+/// The image's size is reported, not budgeted (a pull of ~1 MB compressed is not what
+/// users wait for); this bound only catches a debug or unstripped binary shipped by
+/// mistake, which is several times larger.
+const IMAGE_SANITY_BYTES: u64 = 8 * 1024 * 1024;
 const ENTRYPOINT: &str = "/app-token-action";
 const TEST_TAG: &str = "localhost/app-token-action:container-test";
 
@@ -1017,8 +1020,8 @@ fn image_is_small_shell_free_root_and_execs_the_binary(engine: &Lease, image: &s
         size as f64 / 1048576.0
     ));
     assert!(
-        size <= IMAGE_BUDGET_BYTES,
-        "image is {size} bytes, budget {IMAGE_BUDGET_BYTES}"
+        size <= IMAGE_SANITY_BYTES,
+        "image is {size} bytes: a debug or unstripped binary? (bound {IMAGE_SANITY_BYTES})"
     );
 
     let config: serde_json::Value =
