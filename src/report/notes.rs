@@ -437,4 +437,145 @@ mod tests {
         assert_eq!(created.matches("installation 7").count(), 1, "{created}");
         assert!(created.starts_with("Created an installation token for installation 7: "));
     }
+
+    /// The variant's place in the declaration: an exhaustive `match`, with no
+    /// wildcard, so that a new variant does not compile until it is listed here
+    /// (and [`VARIANTS`] and [`samples`] follow).
+    fn index(n: &Note) -> usize {
+        match n {
+            Note::Attempt { .. } => 0,
+            Note::Retry { .. } => 1,
+            Note::SkewCorrected { .. } => 2,
+            Note::FreshTokenRetry { .. } => 3,
+            Note::Signing { .. } => 4,
+            Note::UnknownPermission { .. } => 5,
+            Note::BotIdNotFound(_) => 6,
+            Note::BotIdentityUnknown => 7,
+            Note::Created { .. } => 8,
+            Note::Checked { .. } => 9,
+            Note::RevocationOff => 10,
+            Note::ForkPullRequest { .. } => 11,
+            Note::RevocationSkipped => 12,
+            Note::NothingToRevoke => 13,
+            Note::AlreadyExpired { .. } => 14,
+            Note::Revoked => 15,
+            Note::AlreadyInvalidAtEnd => 16,
+            Note::AlreadyInvalid => 17,
+            Note::NotRevoked(_) => 18,
+            Note::CaFileUnread { .. } => 19,
+            Note::CaDirUnread { .. } => 20,
+            Note::Resources { .. } => 21,
+        }
+    }
+
+    const VARIANTS: usize = 22;
+
+    /// One value of every variant.
+    fn samples() -> Vec<Note> {
+        let call = || Call {
+            purpose: None,
+            method: Method::Get,
+            path: "/app".to_string(),
+        };
+        let ms = Duration::from_millis;
+        vec![
+            Note::Attempt {
+                method: Method::Get,
+                path: "/app".into(),
+                result: Ok(200),
+                elapsed: ms(3),
+                github: None,
+            },
+            Note::Retry {
+                last: Last::Answer {
+                    who: Who::GitHub,
+                    status: 502,
+                    limit: None,
+                },
+                call: call(),
+                wait: ms(1000),
+                next: 2,
+                asked: None,
+            },
+            Note::SkewCorrected { skew: 30 },
+            Note::FreshTokenRetry {
+                status: 401,
+                call: call(),
+                wait: ms(1000),
+            },
+            Note::Signing {
+                service: None,
+                fingerprint: "abc=".into(),
+            },
+            Note::UnknownPermission { name: "x".into() },
+            Note::BotIdNotFound(Box::new(Error::MissingKeyFile)),
+            Note::BotIdentityUnknown,
+            Note::Created {
+                account: None,
+                id: 7,
+                coverage: Coverage {
+                    repositories: Vec::new(),
+                    selection: None,
+                    permissions: BTreeMap::new(),
+                },
+                expires_at: "2026-01-01T00:00:00Z".into(),
+                minutes_left: Some(59),
+            },
+            Note::Checked {
+                slug: "app".into(),
+                app_id: 1,
+                account: None,
+                id: 7,
+                selection: None,
+                permissions: BTreeMap::new(),
+            },
+            Note::RevocationOff,
+            Note::ForkPullRequest {
+                event: "pull_request_target".into(),
+                head: None,
+            },
+            Note::RevocationSkipped,
+            Note::NothingToRevoke,
+            Note::AlreadyExpired {
+                at: "2026-01-01T00:00:00Z".into(),
+            },
+            Note::Revoked,
+            Note::AlreadyInvalidAtEnd,
+            Note::AlreadyInvalid,
+            Note::NotRevoked(Box::new(Error::MissingKeyFile)),
+            Note::CaFileUnread {
+                path: "/ca".into(),
+                error: "gone".into(),
+            },
+            Note::CaDirUnread {
+                dir: "/certs".into(),
+            },
+            Note::Resources {
+                peak_kib: 8000,
+                elapsed: ms(5),
+                cpu: ms(2),
+            },
+        ]
+    }
+
+    #[test]
+    fn every_note_is_one_non_empty_line() {
+        let samples = samples();
+        let seen: std::collections::BTreeSet<usize> = samples.iter().map(index).collect();
+        assert_eq!(seen, (0..VARIANTS).collect(), "one sample of every variant");
+        assert_eq!(samples.len(), VARIANTS);
+        for n in &samples {
+            let line = n.to_string();
+            assert!(
+                !line.trim().is_empty(),
+                "variant {} prints nothing",
+                index(n)
+            );
+            assert!(
+                !line.contains('\n'),
+                "variant {} spans lines: {line}",
+                index(n)
+            );
+        }
+    }
 }
