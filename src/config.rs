@@ -16,7 +16,9 @@ use crate::url::{ServiceUrl, UrlProblem};
 /// GitHub's limit on repositories in one token.
 pub const MAX_REPOSITORIES: usize = 500;
 
-/// The runner's context, read from `GITHUB_*` variables.
+/// The runner's context, read from `GITHUB_*` and the few other variables a request
+/// depends on: `Context::from_env` is the only reader of the process environment
+/// on the way to a `Config`.
 #[derive(Debug, Default, Clone)]
 pub struct Context {
     /// `GITHUB_REPOSITORY` (`owner/name`).
@@ -29,6 +31,11 @@ pub struct Context {
     pub server_url: Option<String>,
     /// `GITHUB_EVENT_NAME`.
     pub event_name: Option<String>,
+    /// `GITHUB_RUN_ID`, for the key services' session names.
+    pub run_id: Option<String>,
+    /// `CLOUDSDK_API_ENDPOINT_OVERRIDES_CLOUDKMS`: gcloud's own override of Cloud KMS's
+    /// endpoint (a private endpoint, or a local test server).
+    pub cloudkms_endpoint: Option<String>,
     /// Where the triggering pull request comes from (the payload at `GITHUB_EVENT_PATH`).
     pub pull_request: PullRequestOrigin,
 }
@@ -54,6 +61,8 @@ impl Context {
                     .as_deref(),
             ),
             event_name: var("GITHUB_EVENT_NAME"),
+            run_id: var("GITHUB_RUN_ID"),
+            cloudkms_endpoint: var("CLOUDSDK_API_ENDPOINT_OVERRIDES_CLOUDKMS"),
         }
     }
 }
@@ -151,7 +160,7 @@ pub enum KeySource {
 }
 
 impl KeySource {
-    fn of(raw: &Raw) -> Result<KeySource, Error> {
+    fn of(raw: &Raw, ctx: &Context) -> Result<KeySource, Error> {
         let service = match (raw.get("private-key"), raw.get("kms-key")) {
             (Some(_), Some(_)) => return Err(Error::TwoKeys),
             (None, None) => return Err(Error::NoKey),
@@ -160,7 +169,7 @@ impl KeySource {
         };
         let owned = |name: &str| raw.get(name).map(str::to_string);
         // CloudTrail shows the session name: the run makes it traceable.
-        let run = env_var("GITHUB_RUN_ID").unwrap_or_default();
+        let run = ctx.run_id.clone().unwrap_or_default();
         Ok(KeySource::Service(Box::new(Settings {
             kms_key: service.to_string(),
             access_token: raw.get("kms-access-token").map(Secret::new),
@@ -176,7 +185,7 @@ impl KeySource {
             session_name: format!("app-token-action-{run}")
                 .trim_end_matches('-')
                 .into(),
-            endpoint_override: env_var("CLOUDSDK_API_ENDPOINT_OVERRIDES_CLOUDKMS"),
+            endpoint_override: ctx.cloudkms_endpoint.clone(),
         })))
     }
 }
@@ -350,7 +359,7 @@ impl Config {
             return Err(Error::IdLooksLikeSecret);
         }
         let issuer = name(input, issuer, NameRule::AppId)?;
-        let key = KeySource::of(raw)?;
+        let key = KeySource::of(raw, ctx)?;
         let skip_token_revoke = boolean("skip-token-revoke", raw)?;
         let bot_identity = boolean("bot-identity", raw)?;
         let check = boolean("check", raw)?;
