@@ -226,16 +226,25 @@ fn launcher_pairs(runs: usize, dir: &Path, node: &Path) {
         v.sort();
     }
     let version = std::process::Command::new(node).arg("--version").output();
-    let version = String::from_utf8_lossy(&version.expect("node").stdout).trim().to_string();
+    let version = String::from_utf8_lossy(&version.expect("node").stdout)
+        .trim()
+        .to_string();
     println!();
     println!("| native entry (node {version}), {runs} paired runs on one mock | median | p95 |");
     println!("|---|---|---|");
     for (name, v) in [
-        ("main stage through the launcher (`node main.js`)", &with_node),
+        (
+            "main stage through the launcher (`node main.js`)",
+            &with_node,
+        ),
         ("main stage, the same binary alone", &alone),
         ("node's own start (`node -e 0`)", &node_start),
     ] {
-        println!("| {name} | {} | {} |", ms(percentile(v, 0.5)), ms(percentile(v, 0.95)));
+        println!(
+            "| {name} | {} | {} |",
+            ms(percentile(v, 0.5)),
+            ms(percentile(v, 0.95))
+        );
     }
     println!(
         "| launcher's cost (medians' difference) | {} | |",

@@ -131,7 +131,13 @@ const ARM64_UNDER_QEMU: Pretend = Pretend {
 
 /// `node DIR/SCRIPT` as the runner starts a node action's stage: the step's environment
 /// exec'd (hyphenated `INPUT_*` included), host paths, `extra` (the `STATE_*` of post).
-fn run_node(step: &Step, dir: &Path, script: &str, extra: &[(String, String)], how: Pretend) -> Run {
+fn run_node(
+    step: &Step,
+    dir: &Path,
+    script: &str,
+    extra: &[(String, String)],
+    how: Pretend,
+) -> Run {
     let workspace = step.dir.0.join("workspace");
     let temp = step.dir.0.join("runner_temp");
     for d in [&workspace, &temp] {
@@ -143,7 +149,10 @@ fn run_node(step: &Step, dir: &Path, script: &str, extra: &[(String, String)], h
         .env("RUNNER_TEMP", &temp)
         .env("RUNNER_OS", "Linux")
         .env("GITHUB_ACTION_REPOSITORY", "acme/app-token-action")
-        .env("GITHUB_ACTION_REF", "0123456789abcdef0123456789abcdef01234567");
+        .env(
+            "GITHUB_ACTION_REF",
+            "0123456789abcdef0123456789abcdef01234567",
+        );
     let pretend = [
         ("PRETEND_PLATFORM", how.platform),
         ("PRETEND_ARCH", how.arch),
@@ -194,7 +203,10 @@ fn native_action_yml_is_generated_from_the_root_one() {
     assert_eq!(native.runs.get("using").map(String::as_str), Some("node24"));
     for stage in ["main", "post"] {
         let script = &native.runs[stage];
-        assert!(repo_root().join("native").join(script).is_file(), "{script}");
+        assert!(
+            repo_root().join("native").join(script).is_file(),
+            "{script}"
+        );
     }
     assert_eq!(root.runs.get("using").map(String::as_str), Some("docker"));
 }
@@ -279,21 +291,37 @@ fn main_and_post(arch: &str, how: Pretend) {
 
     let post = run_node(&step, entry(), "post.js", &state_of(&main), how);
     assert_eq!(post.code, 0, "{arch} post:\n{}", post.shown());
-    assert!(gh.revoked().contains(&token), "{arch}: not revoked:\n{}", post.shown());
-    assert!(post.stdout.lines().any(|l| l == "Token revoked"), "{}", post.shown());
+    assert!(
+        gh.revoked().contains(&token),
+        "{arch}: not revoked:\n{}",
+        post.shown()
+    );
+    assert!(
+        post.stdout.lines().any(|l| l == "Token revoked"),
+        "{}",
+        post.shown()
+    );
 }
 
 #[test]
 fn launcher_runs_main_and_post_with_the_linux_x64_binary() {
-    assert_eq!(std::env::consts::ARCH, "x86_64", "these tests run on x86-64 machines");
+    assert_eq!(
+        std::env::consts::ARCH,
+        "x86_64",
+        "these tests run on x86-64 machines"
+    );
     main_and_post("linux-x64", NATIVE);
-    say("ok   linux-x64 binary through node 24: main minted over TLS (NODE_EXTRA_CA_CERTS), post revoked");
+    say(
+        "ok   linux-x64 binary through node 24: main minted over TLS (NODE_EXTRA_CA_CERTS), post revoked",
+    );
 }
 
 #[test]
 fn launcher_runs_main_and_post_with_the_linux_arm64_binary_under_qemu() {
     main_and_post("linux-arm64", ARM64_UNDER_QEMU);
-    say("ok   linux-arm64 binary through node 24 under qemu-aarch64-static: main minted, post revoked");
+    say(
+        "ok   linux-arm64 binary through node 24 under qemu-aarch64-static: main minted, post revoked",
+    );
 }
 
 /// A failing main: the launcher passes the binary's exit code, stdout and stderr through
@@ -326,7 +354,11 @@ fn launcher_passes_a_failure_through_unchanged() {
 
     let post = run_node(&step, entry(), "post.js", &[], NATIVE);
     assert_eq!(post.code, 0, "{}", post.shown());
-    assert!(post.stdout.contains("No token to revoke"), "{}", post.shown());
+    assert!(
+        post.stdout.contains("No token to revoke"),
+        "{}",
+        post.shown()
+    );
 }
 
 /// A platform without a binary: one ::error naming it and the Docker entry, no request;
@@ -343,9 +375,17 @@ fn unsupported_platform_gets_one_clear_error() {
     assert_eq!(main.code, 1, "{}", main.shown());
     let errors = main.errors();
     assert_eq!(errors.len(), 1, "{}", main.shown());
-    assert!(errors[0].starts_with("::error title=Unsupported platform::"), "{}", errors[0]);
+    assert!(
+        errors[0].starts_with("::error title=Unsupported platform::"),
+        "{}",
+        errors[0]
+    );
     assert!(errors[0].contains("freebsd-x64"), "{}", errors[0]);
-    assert!(errors[0].contains("acme/app-token-action@"), "{}", errors[0]);
+    assert!(
+        errors[0].contains("acme/app-token-action@"),
+        "{}",
+        errors[0]
+    );
     assert!(gh.requests().is_empty());
     let post = run_node(&step, entry(), "post.js", &[], freebsd);
     assert_eq!((post.code, post.log().as_str()), (0, ""));
@@ -366,7 +406,11 @@ fn commit_without_binaries_gets_one_clear_error() {
     let errors = main.errors();
     assert_eq!(errors.len(), 1, "{}", main.shown());
     assert!(errors[0].contains("carries no binaries"), "{}", errors[0]);
-    assert!(errors[0].contains("acme/app-token-action/native@<release SHA>"), "{}", errors[0]);
+    assert!(
+        errors[0].contains("acme/app-token-action/native@<release SHA>"),
+        "{}",
+        errors[0]
+    );
     assert!(gh.requests().is_empty());
     let post = run_node(&step, &unreleased.0, "post.js", &[], NATIVE);
     assert_eq!((post.code, post.log().as_str()), (0, ""));
@@ -424,7 +468,10 @@ fn windows_binary_under_wine_mints_and_revokes() {
     let version = wine(&dir, &["--version"], "");
     let text = String::from_utf8_lossy(&version.stdout);
     assert!(version.status.success(), "{version:?}");
-    assert_eq!(text.trim(), format!("app-token-action {}", env!("CARGO_PKG_VERSION")));
+    assert_eq!(
+        text.trim(),
+        format!("app-token-action {}", env!("CARGO_PKG_VERSION"))
+    );
 
     let gh = MockGithub::builder(Scenario::standard()).tls().start();
     let ca = dir.0.join("ca.pem");
@@ -435,22 +482,43 @@ fn windows_binary_under_wine_mints_and_revokes() {
     let minted = wine(
         &dir,
         &[
-            "token", "--client-id", support::CLIENT_ID, "--private-key-file", &key,
-            "--owner", "acme", "--repositories", "repo-a", "--api-url", &api,
-            "--ca-certificates-file", &ca,
+            "token",
+            "--client-id",
+            support::CLIENT_ID,
+            "--private-key-file",
+            &key,
+            "--owner",
+            "acme",
+            "--repositories",
+            "repo-a",
+            "--api-url",
+            &api,
+            "--ca-certificates-file",
+            &ca,
         ],
         "",
     );
     let token = String::from_utf8_lossy(&minted.stdout).trim().to_string();
-    assert!(minted.status.success(), "token under wine: {}", String::from_utf8_lossy(&minted.stderr));
-    assert!(gh.minted().iter().any(|m| m.token == token), "not a minted token");
+    assert!(
+        minted.status.success(),
+        "token under wine: {}",
+        String::from_utf8_lossy(&minted.stderr)
+    );
+    assert!(
+        gh.minted().iter().any(|m| m.token == token),
+        "not a minted token"
+    );
 
     let revoked = wine(
         &dir,
         &["revoke", "--api-url", &api, "--ca-certificates-file", &ca],
         &format!("{token}\n"),
     );
-    assert!(revoked.status.success(), "revoke under wine: {}", String::from_utf8_lossy(&revoked.stderr));
+    assert!(
+        revoked.status.success(),
+        "revoke under wine: {}",
+        String::from_utf8_lossy(&revoked.stderr)
+    );
     assert!(gh.revoked().contains(&token));
     let log = format!(
         "{}{}{}",
@@ -458,14 +526,19 @@ fn windows_binary_under_wine_mints_and_revokes() {
         String::from_utf8_lossy(&revoked.stdout),
         String::from_utf8_lossy(&revoked.stderr)
     );
-    assert!(!log.contains(&token), "the token was printed outside stdout");
+    assert!(
+        !log.contains(&token),
+        "the token was printed outside stdout"
+    );
     say("ok   win32-x64 binary under wine: --version, token minted over TLS, revoke revoked");
 }
 
 /// llvm-objdump's view of a Mach-O file.
 fn objdump(path: &Path, flag: &str) -> String {
     checked(
-        Command::new("llvm-objdump").args(["--macho", flag]).arg(path),
+        Command::new("llvm-objdump")
+            .args(["--macho", flag])
+            .arg(path),
         "llvm-objdump (scripts/setup installs llvm)",
     )
 }
@@ -490,7 +563,11 @@ fn macos_binaries_are_signed_mach_o_linking_only_system_libraries() {
         assert!(signed || cpu != "ARM64", "{name}: no LC_CODE_SIGNATURE");
         let dylibs = objdump(&path, "--dylibs-used");
         let libs: Vec<&str> = dylibs.lines().skip(1).map(str::trim).collect();
-        assert!(libs.iter().any(|l| l.starts_with("/usr/lib/libSystem.B.dylib")), "{dylibs}");
+        assert!(
+            libs.iter()
+                .any(|l| l.starts_with("/usr/lib/libSystem.B.dylib")),
+            "{dylibs}"
+        );
         for lib in &libs {
             assert!(lib.starts_with("/usr/lib/"), "{name} links {lib}");
         }
