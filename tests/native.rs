@@ -561,6 +561,13 @@ fn macos_binaries_are_signed_mach_o_linking_only_system_libraries() {
         // x86_64 code runs unsigned (Intel Macs, Rosetta); zig signs only arm64 executables.
         let signed = headers.lines().any(|l| l.trim() == "cmd LC_CODE_SIGNATURE");
         assert!(signed || cpu != "ARM64", "{name}: no LC_CODE_SIGNATURE");
+        if signed {
+            assert_eq!(
+                stale_signature_pages(&path),
+                0,
+                "{name}: the signature does not match"
+            );
+        }
         let dylibs = objdump(&path, "--dylibs-used");
         let libs: Vec<&str> = dylibs.lines().skip(1).map(str::trim).collect();
         assert!(
@@ -577,4 +584,37 @@ fn macos_binaries_are_signed_mach_o_linking_only_system_libraries() {
             libs.len()
         ));
     }
+}
+
+/// Pages whose hash in the ad-hoc signature's CodeDirectory (SHA-256) does not match the
+/// file: a signature left stale by a later rewrite makes macOS kill the process.
+fn stale_signature_pages(path: &Path) -> usize {
+    let d = std::fs::read(path).unwrap();
+    let le = |at: usize| u32::from_le_bytes(d[at..at + 4].try_into().unwrap()) as usize;
+    let be = |at: usize| u32::from_be_bytes(d[at..at + 4].try_into().unwrap()) as usize;
+    let (mut off, mut sig) = (32, None);
+    for _ in 0..le(16) {
+        if le(off) == 0x1D {
+            sig = Some(le(off + 8));
+        }
+        off += le(off + 4);
+    }
+    let blob = sig.expect("LC_CODE_SIGNATURE");
+    let mut stale = 0;
+    for i in 0..be(blob + 8) {
+        let cd = blob + be(blob + 12 + 8 * i + 4);
+        if be(cd) != 0xFADE_0C02 {
+            continue;
+        }
+        let (hashes, slots, limit) = (be(cd + 16), be(cd + 28), be(cd + 32));
+        assert_eq!((d[cd + 36], d[cd + 37]), (32, 2), "SHA-256 page hashes");
+        let page = 1usize << d[cd + 39];
+        for k in 0..slots {
+            let chunk = &d[k * page..((k + 1) * page).min(limit)];
+            let digest = ring::digest::digest(&ring::digest::SHA256, chunk);
+            let at = cd + hashes + 32 * k;
+            stale += usize::from(digest.as_ref() != &d[at..at + 32]);
+        }
+    }
+    stale
 }
