@@ -3,10 +3,16 @@
 //! GitHub API, which verifies every JWT. Prints a Markdown report.
 //!
 //! `scripts/bench [RUNS]` builds the release binary and runs this.
+//!
+//! With `APP_TOKEN_ACTION_NATIVE_DIR` (an entry from `scripts/native-action`) and
+//! `APP_TOKEN_ACTION_NODE` (node 24) it also times the native entry's main stage, `node
+//! main.js` as the runner starts it, paired run by run with its bare linux-x64 binary on
+//! the same mock, and node's own start (`node -e 0`).
 
 #[path = "../tests/support/mod.rs"]
 mod support;
 
+use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use support::runner::{Step, bin};
@@ -151,6 +157,13 @@ fn main() {
         size as f64 / 1048576.0
     );
 
+    if let (Some(dir), Some(node)) = (
+        std::env::var_os("APP_TOKEN_ACTION_NATIVE_DIR"),
+        std::env::var_os("APP_TOKEN_ACTION_NODE"),
+    ) {
+        launcher_pairs(runs, Path::new(&dir), Path::new(&node));
+    }
+
     // API requests per scenario: what each choice of inputs costs.
     println!();
     println!("| scenario | API requests |");
@@ -178,4 +191,63 @@ fn main() {
             println!("| post (revoke) | {} |", gh.requests().len() - before);
         }
     }
+}
+
+/// The native entry's main stage (`node main.js`, the launcher starting the linux-x64
+/// binary) and that binary alone, alternating on one mock; node's bare start.
+fn launcher_pairs(runs: usize, dir: &Path, node: &Path) {
+    let gh = MockGithub::start(Scenario::standard());
+    let step = Step::new(&gh.url());
+    let bare: PathBuf = dir.join("bin/app-token-action-linux-x64");
+    let launcher = || {
+        let mut cmd = step.command(node, &[]);
+        cmd.arg(dir.join("main.js"));
+        cmd
+    };
+    for _ in 0..3 {
+        assert_eq!(step.finish(launcher()).code, 0);
+    }
+    let (mut with_node, mut alone, mut node_start) = (Vec::new(), Vec::new(), Vec::new());
+    for _ in 0..runs {
+        let t = Instant::now();
+        let run = step.finish(step.command(&bare, &[]));
+        alone.push(t.elapsed());
+        assert_eq!(run.code, 0, "{}", run.shown());
+        let t = Instant::now();
+        let run = step.finish(launcher());
+        with_node.push(t.elapsed());
+        assert_eq!(run.code, 0, "{}", run.shown());
+        let t = Instant::now();
+        let out = std::process::Command::new(node).args(["-e", "0"]).output();
+        node_start.push(t.elapsed());
+        assert!(out.expect("node").status.success());
+    }
+    for v in [&mut with_node, &mut alone, &mut node_start] {
+        v.sort();
+    }
+    let version = std::process::Command::new(node).arg("--version").output();
+    let version = String::from_utf8_lossy(&version.expect("node").stdout)
+        .trim()
+        .to_string();
+    println!();
+    println!("| native entry (node {version}), {runs} paired runs on one mock | median | p95 |");
+    println!("|---|---|---|");
+    for (name, v) in [
+        (
+            "main stage through the launcher (`node main.js`)",
+            &with_node,
+        ),
+        ("main stage, the same binary alone", &alone),
+        ("node's own start (`node -e 0`)", &node_start),
+    ] {
+        println!(
+            "| {name} | {} | {} |",
+            ms(percentile(v, 0.5)),
+            ms(percentile(v, 0.95))
+        );
+    }
+    println!(
+        "| launcher's cost (medians' difference) | {} | |",
+        ms(percentile(&with_node, 0.5).saturating_sub(percentile(&alone, 0.5)))
+    );
 }

@@ -30,7 +30,7 @@ TOKEN OPTIONS:
 const USAGE_TAIL: &str = "
 Without --owner, --repositories, --enterprise or --installation-id the token is for
 $GITHUB_REPOSITORY. Proxies: HTTPS_PROXY, HTTP_PROXY, ALL_PROXY, NO_PROXY.
-Extra CAs: SSL_CERT_FILE, SSL_CERT_DIR. Key services read their usual variables
+Extra CAs: SSL_CERT_FILE, NODE_EXTRA_CA_CERTS, SSL_CERT_DIR. Key services read their usual variables
 (AWS_*, VAULT_ADDR, VAULT_TOKEN, VAULT_NAMESPACE, VAULT_CACERT; README).
 ";
 

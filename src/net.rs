@@ -114,16 +114,19 @@ pub fn bypassed(no_proxy: &str, host: &str, port: u16) -> bool {
 }
 
 /// Certificate authorities: the bundled Mozilla roots, plus `SSL_CERT_FILE`,
-/// `SSL_CERT_DIR` and the `ca-certificates` input.
+/// `NODE_EXTRA_CA_CERTS`, `SSL_CERT_DIR` and the `ca-certificates` input.
 pub fn roots(ca_input: Option<&str>) -> Result<Vec<Certificate<'static>>, Error> {
     let mut certs: Vec<Certificate<'static>> = webpki_root_certs::TLS_SERVER_ROOT_CERTS
         .iter()
         .map(|c| Certificate::from_der(c.as_ref()))
         .collect();
-    if let Some(path) = env("SSL_CERT_FILE") {
+    // NODE_EXTRA_CA_CERTS: what GHES users of node actions already set for the runner.
+    for var in ["SSL_CERT_FILE", "NODE_EXTRA_CA_CERTS"] {
+        let Some(path) = env(var) else { continue };
         match std::fs::read(&path) {
             Ok(pem) => certs.extend(pem_certs(&pem)),
             Err(e) => report::note(&Note::CaFileUnread {
+                var,
                 path,
                 error: e.to_string(),
             }),

@@ -427,6 +427,7 @@ fn binaries() -> &'static Path {
         checked(
             Command::new(repo_root().join("scripts/build-binaries"))
                 .arg(&dir)
+                .args(["amd64", "arm64"])
                 .stdin(Stdio::null()),
             "scripts/build-binaries",
         )?;

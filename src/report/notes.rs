@@ -173,8 +173,10 @@ pub enum Note {
     AlreadyInvalid,
     /// Post could not revoke.
     NotRevoked(Box<Error>),
-    /// `SSL_CERT_FILE` could not be read.
+    /// `SSL_CERT_FILE` or `NODE_EXTRA_CA_CERTS` could not be read.
     CaFileUnread {
+        /// The variable that named it.
+        var: &'static str,
         path: String,
         /// The system's words.
         error: String,
@@ -392,9 +394,9 @@ impl Note {
                 f,
                 "{e} The token stays valid until it expires (at most one hour)."
             ),
-            Note::CaFileUnread { path, error } => write!(
+            Note::CaFileUnread { var, path, error } => write!(
                 f,
-                "SSL_CERT_FILE={path} could not be read ({error}); continuing without it."
+                "{var}={path} could not be read ({error}); continuing without it."
             ),
             Note::CaDirUnread { dir } => write!(
                 f,
@@ -544,6 +546,7 @@ mod tests {
             Note::AlreadyInvalid,
             Note::NotRevoked(Box::new(Error::MissingKeyFile)),
             Note::CaFileUnread {
+                var: "SSL_CERT_FILE",
                 path: "/ca".into(),
                 error: "gone".into(),
             },

@@ -261,7 +261,11 @@ impl Step {
     }
 
     fn exec(&self, program: &Path, extra: &[(String, String)]) -> Run {
-        let mut cmd = self.command(program, extra);
+        self.finish(self.command(program, extra))
+    }
+
+    /// Runs `cmd` (from [`Step::command`]) to the end and reads what it left behind.
+    pub fn finish(&self, mut cmd: Command) -> Run {
         let out = cmd.output().expect("run the binary");
         let output_file = std::fs::read_to_string(self.file("output")).unwrap_or_default();
         let state_file = std::fs::read_to_string(self.file("state")).unwrap_or_default();
