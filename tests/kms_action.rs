@@ -60,17 +60,7 @@ fn no_secret(run: &Run, secrets: &[&str]) {
 /// A failed main: exit 1, one `::error` containing each of `says`, no request to
 /// GitHub, no secret in the log; the error line.
 fn refused(run: &Run, gh: &MockGithub, says: &[&str], secrets: &[&str]) -> String {
-    assert_eq!(run.code, 1, "expected failure:\n{}", run.shown());
-    let errors = run.errors();
-    assert_eq!(errors.len(), 1, "one ::error line:\n{}", run.shown());
-    for s in says {
-        assert!(errors[0].contains(s), "{s:?} missing from {}", errors[0]);
-    }
-    assert!(gh.requests().is_empty(), "a request reached GitHub");
-    for s in secrets {
-        assert!(!run.logged().contains(s), "a secret in the log");
-    }
-    errors[0].to_string()
+    support::runner::assert_refused_before_github(run, gh.requests().len(), says, secrets)
 }
 
 /// Debug lines of calls to the service at `path` (`POST / -> 200`).

@@ -64,16 +64,7 @@ fn minted(run: &Run, gh: &MockGithub, masked: &[&str], secrets: &[String]) {
 /// A failed main: exit 1, one `::error` containing each of `says`, no request to
 /// GitHub, none of `secrets` in the log.
 fn refused(run: &Run, gh: &MockGithub, says: &[&str], secrets: &[String]) {
-    assert_eq!(run.code, 1, "expected failure:\n{}", run.shown());
-    let errors = run.errors();
-    assert_eq!(errors.len(), 1, "one ::error line:\n{}", run.shown());
-    for s in says {
-        assert!(errors[0].contains(s), "{s:?} missing from {}", errors[0]);
-    }
-    assert!(gh.requests().is_empty(), "a request reached GitHub");
-    for s in secrets {
-        assert!(!run.logged().contains(s.as_str()), "a secret in the log");
-    }
+    support::runner::assert_refused_before_github(run, gh.requests().len(), says, secrets);
 }
 
 // ---- Google Cloud ----

@@ -344,6 +344,28 @@ pub fn assert_masked_first(log: &str, secret: &str) {
     assert_eq!(leaks, 0, "the token appears in {leaks} log line(s)");
 }
 
+/// A main refused before any request to GitHub: exit 1, exactly one `::error`
+/// containing each of `says`, no request at `requests` (the mock's count), and none of
+/// `secrets` in what the runner would log. Returns the error line.
+pub fn assert_refused_before_github<S: AsRef<str>>(
+    run: &Run,
+    requests: usize,
+    says: &[&str],
+    secrets: &[S],
+) -> String {
+    assert_eq!(run.code, 1, "expected failure:\n{}", run.shown());
+    let errors = run.errors();
+    assert_eq!(errors.len(), 1, "one ::error line:\n{}", run.shown());
+    for s in says {
+        assert!(errors[0].contains(s), "{s:?} missing from {}", errors[0]);
+    }
+    assert_eq!(requests, 0, "a request reached GitHub");
+    for s in secrets {
+        assert!(!run.logged().contains(s.as_ref()), "a secret in the log");
+    }
+    errors[0].to_string()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
