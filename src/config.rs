@@ -40,15 +40,10 @@ pub struct Context {
     pub pull_request: PullRequestOrigin,
 }
 
-/// An environment variable that is set and not blank.
-pub fn env_var(name: &str) -> Option<String> {
-    std::env::var(name).ok().filter(|v| !v.trim().is_empty())
-}
-
 impl Context {
     /// Reads the context from this process's environment.
     pub fn from_env() -> Context {
-        let var = env_var;
+        let var = crate::env::var;
         Context {
             repository: var("GITHUB_REPOSITORY"),
             repository_owner: var("GITHUB_REPOSITORY_OWNER"),

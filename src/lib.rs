@@ -20,6 +20,7 @@ pub mod action;
 pub mod cli;
 pub mod concurrent;
 pub mod config;
+pub mod env;
 pub mod error;
 pub mod flow;
 #[cfg(test)]
@@ -31,6 +32,7 @@ pub mod installation;
 pub mod jwt;
 pub mod key;
 pub mod kms;
+pub mod method;
 pub mod net;
 pub mod outputs;
 pub mod permissions;

@@ -6,7 +6,7 @@ use std::path::Path;
 
 use ureq::tls::{Certificate, PemItem, parse_pem};
 
-use crate::config::env_var as env;
+use crate::env::var as env;
 use crate::error::Error;
 use crate::report;
 use crate::report::Note;

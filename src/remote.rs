@@ -136,10 +136,7 @@ impl Exchange for Services<'_> {
     fn exchange(&self, req: &ServiceRequest) -> Result<ServiceResponse, Error> {
         let (origin, path) = split_url(&req.url);
         let endpoint = self.endpoint(req.service, origin)?;
-        let method = match req.method {
-            kms::Method::Get => Method::Get,
-            kms::Method::Post => Method::Post,
-        };
+        let method = req.method;
         let request = Request {
             method,
             path: path.to_string(),

@@ -24,6 +24,7 @@ use serde_json::Value;
 use ureq::tls::{Certificate, RootCerts, TlsConfig};
 
 use crate::error::{BadAnswer, Call, Cause, Error, Last, Shown, Who};
+pub use crate::method::Method;
 use crate::net::{self, ProxyChoice};
 use crate::report;
 use crate::report::Note;
@@ -40,25 +41,6 @@ pub const TOTAL_BUDGET: Duration = Duration::from_secs(120);
 pub const BODY_LIMIT: u64 = 16 * 1024 * 1024;
 
 const USER_AGENT: &str = concat!("app-token-action/", env!("CARGO_PKG_VERSION"));
-
-/// An HTTP method the program uses.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Method {
-    Get,
-    /// POST, with a body.
-    Post,
-    Delete,
-}
-
-impl std::fmt::Display for Method {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(match self {
-            Method::Get => "GET",
-            Method::Post => "POST",
-            Method::Delete => "DELETE",
-        })
-    }
-}
 
 /// One request to an endpoint.
 #[derive(Clone)]

@@ -16,8 +16,7 @@ const ALGORITHM: &str = "RSASSA_PKCS1_V1_5_SHA_256";
 /// STS's shortest session, plenty for two signatures.
 const SESSION_SECS: u32 = 900;
 
-/// Reads an environment variable; empty counts as unset (as the SDKs treat it).
-pub type Env<'a> = &'a dyn Fn(&str) -> Option<String>;
+pub use crate::env::Env;
 
 fn var(env: Env, name: &str) -> Option<String> {
     env(name)

@@ -18,8 +18,7 @@ use super::{
     CheckedKey, Exchange, KeyService, KmsError, Secret, Service, ServiceRequest, ServiceResponse,
 };
 
-/// Reads an environment variable.
-pub type Env<'a> = &'a dyn Fn(&str) -> Option<String>;
+pub use crate::env::Env;
 
 /// What the user configured (action inputs or CLI flags); the environment supplies the rest.
 #[derive(Clone, Debug, Default)]

@@ -62,24 +62,7 @@ impl fmt::Debug for Secret {
     }
 }
 
-/// An HTTP method a service call uses.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Method {
-    /// Reads: public keys, the OIDC token.
-    Get,
-    /// Signs, logins, STS.
-    Post,
-}
-
-impl Method {
-    /// The method as HTTP writes it.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Method::Get => "GET",
-            Method::Post => "POST",
-        }
-    }
-}
+pub use crate::method::Method;
 
 /// One call to a key service, as data: the transport sends exactly this.
 #[derive(Clone)]

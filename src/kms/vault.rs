@@ -15,8 +15,7 @@ pub const DEFAULT_TRANSIT_MOUNT: &str = "transit";
 /// Where JWT auth is mounted unless told otherwise (vault-action's default `path`).
 pub const DEFAULT_AUTH_MOUNT: &str = "jwt";
 
-/// Reads an environment variable; empty counts as unset.
-pub type Env<'a> = &'a dyn Fn(&str) -> Option<String>;
+pub use crate::env::Env;
 
 /// The first of `VAULT_<name>` and `BAO_<name>` that is set (vault-action exports the
 /// former, the `bao` CLI reads both).

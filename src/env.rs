@@ -1,0 +1,10 @@
+//! The process environment: the one function that reads it, and the type through
+//! which the rest of the code reads variables (so tests pass a map instead).
+
+/// Reads an environment variable; empty counts as unset (as the runner and the SDKs treat it).
+pub type Env<'a> = &'a dyn Fn(&str) -> Option<String>;
+
+/// An environment variable of this process that is set and not blank.
+pub fn var(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.trim().is_empty())
+}
