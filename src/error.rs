@@ -6,15 +6,16 @@
 //! variant carries a key, a JWT or a token, so no message can print one: a value
 //! from an input reaches a message only as a [`Shown`].
 
-use std::collections::BTreeMap;
 use std::fmt;
 
 use thiserror::Error;
 
 use crate::config::Target;
-use crate::kms::{KmsError, Service};
-use crate::retry::{Limit, MAX_WAIT};
-use crate::transport::Method;
+use crate::github::error::GithubError;
+use crate::kms::KmsError;
+use crate::net::NetError;
+use crate::token::shape::TokenProblem;
+use crate::transport::error::TransportError;
 
 pub use crate::secret::Shown;
 
@@ -110,237 +111,6 @@ impl fmt::Display for FileKind {
     }
 }
 
-/// What a GitHub request was for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Purpose {
-    /// `GET /app`.
-    AppCheck,
-    /// `GET .../installation` or `/app/installations/{id}`.
-    InstallationLookup,
-    /// `POST .../access_tokens`.
-    TokenRequest,
-    /// `GET /users/<slug>[bot]`.
-    BotLookup,
-    /// `DELETE /installation/token`.
-    Revocation,
-    /// A call to a key service or the runner's OIDC endpoint.
-    KeyService(Service),
-}
-
-/// One request as messages name it: `the token request (POST /app/...)`, or
-/// `POST /app/...` where the purpose is not known (the transport).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Call {
-    /// What it was for, when known.
-    pub purpose: Option<Purpose>,
-    pub method: Method,
-    /// The path under the service's root.
-    pub path: String,
-}
-
-impl fmt::Display for Call {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let what = match self.purpose {
-            None => return write!(f, "{} {}", self.method, self.path),
-            Some(Purpose::AppCheck) => "the app check",
-            Some(Purpose::InstallationLookup) => "the installation lookup",
-            Some(Purpose::TokenRequest) => "the token request",
-            Some(Purpose::BotLookup) => "the bot user lookup",
-            Some(Purpose::Revocation) => "the revocation",
-            Some(Purpose::KeyService(service)) => {
-                return write!(f, "the {service} request ({} {})", self.method, self.path);
-            }
-        };
-        write!(f, "{what} ({} {})", self.method, self.path)
-    }
-}
-
-/// Who answered, for messages: GitHub, or another service by its host.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Who {
-    /// The GitHub API.
-    GitHub,
-    /// Another service.
-    Host(String),
-}
-
-impl fmt::Display for Who {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Who::GitHub => f.write_str("GitHub"),
-            Who::Host(h) => f.write_str(h),
-        }
-    }
-}
-
-/// Why an attempt got no answer.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Cause {
-    /// The request ran out of time.
-    Timeout,
-    /// DNS found nothing.
-    HostNotFound,
-    /// The connection could not be made.
-    ConnectionFailed,
-    /// The server refused the connection.
-    Refused,
-    /// The connection was reset.
-    Reset,
-    /// The server closed the connection without an answer.
-    ClosedEarly,
-    /// Another I/O error, as the system words it.
-    Io(String),
-    /// The answer was not valid HTTP.
-    Protocol(String),
-    /// The proxy refused the tunnel, with its words.
-    ProxyRefused(String),
-    /// The proxy answered 407.
-    ProxyAuth,
-    /// TLS handshake or certificate, as rustls words it.
-    Tls(String),
-    /// The answer exceeded this many bytes.
-    TooLarge(u64),
-    /// Anything else the HTTP client reports.
-    Other(String),
-}
-
-impl fmt::Display for Cause {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Cause::Timeout => f.write_str("the request timed out"),
-            Cause::HostNotFound => f.write_str("the host name did not resolve"),
-            Cause::ConnectionFailed => f.write_str("the connection failed"),
-            Cause::Refused => f.write_str("the connection was refused"),
-            Cause::Reset => f.write_str("the connection was reset"),
-            Cause::ClosedEarly => f.write_str("the server closed the connection without an answer"),
-            Cause::Io(e) => write!(f, "I/O error: {e}"),
-            Cause::Protocol(p) => write!(f, "the answer was not valid HTTP ({p})"),
-            Cause::ProxyRefused(m) => write!(f, "the proxy refused the connection ({m})"),
-            Cause::ProxyAuth => {
-                f.write_str("the proxy refused the credentials (407 Proxy Authentication Required)")
-            }
-            Cause::Tls(m) | Cause::Other(m) => f.write_str(m),
-            Cause::TooLarge(n) => write!(f, "the answer exceeded the limit of {n} bytes"),
-        }
-    }
-}
-
-/// The last thing that went wrong before giving up.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Last {
-    /// An answer worth retrying.
-    Answer {
-        who: Who,
-        status: u16,
-        /// Which rate limit, if one.
-        limit: Option<Limit>,
-    },
-    /// No answer.
-    Failed(Cause),
-    /// The run's budget ran out before another attempt.
-    BudgetSpent { secs: u64 },
-}
-
-impl fmt::Display for Last {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Last::Answer { who, status, limit } => {
-                write!(f, "{who} answered {}", status_line(*status))?;
-                f.write_str(match limit {
-                    Some(Limit::Secondary) => " (secondary rate limit)",
-                    Some(Limit::Primary) => " (rate limit exhausted)",
-                    Some(Limit::TooManyRequests) | None => "",
-                })
-            }
-            Last::Failed(cause) => cause.fmt(f),
-            Last::BudgetSpent { secs } => write!(f, "the run's {secs} s network budget is spent"),
-        }
-    }
-}
-
-fn status_line(status: u16) -> String {
-    let text = match status {
-        403 => "403 Forbidden",
-        429 => "429 Too Many Requests",
-        500 => "500 Internal Server Error",
-        502 => "502 Bad Gateway",
-        503 => "503 Service Unavailable",
-        504 => "504 Gateway Timeout",
-        s => return s.to_string(),
-    };
-    text.to_string()
-}
-
-/// Why an answer could not be used.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum BadAnswer {
-    /// Not the JSON expected: serde's category and position, never the body.
-    NotJson {
-        /// `Syntax`, `Data`, `Eof`.
-        category: String,
-        line: usize,
-        column: usize,
-    },
-    /// Over the size cap.
-    TooLarge(u64),
-    /// A minted token that is not printable ASCII without white space, or too long.
-    TokenShape(TokenProblem),
-    /// JSON without one of these required fields (or with one of the wrong type).
-    Fields(&'static str),
-}
-
-impl fmt::Display for BadAnswer {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            BadAnswer::NotJson {
-                category,
-                line,
-                column,
-            } => write!(
-                f,
-                "not the expected JSON ({category} error at line {line}, column {column})"
-            ),
-            BadAnswer::TooLarge(n) => write!(f, "the answer exceeded the limit of {n} bytes"),
-            BadAnswer::TokenShape(problem) => write!(f, "the token {problem}"),
-            BadAnswer::Fields(fields) => {
-                write!(
-                    f,
-                    "one of the fields {fields} is missing or of the wrong type"
-                )
-            }
-        }
-    }
-}
-
-/// What is wrong with a token GitHub sent.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum TokenProblem {
-    /// Nothing.
-    Empty,
-    /// A control character or line break.
-    Control,
-    /// White space.
-    Whitespace,
-    /// Characters outside ASCII.
-    NotAscii,
-    /// Over the length accepted.
-    TooLong { len: usize, max: usize },
-}
-
-impl fmt::Display for TokenProblem {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            TokenProblem::Empty => f.write_str("is empty"),
-            TokenProblem::Control => f.write_str("contains control characters or line breaks"),
-            TokenProblem::Whitespace => f.write_str("contains white space"),
-            TokenProblem::NotAscii => f.write_str("contains characters outside ASCII"),
-            TokenProblem::TooLong { len, max } => {
-                write!(f, "is {len} characters long, over the {max} accepted")
-            }
-        }
-    }
-}
-
 /// What became of a token GitHub created before the run failed.
 #[derive(Debug)]
 pub enum Fate {
@@ -354,17 +124,6 @@ pub enum Fate {
     NotRevoked(Box<Error>),
     /// It holds characters a header cannot carry, so it cannot be sent back.
     Unsendable,
-}
-
-impl Fate {
-    /// The fate after trying to revoke.
-    pub fn of(revoked: Result<crate::token::Revoked, Error>) -> Fate {
-        match revoked {
-            Ok(crate::token::Revoked::Done) => Fate::Revoked,
-            Ok(crate::token::Revoked::AlreadyInvalid) => Fate::AlreadyInvalid,
-            Err(e) => Fate::NotRevoked(Box::new(e)),
-        }
-    }
 }
 
 impl Fate {
@@ -425,95 +184,6 @@ impl fmt::Display for Target {
             Target::Enterprise(slug) => write!(f, "the enterprise {slug}"),
             Target::Id(id) => write!(f, "installation {id}"),
         }
-    }
-}
-
-/// Where a person installs the app or changes its repository access.
-fn settings_link(server: &str, target: &Target) -> String {
-    match target {
-        Target::Repository { owner, .. } | Target::Account(owner) => format!(
-            "{server}/organizations/{owner}/settings/installations for an organization, or {server}/settings/installations for a personal account"
-        ),
-        Target::Enterprise(slug) => format!("{server}/enterprises/{slug}/settings/apps"),
-        Target::Id(_) => format!("{server}/settings/installations"),
-    }
-}
-
-/// `contents:write, issues:read`.
-pub fn permission_list(p: &BTreeMap<String, String>) -> String {
-    p.iter()
-        .map(|(k, v)| format!("{k}:{v}"))
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
-/// `repositories a, b; permissions contents:write`: what a token request asked for.
-fn requested(repositories: &[String], permissions: &BTreeMap<String, String>) -> String {
-    let repos = if repositories.is_empty() {
-        "all of the installation's repositories".to_string()
-    } else {
-        format!("repositories {}", repositories.join(", "))
-    };
-    let perms = if permissions.is_empty() {
-        "all of the installation's permissions".to_string()
-    } else {
-        format!("permissions {}", permission_list(permissions))
-    };
-    format!("{repos}; {perms}")
-}
-
-/// When to retry after a rate limit; a wait past any date is said as such.
-fn retry_when(at: &Option<String>, wait_secs: u64) -> String {
-    match at {
-        Some(at) => format!("Retry after {at} ({wait_secs} s from now)"),
-        None => format!(
-            "The server asks for a wait of {wait_secs} s, past year 9999: do not wait for it, check the server"
-        ),
-    }
-}
-
-fn attempts_note(n: u32) -> String {
-    if n > 1 {
-        format!(" after {n} attempts")
-    } else {
-        String::new()
-    }
-}
-
-fn via(proxy: &Option<String>) -> String {
-    proxy
-        .as_ref()
-        .map(|p| format!(" through the proxy {p}"))
-        .unwrap_or_default()
-}
-
-fn network_hint(call: &Call, proxy: &Option<String>, cause: &Cause) -> &'static str {
-    let service = matches!(call.purpose, Some(Purpose::KeyService(_)));
-    match (cause, proxy) {
-        (Cause::ProxyAuth, _) => {
-            "Give the proxy's user name and password in the proxy URL (http://USER:PASSWORD@HOST:PORT in HTTPS_PROXY / HTTP_PROXY), percent-encoding special characters; the URL is never printed."
-        }
-        (_, Some(_)) => {
-            "Check that the proxy is reachable from the runner and allows this host (or list the host in NO_PROXY)."
-        }
-        (_, None) if service => {
-            "Check the runner's network and the service's address (`kms-key`, VAULT_ADDR, AWS_ENDPOINT_URL); behind a proxy, set HTTPS_PROXY (and NO_PROXY for exceptions)."
-        }
-        (_, None) => {
-            "Check the runner's network and `github-api-url`; behind a proxy, set HTTPS_PROXY (and NO_PROXY for exceptions)."
-        }
-    }
-}
-
-fn api_hint(status: u16) -> &'static str {
-    match status {
-        403 => {
-            " The app may lack a permission this call needs, or an IP allow list may block the runner."
-        }
-        s if s >= 500 => {
-            " GitHub had a problem; retry the job later, or check https://www.githubstatus.com (or your GitHub Enterprise Server's health) and the host in `github-api-url`."
-        }
-        _ => "",
     }
 }
 
@@ -735,11 +405,6 @@ pub enum Error {
     /// A path that serves one installation was given several.
     #[error("This command serves one installation; `owners` names several. Give `owner` instead.")]
     OneInstallationOnly,
-    /// `GET /app/installations` did not stop paging.
-    #[error(
-        "GitHub listed more than {max} installations of the app and was still paging; `owners: *` stops there. Name the accounts in `owners` instead."
-    )]
-    TooManyInstallations { max: usize },
     /// `owners` combined with an input that chooses one installation.
     #[error(
         "`owners` mints a token for each of several accounts and cannot be combined with `{other}`. Remove one of them (for several repositories of one account, use `owner` and `repositories`)."
@@ -761,42 +426,9 @@ pub enum Error {
         "Both `private-key` and `kms-key` are set, and one key signs the app's JWT. Remove `private-key` to sign in the key service (then delete the stored key), or remove `kms-key`."
     )]
     TwoKeys,
-    /// A key service's address that is not an http(s) URL.
-    #[error(
-        "The key service address {url} is not an http(s) URL without user info. Check VAULT_ADDR, AWS_ENDPOINT_URL (or the endpoint in `kms-key`) and CLOUDSDK_API_ENDPOINT_OVERRIDES_CLOUDKMS."
-    )]
-    InvalidServiceUrl { url: Shown },
-    /// Plain http to a key service not on this machine.
-    #[error(
-        "The key service address {url} uses plain http. Tokens and signatures would cross the network unencrypted, so http is allowed only for a loopback host (localhost, 127.0.0.1, ::1). Use https."
-    )]
-    InsecureServiceUrl { url: Shown },
-    /// `VAULT_CACERT` names a file that cannot be read.
-    #[error(
-        "Could not read VAULT_CACERT ({path}): {source}. Point VAULT_CACERT at a PEM file inside the workspace (the action runs in a container that sees only the workspace and the runner's temp folders)."
-    )]
-    VaultCaCert {
-        path: String,
-        source: std::io::Error,
-    },
     /// A key service failed.
     #[error(transparent)]
     Kms(#[from] KmsError),
-    /// No certificate in the extra CA certificates.
-    #[error(
-        "The CA certificates from the `ca-certificates` input (CLI: --ca-certificates-file) could not be used: no certificate was found in them. Give PEM text with one or more -----BEGIN CERTIFICATE----- blocks."
-    )]
-    CaCertificates,
-    /// A proxy variable that is not a proxy URL.
-    #[error(
-        "{var} is set but is not a proxy URL like http://proxy.example.com:3128 (its value is not shown: it may hold credentials). Fix or unset {var} in the step's environment."
-    )]
-    Proxy { var: &'static str },
-    /// A proxy URL whose user name or password holds an unencoded `/`, `?`, `#` or `@`.
-    #[error(
-        "{var} holds a proxy user name or password with an unencoded /, ?, # or @, so part of it would be read as the proxy's host (curl refuses such a URL too; the value is not shown). Percent-encode those characters in the user name and password (/ as %2F, ? as %3F, # as %23, @ as %40) and keep the form http://USER:PASSWORD@HOST:PORT."
-    )]
-    ProxyUserInfo { var: &'static str },
     /// A flag without its value.
     #[error("{flag} needs a value. Run `app-token-action --help` for usage.")]
     MissingValue { flag: String },
@@ -831,111 +463,11 @@ pub enum Error {
         source: std::io::Error,
     },
 
-    /// 404 on the installation lookup.
-    #[error(
-        "The app is not installed on {target}, or cannot see it (GitHub answered 404 to {path}). Install the app there, or give its installation access to the repository: {}. Check too that `client-id`/`app-id` names the app you installed.",
-        settings_link(.server, .target)
-    )]
-    InstallationNotFound {
-        target: Target,
-        path: String,
-        server: String,
-    },
-    /// 404 for an installation id.
-    #[error(
-        "Installation {id} was not found for this app (GitHub answered 404). Check `installation-id`: it must be an installation of the app named by `client-id`/`app-id`."
-    )]
-    InstallationIdNotFound { id: u64 },
-    /// The JWT's signature does not verify with the app's public key.
-    #[error(
-        "GitHub could not verify the app's JWT (\"A JSON web token could not be decoded\"): the private key does not belong to the app named by `client-id`/`app-id`. Use a private key generated on that same app's settings page, and check that the id names the app the key came from."
-    )]
-    KeyMismatch,
-    /// `iss` names no app with a key.
-    #[error(
-        "GitHub knows no app with a key for the given `client-id`/`app-id` (\"Integration must generate a public key\"). Give the app's client ID (Iv...) or numeric app ID from its settings page, not a client secret, an installation id or an OAuth app's id; if the id is right, generate a private key on the app's settings page."
-    )]
-    NoPublicKey,
-    /// The JWT's times were refused even after correcting for skew.
-    #[error(
-        "GitHub refused the JWT's times: \"{message}\", even after correcting for this machine's clock. Make sure the runner's clock is synchronised (NTP)."
-    )]
-    ClockSkew { message: String },
     /// The signer could not sign the JWT.
     #[error(
         "The app's JWT could not be signed with the private key (the system's random number generator failed). Retry the job; if it fails again, the runner's kernel does not provide getrandom."
     )]
     Signing,
-    /// Some other 401.
-    #[error("GitHub refused the credentials for {call} (401: \"{message}\").")]
-    Unauthorized { call: Call, message: String },
-    /// 422 on minting.
-    #[error(
-        "GitHub refused the token request: \"{message}\" (422). Requested {}. The permissions must be granted to the app (its settings page, \"Permissions\") and accepted on the installation, and each repository must exist and be accessible to the installation.",
-        requested(.repositories, .permissions)
-    )]
-    Unprocessable {
-        message: String,
-        repositories: Vec<String>,
-        permissions: BTreeMap<String, String>,
-    },
-    /// The primary or secondary rate limit, with a wait over our cap.
-    #[error(
-        "{who}'s rate limit stops {call}: {message}. {}; the action waits at most {} s by itself.",
-        retry_when(.retry_at, *.wait_secs), MAX_WAIT.as_secs()
-    )]
-    RateLimited {
-        call: Call,
-        who: Who,
-        message: String,
-        /// `None` when the wait ends past year 9999 (a server's number, not a date).
-        retry_at: Option<String>,
-        wait_secs: u64,
-    },
-    /// Any other answer we cannot use.
-    #[error("GitHub answered {status} to {call}: \"{message}\"{}.{}", attempts_note(*.attempts), api_hint(*.status))]
-    Api {
-        call: Call,
-        status: u16,
-        message: String,
-        attempts: u32,
-    },
-    /// An answer that is not the JSON GitHub sends.
-    #[error(
-        "GitHub's answer to {call} could not be read: {reason}. If github-api-url points at a proxy or a mirror, check that it forwards the REST API unchanged."
-    )]
-    BadResponse { call: Call, reason: BadAnswer },
-    /// Could not reach the server at all.
-    #[error(
-        "Could not reach {host}{} for {call}: {cause}{}. {}",
-        via(.proxy), attempts_note(*.attempts), network_hint(.call, .proxy, .cause)
-    )]
-    Network {
-        call: Call,
-        host: String,
-        proxy: Option<String>,
-        cause: Cause,
-        attempts: u32,
-    },
-    /// TLS handshake or certificate failure.
-    #[error(
-        "TLS to {host}{} failed for {call}: {reason}. If {host} uses a private certificate authority (GitHub Enterprise Server often does), pass its CA certificate as the `ca-certificates` input (PEM text, e.g. from a secret or variable), or set SSL_CERT_FILE / SSL_CERT_DIR to a file or directory the program can read.",
-        via(.proxy)
-    )]
-    Tls {
-        call: Call,
-        host: String,
-        proxy: Option<String>,
-        reason: String,
-    },
-    /// The whole retry budget ran out.
-    #[error("Gave up on {call} after {elapsed_secs} s and {attempts} attempts: {last}.")]
-    Exhausted {
-        call: Call,
-        elapsed_secs: u64,
-        attempts: u32,
-        last: Last,
-    },
     /// A workflow file command could not be written.
     #[error("Could not write to {var} ({path}): {source}.")]
     FileCommand {
@@ -946,9 +478,15 @@ pub enum Error {
     /// A failure after GitHub created a token, and what became of the token.
     #[error("{cause} {fate}")]
     AfterMint { cause: Box<Error>, fate: Fate },
-    /// An answer or a redirect the wire refuses.
+    /// A request that got no usable answer.
     #[error(transparent)]
-    Wire(#[from] crate::wire::WireError),
+    Transport(#[from] TransportError),
+    /// A connection setting that cannot be used.
+    #[error(transparent)]
+    Net(#[from] NetError),
+    /// GitHub refused the request.
+    #[error(transparent)]
+    Github(#[from] GithubError),
     /// A value that would break the file-command format.
     #[error(
         "Refusing to write output `{name}`: its value contains a line break or the heredoc delimiter, which could inject other outputs."
@@ -993,31 +531,15 @@ impl Error {
             Guard(crate::guard::GuardError::InvalidForkPolicy { .. }) => "Invalid input",
             Guard(_) => "Refused by a guardrail",
             NoKey | TwoKeys => "Invalid input",
-            InvalidServiceUrl { .. } | InsecureServiceUrl { .. } => "Invalid key service setting",
-            VaultCaCert { .. } => "Invalid CA certificates",
             Kms(e) => e.title(),
-            CaCertificates => "Invalid CA certificates",
-            Proxy { .. } | ProxyUserInfo { .. } => "Invalid proxy setting",
-            InstallationNotFound { .. } | InstallationIdNotFound { .. } => {
-                "App installation not found"
-            }
-            KeyMismatch => "Private key does not match the app",
-            NoPublicKey => "Unknown app id",
-            ClockSkew { .. } => "Clock skew",
             Signing => "Signing failed",
-            Unauthorized { .. } => "Authentication failed",
-            Unprocessable { .. } => "Token request refused",
-            RateLimited { .. } => "Rate limited",
-            Api { .. } | BadResponse { .. } | Exhausted { .. } | TooManyInstallations { .. } => {
-                "GitHub API error"
-            }
-            Network { .. } => "Network error",
-            Tls { .. } => "TLS error",
             FileCommand { .. } | UnsafeValue { .. } => "Cannot write outputs",
             AfterMint { cause, .. } | ForOwner { cause, .. } | AfterMintAll { cause, .. } => {
                 cause.title()
             }
-            Wire(e) => e.title(),
+            Transport(e) => e.title(),
+            Net(e) => e.title(),
+            Github(e) => e.title(),
         }
     }
 
@@ -1037,7 +559,9 @@ impl Error {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::kms::Service;
     use crate::kms::error::{SettingProblem, UriProblem};
+    use crate::transport::{Call, Method, Purpose};
 
     fn s(v: &str) -> String {
         v.to_string()
@@ -1121,8 +645,7 @@ mod tests {
             (OneInstallationOnly, vec!["`owners`", "Give `owner`"]),
             (NoInstallations, vec!["`owners: *`", "lists none", "Install App"]),
             (AfterMintAll { cause: Box::new(MissingKeyFile), fates: vec![Fate::Revoked, Fate::Revoked] }, vec!["of the 2 tokens already minted for the owners, 2 revoked at once"]),
-            (ForOwner { login: s("octocat"), cause: Box::new(InstallationIdNotFound { id: 7 }), others: vec![Fate::Revoked, Fate::LeftToPost, Fate::NotRevoked(Box::new(MissingKeyFile))] }, vec!["For `octocat`:", "of the 3 tokens", "1 revoked at once", "1 saved for the post step", "1 not revoked"]),
-            (TooManyInstallations { max: 10000 }, vec!["10000", "`owners: *`", "Name the accounts"]),
+            (ForOwner { login: s("octocat"), cause: Box::new(Github(GithubError::InstallationIdNotFound { id: 7 })), others: vec![Fate::Revoked, Fate::LeftToPost, Fate::NotRevoked(Box::new(MissingKeyFile))] }, vec!["For `octocat`:", "of the 3 tokens", "1 revoked at once", "1 saved for the post step", "1 not revoked"]),
             (OwnersConflict { other: "repositories" }, vec!["`owners`", "`repositories`", "Remove one"]),
             (Guard(crate::guard::GuardError::PermissionsRequired), vec!["`require-permissions`", "`permission-*`", "permission-contents: read"]),
         ]
@@ -1138,13 +661,7 @@ mod tests {
             (Key(KeyError::Ec), vec!["EC key", "RS256", "Private keys"]),
             (NoKey, vec!["`private-key`", "`kms-key`", "neither is set"]),
             (TwoKeys, vec!["Both `private-key` and `kms-key`", "Remove"]),
-            (InvalidServiceUrl { url: Shown::url("ftp://u:p@v") }, vec!["\"ftp://v\"", "VAULT_ADDR"]),
-            (InsecureServiceUrl { url: Shown::of("http://vault:8200") }, vec!["\"http://vault:8200\"", "Use https"]),
-            (VaultCaCert { path: s("/ca.pem"), source: io() }, vec!["VAULT_CACERT", "/ca.pem", "No such file"]),
             (Kms(KmsError::OidcUnavailable), vec!["id-token: write"]),
-            (CaCertificates, vec!["`ca-certificates`", "no certificate", "BEGIN CERTIFICATE"]),
-            (Proxy { var: "HTTPS_PROXY" }, vec!["HTTPS_PROXY", "not shown", "unset"]),
-            (ProxyUserInfo { var: "HTTPS_PROXY" }, vec!["HTTPS_PROXY", "not shown", "%2F", "USER:PASSWORD@HOST:PORT"]),
             (MissingValue { flag: s("--owner") }, vec!["--owner", "--help"]),
             (MissingKeyFile, vec!["--private-key-file", "--help"]),
             (EmptyStdin, vec!["stdin", "--help"]),
@@ -1152,7 +669,6 @@ mod tests {
             (UnknownOption { option: Shown::of("--x") }, vec!["\"--x\"", "--help"]),
             (UnknownCommand { command: Shown::of("frob") }, vec!["unknown command", "\"frob\""]),
             (ReadFile { what: FileKind::PrivateKey, path: s("/k.pem"), source: io() }, vec!["the private key", "/k.pem", "No such file"]),
-            (InstallationNotFound { target: Target::Account(s("nobody")), path: s("/users/nobody/installation"), server: s("https://github.com") }, vec!["the account nobody", "404", "Install the app", "https://github.com/settings/installations"]),
         ]
     }
 
@@ -1161,25 +677,15 @@ mod tests {
     fn api_errors() -> Vec<(Error, Vec<&'static str>)> {
         use Error::*;
         let io = || std::io::Error::new(std::io::ErrorKind::NotFound, "No such file");
-        let get_app = || call(None, Method::Get, "/app");
+        
         vec![
-            (InstallationIdNotFound { id: 42 }, vec!["Installation 42", "`installation-id`"]),
-            (KeyMismatch, vec!["A JSON web token could not be decoded", "does not belong", "same app"]),
-            (NoPublicKey, vec!["Integration must generate a public key", "client ID (Iv...)", "not a client secret"]),
-            (ClockSkew { message: s("'Expiration time' claim ('exp') is too far in the future") }, vec!["too far in the future", "NTP"]),
             (Signing, vec!["could not be signed", "Retry"]),
-            (Unauthorized { call: call(Some(Purpose::Revocation), Method::Delete, "/installation/token"), message: s("Bad credentials") }, vec!["the revocation (DELETE /installation/token)", "401", "Bad credentials"]),
-            (Unprocessable { message: s("The permissions requested are not granted to this installation."), repositories: vec![s("a")], permissions: BTreeMap::from([(s("issues"), s("write"))]) }, vec!["not granted", "repositories a; permissions issues:write", "Permissions", "accepted on the installation"]),
-            (RateLimited { call: get_app(), who: Who::GitHub, message: s("API rate limit exceeded"), retry_at: Some(s("2026-11-23T12:00:00Z")), wait_secs: 3600 }, vec!["GitHub's rate limit", "GET /app", "Retry after 2026-11-23T12:00:00Z", "3600 s", "at most 60 s"]),
-            (Api { call: call(None, Method::Post, "/x"), status: 502, message: s("Bad Gateway"), attempts: 4 }, vec!["502", "POST /x", "after 4 attempts", "retry the job later"]),
-            (BadResponse { call: call(Some(Purpose::AppCheck), Method::Get, "/app"), reason: BadAnswer::TokenShape(TokenProblem::Control) }, vec!["the app check (GET /app)", "control characters", "github-api-url"]),
-            (Network { call: get_app(), host: s("ghe.example.com"), proxy: Some(s("http://proxy:3128")), cause: Cause::Refused, attempts: 4 }, vec!["ghe.example.com", "through the proxy http://proxy:3128", "refused", "Check"]),
-            (Tls { call: get_app(), host: s("ghe.example.com"), proxy: None, reason: s("invalid peer certificate: UnknownIssuer") }, vec!["ghe.example.com", "UnknownIssuer", "`ca-certificates`", "SSL_CERT_FILE"]),
-            (Exhausted { call: call(None, Method::Post, "/x"), elapsed_secs: 118, attempts: 4, last: Last::Answer { who: Who::GitHub, status: 503, limit: None } }, vec!["POST /x", "118 s", "4 attempts", "GitHub answered 503"]),
             (FileCommand { var: "GITHUB_OUTPUT", path: s("/f"), source: io() }, vec!["GITHUB_OUTPUT", "/f", "No such file"]),
+            (Transport(TransportError::Exhausted { call: call(None, Method::Post, "/x"), elapsed_secs: 118, attempts: 4, last: crate::transport::Last::Answer { who: crate::transport::Who::GitHub, status: 503, limit: None } }), vec!["POST /x", "118 s", "4 attempts", "GitHub answered 503"]),
+            (Net(NetError::Proxy { var: "HTTPS_PROXY" }), vec!["HTTPS_PROXY", "not shown", "unset"]),
+            (Github(GithubError::KeyMismatch), vec!["A JSON web token could not be decoded", "does not belong", "same app"]),
             (UnsafeValue { name: s("app-slug") }, vec!["`app-slug`", "line break"]),
             (AfterMint { cause: Box::new(FileCommand { var: "GITHUB_OUTPUT", path: s("/f"), source: io() }), fate: Fate::Revoked }, vec!["GITHUB_OUTPUT", "revoked at once"]),
-            (Wire(crate::wire::WireError::OffOrigin { call: get_app(), who: Who::GitHub, status: 301, to: Shown::of("https://127.0.0.2:9") }), vec!["GitHub answered 301", "GET /app", "\"https://127.0.0.2:9\"", "another origin", "new address"]),
         ]
     }
 

@@ -438,7 +438,7 @@ fn github_json_answers() {
         r#"{"id":7,"app_slug":"a","account":{"login":"acme","type":"Organization"},"repository_selection":"all","permissions":{"issues":"write"}}"#,
         r#"{"message":"Bad credentials","documentation_url":"x"}"#,
     ];
-    let call = crate::error::Call {
+    let call = crate::transport::Call {
         purpose: None,
         method: crate::transport::Method::Get,
         path: "/x".into(),

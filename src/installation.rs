@@ -3,11 +3,11 @@
 use std::collections::BTreeMap;
 
 use crate::config::Target;
-use crate::error::{Call, Error, Purpose};
-use crate::github::{self, Auth, GitHub};
+use crate::error::Error;
+use crate::github::{self, Auth, GitHub, GithubError};
 use crate::jwt::AppJwt;
 use crate::report::AccountName;
-use crate::transport::{self, FromJson, Method, Response};
+use crate::transport::{self, Call, FromJson, Method, Purpose, Response};
 
 /// The installation's account.
 #[derive(Debug, Clone, Default)]
@@ -99,7 +99,7 @@ pub fn every(github: &GitHub, jwt: &AppJwt) -> Result<Vec<Installation>, Error> 
         let path = format!("/app/installations?per_page={PER_PAGE}&page={page}");
         let (resp, call) = get(github, jwt, &path)?;
         if resp.status != 200 {
-            return Err(github::api_error(&resp, call));
+            return Err(github::api_error(&resp, call).into());
         }
         let Page(items) = resp.json(&call)?;
         let last = items.len() < PER_PAGE;
@@ -108,9 +108,10 @@ pub fn every(github: &GitHub, jwt: &AppJwt) -> Result<Vec<Installation>, Error> 
             return Ok(all);
         }
     }
-    Err(Error::TooManyInstallations {
+    Err(GithubError::TooManyInstallations {
         max: MAX_PAGES * PER_PAGE,
-    })
+    }
+    .into())
 }
 
 /// The lookup path for `target`.
@@ -137,14 +138,15 @@ pub fn find(
     let path = lookup_path(target);
     let (resp, call) = get(github, jwt, &path)?;
     match (resp.status, target) {
-        (200, _) => resp.json(&call),
-        (404, Target::Id(id)) => Err(Error::InstallationIdNotFound { id: *id }),
-        (404, _) => Err(Error::InstallationNotFound {
+        (200, _) => Ok(resp.json(&call)?),
+        (404, Target::Id(id)) => Err(GithubError::InstallationIdNotFound { id: *id }.into()),
+        (404, _) => Err(GithubError::InstallationNotFound {
             target: target.clone(),
             path,
             server: server_url.to_string(),
-        }),
-        _ => Err(github::api_error(&resp, call)),
+        }
+        .into()),
+        _ => Err(github::api_error(&resp, call).into()),
     }
 }
 

@@ -7,10 +7,62 @@ use std::path::Path;
 use ureq::tls::{Certificate, PemItem, parse_pem};
 
 use crate::env::var as env;
-use crate::error::Error;
 use crate::report;
 use crate::report::Note;
+use crate::secret::Shown;
 use crate::url::ServiceUrl;
+
+/// A connection setting that cannot be used: a proxy, CA certificates, a key
+/// service's address.
+#[derive(Debug, thiserror::Error)]
+pub enum NetError {
+    /// No certificate in the extra CA certificates.
+    #[error(
+        "The CA certificates from the `ca-certificates` input (CLI: --ca-certificates-file) could not be used: no certificate was found in them. Give PEM text with one or more -----BEGIN CERTIFICATE----- blocks."
+    )]
+    CaCertificates,
+    /// A proxy variable that is not a proxy URL.
+    #[error(
+        "{var} is set but is not a proxy URL like http://proxy.example.com:3128 (its value is not shown: it may hold credentials). Fix or unset {var} in the step's environment."
+    )]
+    Proxy { var: &'static str },
+    /// A proxy URL whose user name or password holds an unencoded `/`, `?`, `#` or `@`.
+    #[error(
+        "{var} holds a proxy user name or password with an unencoded /, ?, # or @, so part of it would be read as the proxy's host (curl refuses such a URL too; the value is not shown). Percent-encode those characters in the user name and password (/ as %2F, ? as %3F, # as %23, @ as %40) and keep the form http://USER:PASSWORD@HOST:PORT."
+    )]
+    ProxyUserInfo { var: &'static str },
+    /// A key service's address that is not an http(s) URL.
+    #[error(
+        "The key service address {url} is not an http(s) URL without user info. Check VAULT_ADDR, AWS_ENDPOINT_URL (or the endpoint in `kms-key`) and CLOUDSDK_API_ENDPOINT_OVERRIDES_CLOUDKMS."
+    )]
+    InvalidServiceUrl { url: Shown },
+    /// Plain http to a key service not on this machine.
+    #[error(
+        "The key service address {url} uses plain http. Tokens and signatures would cross the network unencrypted, so http is allowed only for a loopback host (localhost, 127.0.0.1, ::1). Use https."
+    )]
+    InsecureServiceUrl { url: Shown },
+    /// `VAULT_CACERT` names a file that cannot be read.
+    #[error(
+        "Could not read VAULT_CACERT ({path}): {source}. Point VAULT_CACERT at a PEM file inside the workspace (the action runs in a container that sees only the workspace and the runner's temp folders)."
+    )]
+    VaultCaCert {
+        path: String,
+        source: std::io::Error,
+    },
+}
+
+impl NetError {
+    /// The heading of the `::error` annotation.
+    pub fn title(&self) -> &'static str {
+        match self {
+            NetError::CaCertificates | NetError::VaultCaCert { .. } => "Invalid CA certificates",
+            NetError::Proxy { .. } | NetError::ProxyUserInfo { .. } => "Invalid proxy setting",
+            NetError::InvalidServiceUrl { .. } | NetError::InsecureServiceUrl { .. } => {
+                "Invalid key service setting"
+            }
+        }
+    }
+}
 
 /// A proxy chosen for one service's URL.
 #[derive(Debug, Clone)]
@@ -24,14 +76,14 @@ pub struct ProxyChoice {
 /// The proxy for `url`, as curl would choose it: `https_proxy` for https,
 /// `http_proxy` for http, else `all_proxy` (lower case first, then upper),
 /// unless `NO_PROXY` covers the host.
-pub fn proxy_for(url: &ServiceUrl) -> Result<Option<ProxyChoice>, Error> {
+pub fn proxy_for(url: &ServiceUrl) -> Result<Option<ProxyChoice>, NetError> {
     proxy_from(url, env)
 }
 
 pub(crate) fn proxy_from(
     url: &ServiceUrl,
     env: impl Fn(&str) -> Option<String>,
-) -> Result<Option<ProxyChoice>, Error> {
+) -> Result<Option<ProxyChoice>, NetError> {
     let no_proxy = env("no_proxy")
         .or_else(|| env("NO_PROXY"))
         .unwrap_or_default();
@@ -54,7 +106,7 @@ pub(crate) fn proxy_from(
         format!("http://{value}")
     };
     let (pscheme, hostport) = proxy_parts(&url, var)?;
-    let proxy = ureq::Proxy::new(&url).map_err(|_| Error::Proxy { var })?;
+    let proxy = ureq::Proxy::new(&url).map_err(|_| NetError::Proxy { var })?;
     Ok(Some(ProxyChoice {
         shown: format!("{pscheme}://{hostport}"),
         proxy,
@@ -65,23 +117,23 @@ pub(crate) fn proxy_from(
 /// the authority ends at the first `/`, `?` or `#`. A user name or password
 /// holding one of those (or a second `@`) unencoded would put part of it in the
 /// host, so it is refused with how to write it, and nothing of it is shown.
-fn proxy_parts<'u>(url: &'u str, var: &'static str) -> Result<(&'u str, &'u str), Error> {
-    let (scheme, rest) = url.split_once("://").ok_or(Error::Proxy { var })?;
+fn proxy_parts<'u>(url: &'u str, var: &'static str) -> Result<(&'u str, &'u str), NetError> {
+    let (scheme, rest) = url.split_once("://").ok_or(NetError::Proxy { var })?;
     let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
     let authority = &rest[..end];
     if rest[end..].contains('@') || authority.matches('@').count() > 1 {
-        return Err(Error::ProxyUserInfo { var });
+        return Err(NetError::ProxyUserInfo { var });
     }
-    let uri: ureq::http::Uri = url.parse().map_err(|_| Error::Proxy { var })?;
-    let parsed = uri.authority().ok_or(Error::Proxy { var })?;
+    let uri: ureq::http::Uri = url.parse().map_err(|_| NetError::Proxy { var })?;
+    let parsed = uri.authority().ok_or(NetError::Proxy { var })?;
     // The parser that connects must see the same host as the one shown.
     let hostport = authority.rsplit_once('@').map_or(authority, |(_, hp)| hp);
     if hostport.is_empty() || parsed.host().is_empty() || !hostport.starts_with(parsed.host()) {
-        return Err(Error::Proxy { var });
+        return Err(NetError::Proxy { var });
     }
     // `http::Uri` takes a port that is not a number (`alice:s3cr`) and drops it
     // later: a port is refused here as curl refuses it.
-    crate::url::split_authority(hostport).ok_or(Error::Proxy { var })?;
+    crate::url::split_authority(hostport).ok_or(NetError::Proxy { var })?;
     Ok((scheme, hostport))
 }
 
@@ -115,7 +167,7 @@ pub fn bypassed(no_proxy: &str, host: &str, port: u16) -> bool {
 
 /// Certificate authorities: the bundled Mozilla roots, plus `SSL_CERT_FILE`,
 /// `NODE_EXTRA_CA_CERTS`, `SSL_CERT_DIR` and the `ca-certificates` input.
-pub fn roots(ca_input: Option<&str>) -> Result<Vec<Certificate<'static>>, Error> {
+pub fn roots(ca_input: Option<&str>) -> Result<Vec<Certificate<'static>>, NetError> {
     let mut certs: Vec<Certificate<'static>> = webpki_root_certs::TLS_SERVER_ROOT_CERTS
         .iter()
         .map(|c| Certificate::from_der(c.as_ref()))
@@ -144,10 +196,10 @@ pub fn roots(ca_input: Option<&str>) -> Result<Vec<Certificate<'static>>, Error>
 }
 
 /// The certificates in PEM `text` (`\n` escapes allowed); none is an error.
-pub fn pem_certificates(text: &str) -> Result<Vec<Certificate<'static>>, Error> {
+pub fn pem_certificates(text: &str) -> Result<Vec<Certificate<'static>>, NetError> {
     let found = pem_certs(text.replace("\\n", "\n").as_bytes());
     if found.is_empty() {
-        return Err(Error::CaCertificates);
+        return Err(NetError::CaCertificates);
     }
     Ok(found)
 }
@@ -178,6 +230,55 @@ fn dir_certs(dir: &Path) -> Vec<Certificate<'static>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn s(v: &str) -> String {
+        v.to_string()
+    }
+
+    /// Each message is a sentence that says what `must` lists, with no unfilled field.
+    fn check<E: std::fmt::Display>(all: &[(E, Vec<&str>)], title: impl Fn(&E) -> &'static str) {
+        for (e, must) in all {
+            let msg = e.to_string();
+            assert!(!title(e).is_empty(), "{msg}");
+            for m in must {
+                assert!(msg.contains(m), "{m:?} missing from: {msg}");
+            }
+            assert!(msg.ends_with(['.', '?']), "a sentence: {msg}");
+            assert!(!msg.contains('{') || msg.contains("${{"), "unfilled: {msg}");
+        }
+    }
+
+    /// Every variant, by an exhaustive match: a new one fails to compile here.
+    fn variant(e: &NetError) -> usize {
+        use NetError::*;
+        match e {
+            CaCertificates => 0,
+            Proxy { .. } => 1,
+            ProxyUserInfo { .. } => 2,
+            InvalidServiceUrl { .. } => 3,
+            InsecureServiceUrl { .. } => 4,
+            VaultCaCert { .. } => 5,
+        }
+    }
+
+    #[test]
+    #[rustfmt::skip]
+    fn every_error_is_specific_and_actionable() {
+        use NetError::*;
+        let io = || std::io::Error::new(std::io::ErrorKind::NotFound, "No such file");
+        let all = vec![
+            (InvalidServiceUrl { url: Shown::url("ftp://u:p@v") }, vec!["\"ftp://v\"", "VAULT_ADDR"]),
+            (InsecureServiceUrl { url: Shown::of("http://vault:8200") }, vec!["\"http://vault:8200\"", "Use https"]),
+            (VaultCaCert { path: s("/ca.pem"), source: io() }, vec!["VAULT_CACERT", "/ca.pem", "No such file"]),
+            (CaCertificates, vec!["`ca-certificates`", "no certificate", "BEGIN CERTIFICATE"]),
+            (Proxy { var: "HTTPS_PROXY" }, vec!["HTTPS_PROXY", "not shown", "unset"]),
+            (ProxyUserInfo { var: "HTTPS_PROXY" }, vec!["HTTPS_PROXY", "not shown", "%2F", "USER:PASSWORD@HOST:PORT"]),
+        ];
+        let mut seen: Vec<usize> = all.iter().map(|(e, _)| variant(e)).collect();
+        seen.sort();
+        assert_eq!(seen, (0..6).collect::<Vec<_>>(), "every variant once");
+        check(&all, NetError::title);
+    }
 
     fn url(u: &str) -> ServiceUrl {
         ServiceUrl::parse(u).unwrap()
@@ -227,7 +328,7 @@ mod tests {
             (k == "HTTPS_PROXY").then(|| "ftp://user:s3cret@".to_string())
         })
         .unwrap_err();
-        assert!(matches!(err, Error::Proxy { var: "HTTPS_PROXY" }));
+        assert!(matches!(err, NetError::Proxy { var: "HTTPS_PROXY" }));
         assert!(!err.to_string().contains("s3cret"));
     }
 
@@ -249,7 +350,7 @@ mod tests {
         ] {
             let err = read(raw).unwrap_err();
             assert!(
-                matches!(err, Error::ProxyUserInfo { var: "HTTPS_PROXY" }),
+                matches!(err, NetError::ProxyUserInfo { var: "HTTPS_PROXY" }),
                 "{raw}: {err:?}"
             );
             let msg = err.to_string();
@@ -265,7 +366,7 @@ mod tests {
             "http://u@h:port",
         ] {
             let err = read(raw).unwrap_err();
-            assert!(matches!(err, Error::Proxy { .. }), "{raw}: {err:?}");
+            assert!(matches!(err, NetError::Proxy { .. }), "{raw}: {err:?}");
             assert!(!err.to_string().contains("s3cr"));
         }
         let ok = read("http://alice:s3cr%2F3t@proxy:3128").unwrap().unwrap();

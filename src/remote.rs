@@ -4,14 +4,17 @@
 
 use std::sync::{Arc, Mutex};
 
-use crate::error::{Error, Purpose, Shown};
+use crate::error::Error;
 use crate::jwt::Signer;
 use crate::kms::backend::{Backend, Settings};
 use crate::kms::{self, Exchange, RemoteKey, Service, ServiceRequest, ServiceResponse};
+use crate::net::NetError;
 use crate::report;
 use crate::retry::Limit;
+use crate::secret::Shown;
 use crate::transport::{
-    Endpoint, Method, PlainHttp, Reader, Reading, Request, Response, Transport,
+    Endpoint, Method, PlainHttp, Purpose, Reader, Reading, Request, Response, Transport,
+    TransportError, Who,
 };
 use crate::url::{ServiceUrl, UrlProblem};
 
@@ -49,17 +52,17 @@ impl<'t> Services<'t> {
             return Ok(e);
         }
         let base = ServiceUrl::parse(origin).map_err(|problem| match problem {
-            UrlProblem::PlainHttp => Error::InsecureServiceUrl {
+            UrlProblem::PlainHttp => NetError::InsecureServiceUrl {
                 url: Shown::url(origin),
             },
-            UrlProblem::NotHttp | UrlProblem::UserInfo => Error::InvalidServiceUrl {
+            UrlProblem::NotHttp | UrlProblem::UserInfo => NetError::InvalidServiceUrl {
                 url: Shown::url(origin),
             },
         })?;
         let ca = match kms::vault::env_var(&env, "CACERT").filter(|_| service == Service::Vault) {
             Some(path) => Some(
                 std::fs::read_to_string(&path)
-                    .map_err(|source| Error::VaultCaCert { path, source })?,
+                    .map_err(|source| NetError::VaultCaCert { path, source })?,
             ),
             None => None,
         };
@@ -90,7 +93,7 @@ struct ServiceReader {
 }
 
 impl Reader for ServiceReader {
-    fn who(&self) -> crate::error::Who {
+    fn who(&self) -> Who {
         self.plain.who()
     }
 
@@ -114,19 +117,8 @@ impl Reader for ServiceReader {
 }
 
 /// Names the service in a transport error's call, so its message says who was unreachable.
-fn named(e: Error, service: Service) -> Error {
-    let mut e = e;
-    if let Error::Network { call, .. }
-    | Error::Tls { call, .. }
-    | Error::Exhausted { call, .. }
-    | Error::RateLimited { call, .. }
-    | Error::BadResponse { call, .. } = &mut e
-    {
-        call.purpose = Some(Purpose::KeyService(service));
-    }
-    if let Error::Wire(w) = &mut e {
-        w.call_mut().purpose = Some(Purpose::KeyService(service));
-    }
+fn named(mut e: TransportError, service: Service) -> TransportError {
+    e.call_mut().purpose = Some(Purpose::KeyService(service));
     e
 }
 

@@ -8,7 +8,8 @@ use std::fmt;
 
 use thiserror::Error;
 
-use crate::error::{Call, Shown, Who};
+use crate::secret::Shown;
+use crate::transport::call::{Call, Who};
 use crate::url::ServiceUrl;
 
 /// Same-origin redirects one request follows: GitHub's renamed or transferred

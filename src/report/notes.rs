@@ -7,10 +7,13 @@ use std::fmt;
 use std::time::Duration;
 
 use crate::error::*;
+use crate::github::error::permission_list;
 use crate::kms::Service;
 use crate::retry::MAX_ATTEMPTS;
 use crate::secret::Shown;
 use crate::transport::Method;
+use crate::transport::call::{Call, Who};
+use crate::transport::error::{Cause, Last};
 
 /// The account an installation belongs to: its login or slug, and its type.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -5,16 +5,20 @@
 
 use std::time::Duration;
 
-use crate::error::{Call, Error, Purpose, Who};
+use crate::error::Error;
 use crate::jwt::AppJwt;
 use crate::report;
 use crate::report::Note;
 use crate::retry::{Limit, MAX_WAIT};
 use crate::time::GithubClock;
 use crate::transport::{
-    self, Endpoint, FromJson, Method, Reader, Reading, Request, Response, Transport,
+    self, Call, Endpoint, FromJson, Method, Purpose, Reader, Reading, Request, Response, Transport,
+    Who,
 };
 use crate::url::ServiceUrl;
+
+pub mod error;
+pub use error::GithubError;
 
 const API_VERSION: &str = "2022-11-28";
 /// The wait before retrying a just-minted token's 401/403/404.
@@ -236,16 +240,16 @@ pub fn path_segment(s: &str) -> String {
 }
 
 /// Maps an unexpected answer to the most specific error.
-pub fn api_error(resp: &Response, call: Call) -> Error {
+pub fn api_error(resp: &Response, call: Call) -> GithubError {
     let message = message(resp);
     match resp.status {
-        401 if message.contains(DECODE_FAILED) => Error::KeyMismatch,
-        401 if message.contains(NO_PUBLIC_KEY) => Error::NoPublicKey,
+        401 if message.contains(DECODE_FAILED) => GithubError::KeyMismatch,
+        401 if message.contains(NO_PUBLIC_KEY) => GithubError::NoPublicKey,
         401 if message.contains(CLAIM_IAT) || message.contains(CLAIM_EXP) => {
-            Error::ClockSkew { message }
+            GithubError::ClockSkew { message }
         }
-        401 => Error::Unauthorized { call, message },
-        status => Error::Api {
+        401 => GithubError::Unauthorized { call, message },
+        status => GithubError::Api {
             call,
             status,
             message,
@@ -284,8 +288,8 @@ pub fn app(github: &GitHub, jwt: &AppJwt) -> Result<App, Error> {
         &[],
     )?;
     match resp.status {
-        200 => resp.json(&call),
-        _ => Err(api_error(&resp, call)),
+        200 => Ok(resp.json(&call)?),
+        _ => Err(api_error(&resp, call).into()),
     }
 }
 
@@ -309,7 +313,7 @@ pub fn bot_user_id(github: &GitHub, token: &str, slug: &str) -> Result<u64, Erro
     let (resp, call) = github.send(Purpose::BotLookup, Method::Get, &path, auth, None, &[])?;
     match resp.status {
         200 => Ok(resp.json::<User>(&call)?.id),
-        _ => Err(api_error(&resp, call)),
+        _ => Err(api_error(&resp, call).into()),
     }
 }
 

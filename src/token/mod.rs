@@ -5,12 +5,16 @@ use std::collections::BTreeMap;
 use serde_json::json;
 
 use crate::config::{Connection, TokenFormat};
-use crate::error::{BadAnswer, Error, Fate, Purpose, TokenProblem};
-use crate::github::{self, Auth, GitHub};
+use crate::error::{Error, Fate};
+use crate::github::{self, Auth, GitHub, GithubError};
 use crate::jwt::AppJwt;
 use crate::report;
 use crate::time::GithubClock;
-use crate::transport::{self, FromJson, Method, Transport};
+use crate::transport::{
+    self, BadAnswer, Call, FromJson, Method, Purpose, Transport, TransportError,
+};
+
+pub mod shape;
 
 /// A minted token and what GitHub says it covers.
 pub struct Token {
@@ -93,38 +97,7 @@ impl Scope<'_> {
     }
 }
 
-/// The longest token accepted. GitHub documents no maximum: classic tokens are
-/// 40 characters, the 2026 format about 520, and GitHub asks tools not to assume
-/// a length; 4096 leaves room for the format to grow eightfold while keeping an
-/// `Authorization` header well inside what HTTP servers accept (8 KiB).
-pub const MAX_LEN: usize = 4096;
-
-/// Whether `token` is a token as GitHub issues them: printable ASCII without
-/// white space, at most [`MAX_LEN`] bytes.
-pub fn check_shape(token: &str) -> Result<(), TokenProblem> {
-    if token.is_empty() {
-        Err(TokenProblem::Empty)
-    } else if token.contains(crate::report::text::is_unsafe) {
-        Err(TokenProblem::Control)
-    } else if token.contains(char::is_whitespace) {
-        Err(TokenProblem::Whitespace)
-    } else if !token.is_ascii() {
-        Err(TokenProblem::NotAscii)
-    } else if token.len() > MAX_LEN {
-        Err(TokenProblem::TooLong {
-            len: token.len(),
-            max: MAX_LEN,
-        })
-    } else {
-        Ok(())
-    }
-}
-
-/// Whether `token` can go back to GitHub in a header as it is (to revoke it):
-/// printable ASCII only, so no header can be split or forged.
-pub fn sendable(token: &str) -> bool {
-    !token.trim().is_empty() && token.bytes().all(|b| (0x20..0x7f).contains(&b))
-}
+pub use shape::{MAX_LEN, check_shape, sendable};
 
 /// A token as it arrives, before anything else in the answer is read: the
 /// caller saves it for revocation (the action's state) before anything can fail.
@@ -176,16 +149,19 @@ pub fn mint(
         201 | 200 => {
             let Answer(answer) = resp.json(&call)?;
             let Some(raw) = answer.get("token").and_then(serde_json::Value::as_str) else {
-                return Err(Error::BadResponse {
+                return Err(TransportError::BadResponse {
                     call,
                     reason: BadAnswer::Fields(Token::FIELDS),
-                });
+                }
+                .into());
             };
             report::add_mask(raw);
             let read = check_shape(raw)
-                .map_err(|problem| Error::BadResponse {
-                    call: call.clone(),
-                    reason: BadAnswer::TokenShape(problem),
+                .map_err(|problem| {
+                    Error::from(TransportError::BadResponse {
+                        call: call.clone(),
+                        reason: BadAnswer::TokenShape(problem),
+                    })
                 })
                 .and_then(|()| {
                     keep(&Arrived {
@@ -200,22 +176,25 @@ pub fn mint(
                 .and_then(|()| read_token(&answer, &call));
             read.map_err(|cause| after_mint(github, raw, cause))
         }
-        404 => Err(Error::InstallationIdNotFound { id: installation }),
-        422 => Err(Error::Unprocessable {
+        404 => Err(GithubError::InstallationIdNotFound { id: installation }.into()),
+        422 => Err(GithubError::Unprocessable {
             message: github::message(&resp),
             repositories: scope.repositories.to_vec(),
             permissions: scope.permissions.clone(),
-        }),
-        _ => Err(github::api_error(&resp, call)),
+        }
+        .into()),
+        _ => Err(github::api_error(&resp, call).into()),
     }
 }
 
 /// The rest of the mint answer. An expiry that is not printable ASCII is no
 /// date GitHub writes: the answer is refused rather than parsed.
-fn read_token(answer: &serde_json::Value, call: &crate::error::Call) -> Result<Token, Error> {
-    let bad = |reason| Error::BadResponse {
-        call: call.clone(),
-        reason,
+fn read_token(answer: &serde_json::Value, call: &Call) -> Result<Token, Error> {
+    let bad = |reason| {
+        Error::from(TransportError::BadResponse {
+            call: call.clone(),
+            reason,
+        })
     };
     let mut token =
         Token::from_json(answer).ok_or_else(|| bad(BadAnswer::Fields(Token::FIELDS)))?;
@@ -243,6 +222,17 @@ pub fn after_mint(github: &GitHub, token: &str, cause: Error) -> Error {
     Error::AfterMint {
         cause: Box::new(cause),
         fate,
+    }
+}
+
+impl Fate {
+    /// The fate after trying to revoke.
+    pub fn of(revoked: Result<Revoked, Error>) -> Fate {
+        match revoked {
+            Ok(Revoked::Done) => Fate::Revoked,
+            Ok(Revoked::AlreadyInvalid) => Fate::AlreadyInvalid,
+            Err(e) => Fate::NotRevoked(Box::new(e)),
+        }
     }
 }
 
@@ -284,7 +274,7 @@ pub fn revoke(github: &GitHub, token: &str, fresh: bool) -> Result<Revoked, Erro
         // (`Endpoint::send`), and no other success means the token is gone.
         204 => Ok(Revoked::Done),
         401 => Ok(Revoked::AlreadyInvalid),
-        _ => Err(github::api_error(&resp, call)),
+        _ => Err(github::api_error(&resp, call).into()),
     }
 }
 
@@ -325,46 +315,6 @@ mod tests {
             scope.body(),
             json!({"repositories": ["a"], "permissions": {"contents": "read"}})
         );
-    }
-
-    #[test]
-    fn tokens_of_githubs_shapes_pass_and_others_do_not() {
-        let classic = format!("ghs_{}", "aB3".repeat(12));
-        let new = format!("ghs_12345_{}", "eyJhbGciOiJSUzI1NiJ9.x-_".repeat(22));
-        assert!(new.len() > 500);
-        for ok in [classic.as_str(), new.as_str(), &"a".repeat(MAX_LEN)] {
-            assert_eq!(check_shape(ok), Ok(()));
-            assert!(sendable(ok));
-        }
-        let too_long = "a".repeat(MAX_LEN + 1);
-        let cases = [
-            ("", TokenProblem::Empty),
-            ("ghs_a\0b", TokenProblem::Control),
-            ("ghs_a\u{1b}[2J", TokenProblem::Control),
-            ("ghs_a\u{2028}b", TokenProblem::Control),
-            ("ghs_a b", TokenProblem::Whitespace),
-            ("ghs_a\u{a0}b", TokenProblem::Whitespace),
-            ("ghs_\u{e9}", TokenProblem::NotAscii),
-        ];
-        for (token, problem) in cases {
-            assert_eq!(check_shape(token), Err(problem), "{token:?}");
-        }
-        assert!(matches!(
-            check_shape(&too_long),
-            Err(TokenProblem::TooLong { .. })
-        ));
-        // Revocable: what a header carries as it is; never a control character.
-        assert!(sendable(&too_long) && sendable("ghs_a b"));
-        for token in [
-            "",
-            " ",
-            "ghs_a\0b",
-            "ghs_a\u{1b}b",
-            "ghs_a\nb",
-            "ghs_\u{e9}",
-        ] {
-            assert!(!sendable(token), "{token:?}");
-        }
     }
 
     #[test]
