@@ -110,92 +110,64 @@ mod tests {
         }
     }
 
-    #[test]
-    fn the_table() {
-        let plenty = S(120);
-        let transient = Outcome::Failed { transient: true };
-        let retry = |ms: u64, asked| Retry {
+    const PLENTY: Duration = Duration::from_secs(120);
+    const TRANSIENT: Outcome = Outcome::Failed { transient: true };
+
+    fn retry(ms: u64, asked: bool) -> Decision {
+        Retry {
             wait: Duration::from_millis(ms),
             asked,
-        };
-        // (outcome, attempt, budget left, jitter, decision)
-        let table = [
-            (answer(200, None, None), 1, plenty, 0.5, Done),
-            (answer(404, None, None), 1, plenty, 0.5, Done),
-            (answer(401, None, Some(5)), 1, plenty, 0.5, Done),
-            (answer(502, None, None), 1, plenty, 0.5, retry(1000, false)),
-            (answer(500, None, None), 3, plenty, 0.0, retry(2000, false)),
-            (answer(500, None, None), 3, plenty, 0.99, retry(5960, false)),
-            (
-                answer(503, None, Some(3)),
-                1,
-                plenty,
-                0.5,
-                retry(3000, true),
-            ),
-            (answer(503, None, None), MAX_ATTEMPTS, plenty, 0.5, Done),
-            (
-                answer(429, Some(Limit::TooManyRequests), Some(7)),
-                1,
-                plenty,
-                0.5,
-                retry(7000, true),
-            ),
-            (
-                answer(429, Some(Limit::TooManyRequests), None),
-                2,
-                plenty,
-                0.0,
-                retry(1000, false),
-            ),
-            (
-                answer(403, Some(Limit::Secondary), Some(60)),
-                1,
-                plenty,
-                0.5,
-                retry(60_000, true),
-            ),
-            (
-                answer(403, Some(Limit::Primary), Some(3600)),
-                1,
-                plenty,
-                0.5,
-                WaitTooLong(S(3600)),
-            ),
-            (
-                answer(503, None, Some(61)),
-                1,
-                plenty,
-                0.5,
-                WaitTooLong(S(61)),
-            ),
-            (
-                answer(403, Some(Limit::Secondary), Some(60)),
-                1,
-                S(60),
-                0.5,
-                OutOfBudget,
-            ),
-            (answer(502, None, None), 1, S(1), 0.5, OutOfBudget),
-            (transient, 1, plenty, 0.5, retry(1000, false)),
-            (transient, 2, plenty, 0.5, retry(2000, false)),
-            (transient, MAX_ATTEMPTS, plenty, 0.5, Fail),
-            (transient, 1, Duration::from_millis(1500), 0.5, OutOfBudget),
-            (Outcome::Failed { transient: false }, 1, plenty, 0.5, Fail),
-        ];
-        for (outcome, attempt, left, jitter, want) in table {
-            let got = decide(outcome, attempt, left, jitter);
-            let close = match (got, want) {
-                (Retry { wait: a, asked: x }, Retry { wait: b, asked: y }) => {
-                    x == y && a.abs_diff(b) < Duration::from_millis(1)
-                }
-                _ => got == want,
-            };
-            assert!(
-                close,
-                "{outcome:?} attempt {attempt}, {left:?} left: {got:?}, want {want:?}"
-            );
         }
+    }
+
+    /// Checks one row of the table: waits within a millisecond (the jitter's float).
+    fn row(outcome: Outcome, attempt: u32, left: Duration, jitter: f64, want: Decision) {
+        let got = decide(outcome, attempt, left, jitter);
+        let close = match (got, want) {
+            (Retry { wait: a, asked: x }, Retry { wait: b, asked: y }) => {
+                x == y && a.abs_diff(b) < Duration::from_millis(1)
+            }
+            _ => got == want,
+        };
+        assert!(
+            close,
+            "{outcome:?} attempt {attempt}, {left:?} left: {got:?}, want {want:?}"
+        );
+    }
+
+    /// One test per row: (outcome, attempt, budget left, jitter) => decision.
+    macro_rules! table {
+        ($($name:ident: $outcome:expr, $attempt:expr, $left:expr, $jitter:expr => $want:expr;)*) => {
+            $(
+                #[test]
+                fn $name() {
+                    row($outcome, $attempt, $left, $jitter, $want);
+                }
+            )*
+        };
+    }
+
+    table! {
+        ok_is_done: answer(200, None, None), 1, PLENTY, 0.5 => Done;
+        not_found_is_done: answer(404, None, None), 1, PLENTY, 0.5 => Done;
+        unauthorized_is_done_whatever_it_asks: answer(401, None, Some(5)), 1, PLENTY, 0.5 => Done;
+        bad_gateway_retries_after_a_second: answer(502, None, None), 1, PLENTY, 0.5 => retry(1000, false);
+        third_attempt_lowest_jitter: answer(500, None, None), 3, PLENTY, 0.0 => retry(2000, false);
+        third_attempt_highest_jitter: answer(500, None, None), 3, PLENTY, 0.99 => retry(5960, false);
+        unavailable_waits_as_asked: answer(503, None, Some(3)), 1, PLENTY, 0.5 => retry(3000, true);
+        last_attempt_is_done: answer(503, None, None), MAX_ATTEMPTS, PLENTY, 0.5 => Done;
+        too_many_requests_waits_as_asked: answer(429, Some(Limit::TooManyRequests), Some(7)), 1, PLENTY, 0.5 => retry(7000, true);
+        too_many_requests_without_a_wait_backs_off: answer(429, Some(Limit::TooManyRequests), None), 2, PLENTY, 0.0 => retry(1000, false);
+        secondary_limit_waits_a_minute: answer(403, Some(Limit::Secondary), Some(60)), 1, PLENTY, 0.5 => retry(60_000, true);
+        primary_limit_an_hour_away_is_too_long: answer(403, Some(Limit::Primary), Some(3600)), 1, PLENTY, 0.5 => WaitTooLong(S(3600));
+        a_wait_over_the_cap_is_too_long: answer(503, None, Some(61)), 1, PLENTY, 0.5 => WaitTooLong(S(61));
+        a_wait_the_budget_cannot_hold: answer(403, Some(Limit::Secondary), Some(60)), 1, S(60), 0.5 => OutOfBudget;
+        a_second_left_is_out_of_budget: answer(502, None, None), 1, S(1), 0.5 => OutOfBudget;
+        network_failure_retries: TRANSIENT, 1, PLENTY, 0.5 => retry(1000, false);
+        network_failure_backs_off: TRANSIENT, 2, PLENTY, 0.5 => retry(2000, false);
+        network_failure_on_the_last_attempt_fails: TRANSIENT, MAX_ATTEMPTS, PLENTY, 0.5 => Fail;
+        network_failure_out_of_budget: TRANSIENT, 1, Duration::from_millis(1500), 0.5 => OutOfBudget;
+        lasting_failure_fails_at_once: Outcome::Failed { transient: false }, 1, PLENTY, 0.5 => Fail;
     }
 
     #[test]
