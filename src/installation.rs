@@ -2,53 +2,49 @@
 
 use std::collections::BTreeMap;
 
+use serde::Deserialize;
+
 use crate::config::Target;
 use crate::error::Error;
 use crate::github::{self, Auth, GitHub, GithubError};
 use crate::jwt::AppJwt;
 use crate::report::AccountName;
-use crate::transport::{self, Call, FromJson, Method, Purpose, Response};
+use crate::transport::json;
+use crate::transport::{Call, FromJson, Method, Purpose, Response};
 
 /// The installation's account.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, Deserialize)]
 pub struct Account {
     /// Login (or enterprise slug).
+    #[serde(default, deserialize_with = "json::lenient_string")]
     pub login: Option<String>,
     /// Enterprise installations name the account `slug`.
+    #[serde(default, deserialize_with = "json::lenient_string")]
     pub slug: Option<String>,
     /// `Organization`, `User` or `Enterprise`.
+    #[serde(default, rename = "type", deserialize_with = "json::lenient_string")]
     pub kind: Option<String>,
 }
 
 /// What the program needs of an installation.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Deserialize)]
 pub struct Installation {
     pub id: u64,
+    #[serde(default, deserialize_with = "json::lenient_string")]
     pub app_slug: Option<String>,
     /// Whose it is.
+    #[serde(default, deserialize_with = "json::object_or_default")]
     pub account: Account,
     /// `all` or `selected`.
+    #[serde(default, deserialize_with = "json::lenient_string")]
     pub repository_selection: Option<String>,
     /// What it was granted.
+    #[serde(default, deserialize_with = "json::string_map")]
     pub permissions: BTreeMap<String, String>,
 }
 
 impl FromJson for Installation {
     const FIELDS: &'static str = "id";
-    fn from_json(v: &serde_json::Value) -> Option<Installation> {
-        let account = v.get("account").map_or_else(Account::default, |a| Account {
-            login: transport::string(a, "login"),
-            slug: transport::string(a, "slug"),
-            kind: transport::string(a, "type"),
-        });
-        Some(Installation {
-            id: v.get("id")?.as_u64()?,
-            app_slug: transport::string(v, "app_slug"),
-            account,
-            repository_selection: transport::string(v, "repository_selection"),
-            permissions: transport::string_map(v, "permissions"),
-        })
-    }
 }
 
 impl Installation {
@@ -70,14 +66,13 @@ const PER_PAGE: usize = 100;
 pub const MAX_PAGES: usize = 100;
 
 /// One page of installations.
-struct Page(Vec<Installation>);
+#[derive(Debug, Deserialize)]
+#[serde(transparent)]
+struct Page(#[serde(deserialize_with = "json::objects")] Vec<Installation>);
 
 impl FromJson for Page {
     const FIELDS: &'static str = "a list of installations";
-    fn from_json(v: &serde_json::Value) -> Option<Page> {
-        let items = v.as_array()?.iter().map(Installation::from_json);
-        items.collect::<Option<Vec<_>>>().map(Page)
-    }
+    const LIST: bool = true;
 }
 
 /// `GET path` with the app's JWT, as the lookups and the listing send it.
@@ -170,5 +165,88 @@ mod tests {
             "/enterprises/big-corp/installation"
         );
         assert_eq!(lookup_path(&Target::Id(7)), "/app/installations/7");
+    }
+
+    /// Reads `body` as `T`, the message of a refusal as the error.
+    fn read<T: FromJson>(body: &str) -> Result<T, String> {
+        let call = Call {
+            purpose: None,
+            method: Method::Get,
+            path: "/x".into(),
+        };
+        Response::new(200, &[], body)
+            .json(&call)
+            .map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn odd_optional_fields_read_as_absent() {
+        let i: Installation = read(
+            r#"{"id":7,"app_slug":5,"account":["acme",null,"User"],"repository_selection":null,"permissions":{"a":"read","b":5},"new":1}"#,
+        )
+        .unwrap();
+        assert_eq!((i.id, i.app_slug, i.account.login), (7, None, None));
+        assert_eq!(i.permissions.len(), 1);
+        let i: Installation = read(r#"{"id":7,"account":{"login":5,"type":"User"}}"#).unwrap();
+        assert_eq!(
+            (i.account.login, i.account.kind.as_deref()),
+            (None, Some("User"))
+        );
+    }
+
+    #[test]
+    fn required_fields_and_shapes_are_refused_with_the_fields_named() {
+        let fields = |e: String, f: &str| {
+            assert!(
+                e.contains(&format!(
+                    "one of the fields {f} is missing or of the wrong type"
+                )),
+                "{e}"
+            );
+        };
+        // serde reads a struct from an array by position; an answer is not read so.
+        fields(
+            read::<crate::github::App>(r#"[1,"a"]"#).unwrap_err(),
+            "id, slug",
+        );
+        fields(read::<Installation>(r#"{"id":"7"}"#).unwrap_err(), "id");
+        fields(
+            read::<Page>(r#"[{"id":7},[8]]"#).unwrap_err(),
+            "a list of installations",
+        );
+        fields(
+            read::<Page>(r#"{"0":{"id":7}}"#).unwrap_err(),
+            "a list of installations",
+        );
+        let token = r#""token":"ghs_x","expires_at":"2026-11-23T10:51:22Z""#;
+        let all = "token, expires_at, repositories[].name";
+        for odd in [r#"{}"#, r#"[["r"]]"#, r#"[{"name":5}]"#] {
+            let body = format!("{{{token},\"repositories\":{odd}}}");
+            fields(read::<crate::token::Token>(&body).unwrap_err(), all);
+        }
+        let t: crate::token::Token = read(&format!("{{{token},\"repositories\":null}}")).unwrap();
+        assert!(t.repositories.is_empty());
+        let app: crate::github::App = read(r#"{"id":1,"slug":"a","id":2}"#).unwrap();
+        assert_eq!(
+            app.id, 2,
+            "the last of a repeated key, as the whole answer parses"
+        );
+    }
+
+    #[test]
+    fn githubs_message_is_a_string_field_of_an_object() {
+        let message = |body| crate::github::message(&Response::new(401, &[], body));
+        assert_eq!(
+            message(r#"{"message":"Bad credentials","x":1}"#),
+            "Bad credentials"
+        );
+        for body in [
+            r#"{"message":5}"#,
+            r#"["Bad credentials"]"#,
+            "{",
+            r#"{"message":"x"} y"#,
+        ] {
+            assert_eq!(message(body), "HTTP 401", "{body}");
+        }
     }
 }

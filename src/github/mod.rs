@@ -5,12 +5,15 @@
 
 use std::time::Duration;
 
+use serde::Deserialize;
+
 use crate::error::Error;
 use crate::jwt::AppJwt;
 use crate::report;
 use crate::report::Note;
 use crate::retry::{Limit, MAX_WAIT};
 use crate::time::GithubClock;
+use crate::transport::json;
 use crate::transport::{
     self, Call, Endpoint, FromJson, Method, Purpose, Reader, Reading, Request, Response, Transport,
     Who,
@@ -222,7 +225,7 @@ fn refused_times(resp: &Response) -> Option<i64> {
 pub fn message(resp: &Response) -> String {
     serde_json::from_str::<serde_json::Value>(&resp.body)
         .ok()
-        .and_then(|v| v.get("message")?.as_str().map(str::to_string))
+        .and_then(|v| json::read::<ErrorBody>(&v)?.message)
         .unwrap_or_else(|| format!("HTTP {}", resp.status))
 }
 
@@ -259,7 +262,7 @@ pub fn api_error(resp: &Response, call: Call) -> GithubError {
 }
 
 /// The app, as `GET /app` describes it.
-#[derive(Debug)]
+#[derive(Debug, Deserialize)]
 pub struct App {
     /// Numeric id.
     pub id: u64,
@@ -269,12 +272,6 @@ pub struct App {
 
 impl FromJson for App {
     const FIELDS: &'static str = "id, slug";
-    fn from_json(v: &serde_json::Value) -> Option<App> {
-        Some(App {
-            id: v.get("id")?.as_u64()?,
-            slug: transport::string(v, "slug")?,
-        })
-    }
 }
 
 /// `GET /app`: proves the id and key belong together.
@@ -293,17 +290,24 @@ pub fn app(github: &GitHub, jwt: &AppJwt) -> Result<App, Error> {
     }
 }
 
+#[derive(Deserialize)]
 struct User {
     id: u64,
 }
 
 impl FromJson for User {
     const FIELDS: &'static str = "id";
-    fn from_json(v: &serde_json::Value) -> Option<User> {
-        Some(User {
-            id: v.get("id")?.as_u64()?,
-        })
-    }
+}
+
+/// An error answer: GitHub's `message`, when it is a string.
+#[derive(Deserialize)]
+struct ErrorBody {
+    #[serde(default, deserialize_with = "json::lenient_string")]
+    message: Option<String>,
+}
+
+impl FromJson for ErrorBody {
+    const FIELDS: &'static str = "message";
 }
 
 /// The bot user's id: `GET /users/<slug>[bot]`, with the fresh token.

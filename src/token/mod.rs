@@ -2,6 +2,7 @@
 
 use std::collections::BTreeMap;
 
+use serde::Deserialize;
 use serde_json::json;
 
 use crate::config::{Connection, TokenFormat};
@@ -11,12 +12,13 @@ use crate::jwt::AppJwt;
 use crate::report;
 use crate::time::GithubClock;
 use crate::transport::{
-    self, BadAnswer, Call, FromJson, Method, Purpose, Transport, TransportError,
+    BadAnswer, Call, FromJson, Method, Purpose, Transport, TransportError, json,
 };
 
 pub mod shape;
 
 /// A minted token and what GitHub says it covers.
+#[derive(Deserialize)]
 pub struct Token {
     /// The secret itself. Any non-empty string without whitespace: GitHub's
     /// format changes (longer tokens from 2026), so nothing else is assumed.
@@ -24,39 +26,21 @@ pub struct Token {
     /// ISO-8601 expiry, as GitHub wrote it (the `expires-at` output).
     pub expires_at: String,
     /// The expiry as Unix seconds, read once from `expires_at` (`None` if unreadable).
+    #[serde(skip)]
     pub expires: Option<i64>,
     /// Granted permissions.
+    #[serde(default, deserialize_with = "json::string_map")]
     pub permissions: BTreeMap<String, String>,
     /// `all` or `selected`.
+    #[serde(default, deserialize_with = "json::lenient_string")]
     pub repository_selection: Option<String>,
     /// The repositories, when selected.
+    #[serde(default, deserialize_with = "json::objects")]
     pub repositories: Vec<Repository>,
 }
 
 impl FromJson for Token {
     const FIELDS: &'static str = "token, expires_at, repositories[].name";
-    fn from_json(v: &serde_json::Value) -> Option<Token> {
-        let repositories = match v.get("repositories") {
-            None | Some(serde_json::Value::Null) => Vec::new(),
-            Some(list) => list
-                .as_array()?
-                .iter()
-                .map(|r| {
-                    Some(Repository {
-                        name: transport::string(r, "name")?,
-                    })
-                })
-                .collect::<Option<_>>()?,
-        };
-        Some(Token {
-            token: transport::string(v, "token")?,
-            expires_at: transport::string(v, "expires_at")?,
-            expires: None,
-            permissions: transport::string_map(v, "permissions"),
-            repository_selection: transport::string(v, "repository_selection"),
-            repositories,
-        })
-    }
 }
 
 impl std::fmt::Debug for Token {
@@ -69,7 +53,7 @@ impl std::fmt::Debug for Token {
 }
 
 /// A repository in the mint answer.
-#[derive(Debug)]
+#[derive(Debug, Deserialize)]
 pub struct Repository {
     /// Bare name.
     pub name: String,
@@ -113,14 +97,16 @@ pub struct Arrived<'a> {
 /// What saves an arrived token; an error in it revokes the token at once.
 pub type Keep<'k> = dyn FnMut(&Arrived) -> Result<(), Error> + 'k;
 
-/// The mint answer as JSON, read before any field is.
-struct Answer(serde_json::Value);
+/// The token in the mint answer, read before anything else in it.
+#[derive(Deserialize)]
+struct Arrival {
+    token: String,
+    #[serde(default, deserialize_with = "json::lenient_string")]
+    expires_at: Option<String>,
+}
 
-impl FromJson for Answer {
-    const FIELDS: &'static str = "token";
-    fn from_json(v: &serde_json::Value) -> Option<Answer> {
-        Some(Answer(v.clone()))
-    }
+impl FromJson for Arrival {
+    const FIELDS: &'static str = Token::FIELDS;
 }
 
 /// `POST /app/installations/{id}/access_tokens`; `format` forces a token format.
@@ -147,14 +133,15 @@ pub fn mint(
     )?;
     match resp.status {
         201 | 200 => {
-            let Answer(answer) = resp.json(&call)?;
-            let Some(raw) = answer.get("token").and_then(serde_json::Value::as_str) else {
+            let answer = resp.json_value(&call)?;
+            let Some(arrival) = json::read::<Arrival>(&answer) else {
                 return Err(TransportError::BadResponse {
                     call,
                     reason: BadAnswer::Fields(Token::FIELDS),
                 }
                 .into());
             };
+            let raw = arrival.token.as_str();
             report::add_mask(raw);
             let read = check_shape(raw)
                 .map_err(|problem| {
@@ -166,9 +153,9 @@ pub fn mint(
                 .and_then(|()| {
                     keep(&Arrived {
                         token: raw,
-                        expires_at: answer
-                            .get("expires_at")
-                            .and_then(serde_json::Value::as_str)
+                        expires_at: arrival
+                            .expires_at
+                            .as_deref()
                             .filter(|e| e.bytes().all(|b| b.is_ascii_graphic())),
                         clock_offset: github.clock().offset(),
                     })
@@ -197,7 +184,7 @@ fn read_token(answer: &serde_json::Value, call: &Call) -> Result<Token, Error> {
         })
     };
     let mut token =
-        Token::from_json(answer).ok_or_else(|| bad(BadAnswer::Fields(Token::FIELDS)))?;
+        json::read::<Token>(answer).ok_or_else(|| bad(BadAnswer::Fields(Token::FIELDS)))?;
     // GitHub writes an RFC 3339 time here; anything else (not ASCII, Feb 31, a year
     // past any calendar) is an answer that is not GitHub's, refused like a missing field.
     let expires = Some(token.expires_at.as_str())

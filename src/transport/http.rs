@@ -7,6 +7,7 @@ use serde_json::Value;
 
 use super::call::Call;
 use super::error::{BadAnswer, TransportError};
+use super::json::{self, FromJson};
 pub use crate::method::Method;
 
 /// One request to an endpoint.
@@ -87,18 +88,23 @@ impl Response {
 
     /// The body as `T`; the error never quotes the body (it may hold a token).
     pub fn json<T: FromJson>(&self, call: &Call) -> Result<T, TransportError> {
-        let bad = |reason| TransportError::BadResponse {
+        let value = self.json_value(call)?;
+        json::read(&value).ok_or_else(|| TransportError::BadResponse {
             call: call.clone(),
-            reason,
-        };
-        let value: Value = serde_json::from_str(&self.body).map_err(|e| {
-            bad(BadAnswer::NotJson {
+            reason: BadAnswer::Fields(T::FIELDS),
+        })
+    }
+
+    /// The body as JSON, whatever its fields.
+    pub fn json_value(&self, call: &Call) -> Result<Value, TransportError> {
+        serde_json::from_str(&self.body).map_err(|e| TransportError::BadResponse {
+            call: call.clone(),
+            reason: BadAnswer::NotJson {
                 category: format!("{:?}", e.classify()),
                 line: e.line(),
                 column: e.column(),
-            })
-        })?;
-        T::from_json(&value).ok_or_else(|| bad(BadAnswer::Fields(T::FIELDS)))
+            },
+        })
     }
 
     /// `Retry-After` as a wait: seconds, or an HTTP date against the answer's `Date`.
@@ -130,30 +136,6 @@ pub fn seconds(text: &str) -> Option<u64> {
         return None;
     }
     Some(text.parse().unwrap_or(u64::MAX))
-}
-
-/// A type read from a JSON answer. Written by hand over `serde_json::Value` (which the
-/// key services' answers need anyway): a serde derive per type added its own deserializer.
-pub trait FromJson: Sized {
-    /// The required fields, for the message when one is missing.
-    const FIELDS: &'static str;
-    /// `None` when a required field is missing or of the wrong type.
-    fn from_json(v: &Value) -> Option<Self>;
-}
-
-/// A string field; `None` when absent or not a string.
-pub fn string(v: &Value, name: &str) -> Option<String> {
-    v.get(name)?.as_str().map(str::to_string)
-}
-
-/// An object of strings (permissions), empty when absent; other values are skipped.
-pub fn string_map(v: &Value, name: &str) -> std::collections::BTreeMap<String, String> {
-    v.get(name)
-        .and_then(Value::as_object)
-        .into_iter()
-        .flatten()
-        .filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_string())))
-        .collect()
 }
 
 #[cfg(test)]

@@ -17,6 +17,7 @@
 //! replication lag are in `github`, so requests to other hosts never get them.
 //!
 //! - [`http`]: the request and the answer as the program sees them.
+//! - [`json`]: answers read as typed serde structs.
 //! - [`reading`]: how a service's answers read for retrying.
 //! - [`attempt`]: one attempt, its body read under [`BODY_LIMIT`] and decoded.
 //! - [`send`]: the request loop: retries, redirects, the run's budget.
@@ -36,13 +37,15 @@ mod attempt;
 pub mod call;
 pub mod error;
 pub mod http;
+pub mod json;
 pub mod reading;
 mod send;
 mod ureq_errors;
 
 pub use call::{Call, Purpose, Who};
 pub use error::{BadAnswer, Cause, Last, TransportError};
-pub use http::{FromJson, Request, Response, seconds, string, string_map};
+pub use http::{Request, Response, seconds};
+pub use json::FromJson;
 pub use reading::{PlainHttp, Reader, Reading};
 
 pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
