@@ -1,5 +1,5 @@
 //! Sending HTTP requests: one attempt (connect, send, read a capped answer), and
-//! the request loop that repeats it as [`retry::decide`] says.
+//! the request loop that repeats it as [`crate::retry::decide`] says.
 //!
 //! A [`Transport`] is made once per run and owns what every request shares: the
 //! run-wide network budget, the timeouts, the CA roots (bundled, `SSL_CERT_FILE`,
@@ -19,9 +19,9 @@
 //! - [`http`]: the request and the answer as the program sees them.
 //! - [`json`]: answers read as typed serde structs.
 //! - [`reading`]: how a service's answers read for retrying.
-//! - [`attempt`]: one attempt, its body read under [`BODY_LIMIT`] and decoded.
-//! - [`send`]: the request loop: retries, redirects, the run's budget.
-//! - [`ureq_errors`]: ureq's errors as [`Cause`]s, quoting nothing a server sent.
+//! - `attempt`: one attempt, its body read under [`BODY_LIMIT`] and decoded.
+//! - `send`: the request loop: retries, redirects, the run's budget.
+//! - `ureq_errors`: ureq's errors as [`Cause`]s, quoting nothing a server sent.
 //! - [`call`], [`error`]: the words of the failures, and the failures.
 
 use std::sync::Arc;
