@@ -12,7 +12,7 @@ use crate::jwt::AppJwt;
 use crate::report;
 use crate::time::GithubClock;
 use crate::transport::{
-    BadAnswer, Call, FromJson, Method, Purpose, Transport, TransportError, json,
+    self, BadAnswer, Call, FromJson, Method, Purpose, Transport, TransportError, json,
 };
 
 pub mod shape;
@@ -132,37 +132,7 @@ pub fn mint(
         header.as_slice(),
     )?;
     match resp.status {
-        201 | 200 => {
-            let answer = resp.json_value(&call)?;
-            let Some(arrival) = json::read::<Arrival>(&answer) else {
-                return Err(TransportError::BadResponse {
-                    call,
-                    reason: BadAnswer::Fields(Token::FIELDS),
-                }
-                .into());
-            };
-            let raw = arrival.token.as_str();
-            report::add_mask(raw);
-            let read = check_shape(raw)
-                .map_err(|problem| {
-                    Error::from(TransportError::BadResponse {
-                        call: call.clone(),
-                        reason: BadAnswer::TokenShape(problem),
-                    })
-                })
-                .and_then(|()| {
-                    keep(&Arrived {
-                        token: raw,
-                        expires_at: arrival
-                            .expires_at
-                            .as_deref()
-                            .filter(|e| e.bytes().all(|b| b.is_ascii_graphic())),
-                        clock_offset: github.clock().offset(),
-                    })
-                })
-                .and_then(|()| read_token(&answer, &call));
-            read.map_err(|cause| after_mint(github, raw, cause))
-        }
+        201 | 200 => minted(github, &resp, &call, keep),
         404 => Err(GithubError::InstallationIdNotFound { id: installation }.into()),
         422 => Err(GithubError::Unprocessable {
             message: github::message(&resp),
@@ -172,6 +142,45 @@ pub fn mint(
         .into()),
         _ => Err(github::api_error(&resp, call).into()),
     }
+}
+
+/// A mint answer: the token is masked and handed to `keep` before the rest is
+/// read; a failure after that revokes it ([`after_mint`]).
+fn minted(
+    github: &GitHub,
+    resp: &transport::Response,
+    call: &Call,
+    keep: &mut Keep<'_>,
+) -> Result<Token, Error> {
+    let answer = resp.json_value(call)?;
+    let Some(arrival) = json::read::<Arrival>(&answer) else {
+        return Err(TransportError::BadResponse {
+            call: call.clone(),
+            reason: BadAnswer::Fields(Token::FIELDS),
+        }
+        .into());
+    };
+    let raw = arrival.token.as_str();
+    report::add_mask(raw);
+    let read = check_shape(raw)
+        .map_err(|problem| {
+            Error::from(TransportError::BadResponse {
+                call: call.clone(),
+                reason: BadAnswer::TokenShape(problem),
+            })
+        })
+        .and_then(|()| {
+            keep(&Arrived {
+                token: raw,
+                expires_at: arrival
+                    .expires_at
+                    .as_deref()
+                    .filter(|e| e.bytes().all(|b| b.is_ascii_graphic())),
+                clock_offset: github.clock().offset(),
+            })
+        })
+        .and_then(|()| read_token(&answer, call));
+    read.map_err(|cause| after_mint(github, raw, cause))
 }
 
 /// The rest of the mint answer. An expiry that is not printable ASCII is no
