@@ -18,98 +18,6 @@ use crate::transport::Method;
 
 pub use crate::secret::Shown;
 
-/// What a name must look like, as GitHub defines it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum NameRule {
-    /// A user or organization login.
-    Login,
-    /// An enterprise slug.
-    EnterpriseSlug,
-    /// A client ID or a numeric app ID.
-    AppId,
-}
-
-impl fmt::Display for NameRule {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            NameRule::Login => {
-                "a GitHub login: letters, digits and hyphens, at most 39 characters (managed users add `_` and a short code)"
-            }
-            NameRule::EnterpriseSlug => {
-                "an enterprise slug: letters, digits and hyphens, as in https://github.com/enterprises/SLUG"
-            }
-            NameRule::AppId => {
-                "a client ID (Iv..., letters, digits and dots) or a numeric app ID, on one line"
-            }
-        })
-    }
-}
-
-/// Which environment variable was needed, and for what.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Need {
-    /// `GITHUB_REPOSITORY_OWNER`, for bare names in `repositories`.
-    RepositoriesOwner,
-    /// `GITHUB_REPOSITORY`, for the default scope.
-    DefaultRepository,
-    /// `GITHUB_REPOSITORY` that is not `owner/name`.
-    RepositoryShape,
-    /// `GITHUB_OUTPUT` / `GITHUB_STATE`, for the file commands.
-    FileCommand,
-}
-
-impl Need {
-    fn why(self) -> &'static str {
-        match self {
-            Need::RepositoriesOwner => "know whose repositories `repositories` names",
-            Need::DefaultRepository => {
-                "find the installation when neither `owner`, `repositories`, `enterprise` nor `installation-id` is set"
-            }
-            Need::RepositoryShape => "find the installation (it must be owner/name)",
-            Need::FileCommand => "hand values to later steps",
-        }
-    }
-
-    fn hint(self) -> &'static str {
-        match self {
-            Need::RepositoriesOwner => {
-                "Set the `owner` input (CLI: --owner), or write the repositories as owner/name."
-            }
-            Need::DefaultRepository => {
-                "Inside Actions the runner sets it; elsewhere pass --owner, --repositories, --enterprise or --installation-id."
-            }
-            Need::RepositoryShape => "Set `owner` or `repositories` instead.",
-            Need::FileCommand => {
-                "The runner sets it for every step: run this as a GitHub Actions step, or use `app-token-action token` outside Actions."
-            }
-        }
-    }
-}
-
-/// A file the CLI reads.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum FileKind {
-    /// `--private-key-file`.
-    PrivateKey,
-    /// `--ca-certificates-file`.
-    CaCertificates,
-    /// The token on stdin for `revoke`.
-    Token,
-    /// `--kms-access-token-file`.
-    AccessToken,
-}
-
-impl fmt::Display for FileKind {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            FileKind::PrivateKey => "the private key",
-            FileKind::CaCertificates => "CA certificates",
-            FileKind::Token => "the token",
-            FileKind::AccessToken => "the access token",
-        })
-    }
-}
-
 /// What a GitHub request was for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Purpose {
@@ -417,17 +325,6 @@ impl fmt::Display for Fate {
     }
 }
 
-impl fmt::Display for Target {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Target::Repository { owner, repo } => write!(f, "the repository {owner}/{repo}"),
-            Target::Account(owner) => write!(f, "the account {owner}"),
-            Target::Enterprise(slug) => write!(f, "the enterprise {slug}"),
-            Target::Id(id) => write!(f, "installation {id}"),
-        }
-    }
-}
-
 /// Where a person installs the app or changes its repository access.
 fn settings_link(server: &str, target: &Target) -> String {
     match target {
@@ -517,206 +414,24 @@ fn api_hint(status: u16) -> &'static str {
     }
 }
 
-/// Why a private key was refused.
-#[derive(Debug, Error, PartialEq, Eq)]
-pub enum KeyError {
-    /// Nothing was given.
-    #[error(
-        "The private key is empty. Pass the app's private key from a secret, e.g. `private-key: ${{{{ secrets.APP_PRIVATE_KEY }}}}`; if it is set, check that the secret exists and is available to this workflow (secrets are not passed to workflows run from forks)."
-    )]
-    Empty,
-    /// A public key, not the private one.
-    #[error(
-        "The private key is a public key ({label}). GitHub signs nothing with it: pass the private key (.pem) that you generated on the app's settings page under \"Private keys\"."
-    )]
-    Public { label: String },
-    /// An OpenSSH-format key.
-    #[error(
-        "The private key is an OpenSSH key (BEGIN OPENSSH PRIVATE KEY), not a GitHub App key. Pass the RSA .pem file generated on the app's settings page under \"Private keys\"."
-    )]
-    OpenSsh,
-    /// An elliptic-curve key.
-    #[error(
-        "The private key is an EC key; GitHub Apps sign with RSA (RS256). Pass the .pem generated on the app's settings page under \"Private keys\"."
-    )]
-    Ec,
-    /// An Ed25519/Ed448 key.
-    #[error(
-        "The private key is an Ed25519 key; GitHub Apps sign with RSA (RS256). Pass the .pem generated on the app's settings page under \"Private keys\"."
-    )]
-    Ed25519,
-    /// A passphrase-protected key.
-    #[error(
-        "The private key is encrypted with a passphrase, which the action cannot use. Store the unencrypted key GitHub generated, or decrypt it first: `openssl pkey -in key.pem -out plain.pem`."
-    )]
-    Encrypted,
-    /// An RSA key below GitHub's size.
-    #[error(
-        "The private key is a {bits}-bit RSA key; GitHub App keys are 2048-bit RSA and RS256 needs at least 2048 bits. Pass the .pem generated on the app's settings page."
-    )]
-    TooSmall { bits: usize },
-    /// A BEGIN line that does not read `-----BEGIN LABEL-----`.
-    #[error(
-        "The private key's BEGIN line is damaged, so its PEM label cannot be read (the line is not shown). It must read exactly -----BEGIN RSA PRIVATE KEY----- (or -----BEGIN PRIVATE KEY-----), five dashes on each side: copy the whole .pem file again without changing its lines."
-    )]
-    DamagedBegin,
-    /// A PEM block of some other kind.
-    #[error(
-        "The private key is a PEM block labelled \"{label}\", not an RSA private key. Pass the .pem generated on the app's settings page under \"Private keys\" (it starts with -----BEGIN RSA PRIVATE KEY-----)."
-    )]
-    Unsupported { label: String },
-    /// A file name or path instead of the key's text.
-    #[error(
-        "The private key looks like a file name or path, not the key itself. Pass the contents of the .pem file (e.g. from a secret: `private-key: ${{{{ secrets.APP_PRIVATE_KEY }}}}`); a path on the runner is not visible inside the action's container."
-    )]
-    Path,
-    /// Not PEM, nor base64 of PEM.
-    #[error(
-        "The private key is not in PEM form (no -----BEGIN ... PRIVATE KEY----- line found, also not after base64-decoding it). Pass the whole .pem file generated on the app's settings page, including its BEGIN and END lines."
-    )]
-    NotPem,
-    /// PEM armour around bytes that are not a valid RSA key.
-    #[error(
-        "The private key's PEM block is damaged ({reason}): it is not a valid RSA key. Copy the whole .pem file again, without changing its lines, or generate a new key on the app's settings page."
-    )]
-    Corrupt { reason: Damage },
-}
-
-/// What is wrong inside a PEM block's armour.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Damage {
-    /// No END line.
-    EndMissing,
-    /// The body does not decode.
-    NotBase64,
-    /// A modulus over 4096 bits.
-    TooLarge,
-    /// The RSA fields do not decode or agree.
-    Fields,
-}
-
-impl fmt::Display for Damage {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            Damage::EndMissing => "the END line is missing",
-            Damage::NotBase64 => "its body is not valid base64",
-            Damage::TooLarge => "the RSA modulus is larger than 4096 bits",
-            Damage::Fields => "the RSA key's fields do not decode or do not agree",
-        })
-    }
-}
-
 /// Everything that can fail, as the user is told it.
 #[derive(Debug, Error)]
 pub enum Error {
-    /// Neither `client-id` nor `app-id`.
-    #[error(
-        "Set the `client-id` input (recommended; CLI: --client-id) or `app-id` to your GitHub App's client ID (Iv...) or numeric app ID, both shown on the app's settings page."
-    )]
-    MissingAppId,
-    /// The id has the shape of a client secret.
-    #[error(
-        "`client-id`/`app-id` has the shape of a client secret (40 hexadecimal characters), not of an app's id. Give the client ID (Iv...) or the numeric app ID from the app's settings page, and if a client secret was pasted, regenerate it there."
-    )]
-    IdLooksLikeSecret,
-    /// Two spellings of one input disagree.
-    #[error(
-        "`{first}` and `{second}` are the same input spelled two ways (in input names - and _ are the same), and they have different values. Set only one of them."
-    )]
-    ConflictingSpellings { first: String, second: String },
-    /// Not a YAML 1.2 core boolean.
-    #[error(
-        "`{input}` must be true or false (YAML 1.2: true, True, TRUE, false, False, FALSE); the value given is {value}."
-    )]
-    InvalidBoolean { input: &'static str, value: Shown },
-    /// `token-format` is neither `stateless` nor `stateful`.
-    #[error(
-        "`token-format` must be `stateless` (GitHub's new installation-token format), `stateful` (the classic format) or empty (GitHub's rollout decides); the value given is {value}."
-    )]
-    InvalidTokenFormat { value: Shown },
-    /// `installation-id` is not a number.
-    #[error(
-        "`installation-id` must be a positive number (the id in the installation's settings URL); the value given is {value}."
-    )]
-    InvalidInstallationId { value: Shown },
-    /// A login, slug or id GitHub would not accept.
-    #[error(
-        "`{input}` must be {rule}; the value given is {value}. Give it as it appears on GitHub (no slashes, spaces or line breaks)."
-    )]
-    InvalidName {
-        input: &'static str,
-        value: Shown,
-        rule: NameRule,
-    },
-    /// `enterprise` combined with an account or repositories.
-    #[error(
-        "`enterprise` selects an enterprise installation and cannot be combined with `{other}`. Remove one of them."
-    )]
-    EnterpriseConflict { other: &'static str },
-    /// A repository name GitHub would not accept.
-    #[error(
-        "A `repositories` entry is not a repository name; the entry given is {entry}. Give bare names (`repo-a`) or `owner/name`, separated by commas or newlines."
-    )]
-    InvalidRepository { entry: Shown },
-    /// `owner/name` whose owner is not the installation's account.
-    #[error(
-        "Repository \"{given}/{name}\" belongs to `{given}`, but the token is for `{owner}`{}. A token covers one account's repositories: set `owner: {given}`, or make one token per account.",
-        if *.from_input { " (the `owner` input)" } else { " (the owner of this workflow's repository)" }
-    )]
-    RepositoryOwnerMismatch {
-        given: String,
-        name: String,
-        owner: String,
-        from_input: bool,
-    },
-    /// More than GitHub accepts in one token.
-    #[error(
-        "`repositories` lists {count} repositories; GitHub scopes a token to at most 500. Split them over several tokens, or leave `repositories` empty for all of the installation's repositories."
-    )]
-    TooManyRepositories { count: usize },
-    /// A permission level the name does not take.
-    #[error(
-        "`permission-{input}` must be one of the levels {name} accepts: {}; the value given is {level}.",
-        .accepted.join(", ")
-    )]
-    PermissionLevel {
-        input: String,
-        name: String,
-        level: Shown,
-        accepted: &'static [&'static str],
-    },
-    /// A near miss of a known permission name.
-    #[error(
-        "There is no permission named \"{given}\". Did you mean `{suggestion}` (input `permission-{}`)?",
-        .suggestion.replace('_', "-")
-    )]
-    PermissionTypo {
-        given: String,
-        suggestion: &'static str,
-    },
-    /// A malformed `--permission` argument.
-    #[error(
-        "--permission takes NAME=LEVEL, e.g. --permission contents=read; the value given is {value}."
-    )]
-    PermissionSyntax { value: Shown },
-    /// An environment variable the runner normally sets is missing.
-    #[error("{var} is not set, and it is needed to {}. {}", .need.why(), .need.hint())]
-    MissingEnv { var: &'static str, need: Need },
-    /// `github-api-url` is not an http(s) URL.
-    #[error(
-        "`github-api-url` is not an http(s) URL without user info; the value given (user info removed) is {url}. Use https://api.github.com, or https://HOST/api/v3 for GitHub Enterprise Server."
-    )]
-    InvalidApiUrl { url: Shown },
-    /// Plain http to anything but this machine.
-    #[error(
-        "`github-api-url` {url} uses plain http. The JWT and the token would cross the network unencrypted, so http is allowed only for a loopback host (localhost, 127.0.0.1, ::1). Use https."
-    )]
-    InsecureApiUrl { url: Shown },
-    /// A key or credential in an input that takes neither.
-    #[error(
-        "The `{input}` input looks like a private key, a token or another credential, so it is refused before any request and its value is not shown. Give that input the value it expects (the key belongs in `private-key`, from a secret); if a secret was written into a workflow file or variable by mistake, rotate it."
-    )]
-    SecretInInput { input: String },
+    /// An input is wrong, or a guardrail refused the run.
+    #[error(transparent)]
+    Input(#[from] crate::inputs::error::InputError),
+    /// A mistake on the command line.
+    #[error(transparent)]
+    Usage(#[from] crate::cli::args::UsageError),
+    /// The key was refused.
+    #[error(transparent)]
+    Key(#[from] crate::key::KeyError),
+    /// The JWT could not be signed.
+    #[error(transparent)]
+    Signing(#[from] crate::jwt::SigningFailed),
+    /// The step's outputs could not be written.
+    #[error(transparent)]
+    Output(#[from] crate::outputs::OutputError),
     /// One owner of a multi-owner run failed; what became of the others' tokens.
     #[error("For `{login}`: {cause}{}", Fate::summary(.others, "the other owners"))]
     ForOwner {
@@ -727,40 +442,11 @@ pub enum Error {
     /// A failure after every owner's token was created, and what became of them.
     #[error("{cause}{}", Fate::summary(.fates, "the owners"))]
     AfterMintAll { cause: Box<Error>, fates: Vec<Fate> },
-    /// `owners: *` for an app installed nowhere.
-    #[error(
-        "`owners: *` asks for every installation of the app, but GitHub lists none. Install the app on an account first (its settings page, \"Install App\")."
-    )]
-    NoInstallations,
-    /// A path that serves one installation was given several.
-    #[error("This command serves one installation; `owners` names several. Give `owner` instead.")]
-    OneInstallationOnly,
     /// `GET /app/installations` did not stop paging.
     #[error(
         "GitHub listed more than {max} installations of the app and was still paging; `owners: *` stops there. Name the accounts in `owners` instead."
     )]
     TooManyInstallations { max: usize },
-    /// `owners` combined with an input that chooses one installation.
-    #[error(
-        "`owners` mints a token for each of several accounts and cannot be combined with `{other}`. Remove one of them (for several repositories of one account, use `owner` and `repositories`)."
-    )]
-    OwnersConflict { other: &'static str },
-    /// A guardrail stopped the run, or its input is wrong.
-    #[error(transparent)]
-    Guard(#[from] crate::guard::GuardError),
-    /// The key was refused.
-    #[error(transparent)]
-    Key(#[from] KeyError),
-    /// Neither `private-key` nor `kms-key`.
-    #[error(
-        "Set `private-key` (the app's .pem, from a secret) or `kms-key` (the app's key in AWS KMS, Vault/OpenBao, Google Cloud KMS or Azure Key Vault); neither is set. If `private-key` comes from a secret, check that the secret exists and is available to this workflow (secrets are not passed to workflows run from forks)."
-    )]
-    NoKey,
-    /// Both `private-key` and `kms-key`.
-    #[error(
-        "Both `private-key` and `kms-key` are set, and one key signs the app's JWT. Remove `private-key` to sign in the key service (then delete the stored key), or remove `kms-key`."
-    )]
-    TwoKeys,
     /// A key service's address that is not an http(s) URL.
     #[error(
         "The key service address {url} is not an http(s) URL without user info. Check VAULT_ADDR, AWS_ENDPOINT_URL (or the endpoint in `kms-key`) and CLOUDSDK_API_ENDPOINT_OVERRIDES_CLOUDKMS."
@@ -797,40 +483,6 @@ pub enum Error {
         "{var} holds a proxy user name or password with an unencoded /, ?, # or @, so part of it would be read as the proxy's host (curl refuses such a URL too; the value is not shown). Percent-encode those characters in the user name and password (/ as %2F, ? as %3F, # as %23, @ as %40) and keep the form http://USER:PASSWORD@HOST:PORT."
     )]
     ProxyUserInfo { var: &'static str },
-    /// A flag without its value.
-    #[error("{flag} needs a value. Run `app-token-action --help` for usage.")]
-    MissingValue { flag: String },
-    /// `token` without a key file.
-    #[error(
-        "--private-key-file (a path, or - for stdin) or --kms-key is required. Run `app-token-action --help` for usage."
-    )]
-    MissingKeyFile,
-    /// `revoke` with nothing on stdin.
-    #[error(
-        "revoke reads the token from stdin, and it was empty. Run `app-token-action --help` for usage."
-    )]
-    EmptyStdin,
-    /// `revoke` read something that is not a token.
-    #[error(
-        "revoke reads the token from stdin, and what it read {problem}. Pass the installation token exactly as `app-token-action token` printed it."
-    )]
-    InvalidToken { problem: TokenProblem },
-    /// An option `token` or `revoke` does not know.
-    #[error(
-        "Unknown option: the option given is {option}. Run `app-token-action --help` for usage."
-    )]
-    UnknownOption { option: Shown },
-    /// A command the program does not have.
-    #[error("error: unknown command: the command given is {command}.")]
-    UnknownCommand { command: Shown },
-    /// Reading a file named on the command line.
-    #[error("Could not read {what} from {path}: {source}.")]
-    ReadFile {
-        what: FileKind,
-        path: String,
-        source: std::io::Error,
-    },
-
     /// 404 on the installation lookup.
     #[error(
         "The app is not installed on {target}, or cannot see it (GitHub answered 404 to {path}). Install the app there, or give its installation access to the repository: {}. Check too that `client-id`/`app-id` names the app you installed.",
@@ -861,11 +513,6 @@ pub enum Error {
         "GitHub refused the JWT's times: \"{message}\", even after correcting for this machine's clock. Make sure the runner's clock is synchronised (NTP)."
     )]
     ClockSkew { message: String },
-    /// The signer could not sign the JWT.
-    #[error(
-        "The app's JWT could not be signed with the private key (the system's random number generator failed). Retry the job; if it fails again, the runner's kernel does not provide getrandom."
-    )]
-    Signing,
     /// Some other 401.
     #[error("GitHub refused the credentials for {call} (401: \"{message}\").")]
     Unauthorized { call: Call, message: String },
@@ -936,24 +583,12 @@ pub enum Error {
         attempts: u32,
         last: Last,
     },
-    /// A workflow file command could not be written.
-    #[error("Could not write to {var} ({path}): {source}.")]
-    FileCommand {
-        var: &'static str,
-        path: String,
-        source: std::io::Error,
-    },
     /// A failure after GitHub created a token, and what became of the token.
     #[error("{cause} {fate}")]
     AfterMint { cause: Box<Error>, fate: Fate },
     /// An answer or a redirect the wire refuses.
     #[error(transparent)]
     Wire(#[from] crate::wire::WireError),
-    /// A value that would break the file-command format.
-    #[error(
-        "Refusing to write output `{name}`: its value contains a line break or the heredoc delimiter, which could inject other outputs."
-    )]
-    UnsafeValue { name: String },
 }
 
 impl Error {
@@ -961,38 +596,11 @@ impl Error {
     pub fn title(&self) -> &'static str {
         use Error::*;
         match self {
-            MissingAppId
-            | IdLooksLikeSecret
-            | ConflictingSpellings { .. }
-            | InvalidBoolean { .. }
-            | InvalidTokenFormat { .. }
-            | InvalidInstallationId { .. }
-            | InvalidName { .. }
-            | EnterpriseConflict { .. }
-            | InvalidRepository { .. }
-            | RepositoryOwnerMismatch { .. }
-            | TooManyRepositories { .. }
-            | MissingEnv { .. }
-            | InvalidApiUrl { .. }
-            | InsecureApiUrl { .. }
-            | SecretInInput { .. }
-            | OwnersConflict { .. }
-            | OneInstallationOnly
-            | NoInstallations
-            | MissingValue { .. }
-            | MissingKeyFile
-            | EmptyStdin
-            | InvalidToken { .. }
-            | UnknownOption { .. }
-            | UnknownCommand { .. }
-            | ReadFile { .. } => "Invalid input",
-            PermissionLevel { .. } | PermissionTypo { .. } | PermissionSyntax { .. } => {
-                "Invalid permission"
-            }
+            Input(e) => e.title(),
+            Usage(e) => e.title(),
             Key(_) => "Invalid private key",
-            Guard(crate::guard::GuardError::InvalidForkPolicy { .. }) => "Invalid input",
-            Guard(_) => "Refused by a guardrail",
-            NoKey | TwoKeys => "Invalid input",
+            Signing(_) => "Signing failed",
+            Output(e) => e.title(),
             InvalidServiceUrl { .. } | InsecureServiceUrl { .. } => "Invalid key service setting",
             VaultCaCert { .. } => "Invalid CA certificates",
             Kms(e) => e.title(),
@@ -1004,7 +612,6 @@ impl Error {
             KeyMismatch => "Private key does not match the app",
             NoPublicKey => "Unknown app id",
             ClockSkew { .. } => "Clock skew",
-            Signing => "Signing failed",
             Unauthorized { .. } => "Authentication failed",
             Unprocessable { .. } => "Token request refused",
             RateLimited { .. } => "Rate limited",
@@ -1013,7 +620,6 @@ impl Error {
             }
             Network { .. } => "Network error",
             Tls { .. } => "TLS error",
-            FileCommand { .. } | UnsafeValue { .. } => "Cannot write outputs",
             AfterMint { cause, .. } | ForOwner { cause, .. } | AfterMintAll { cause, .. } => {
                 cause.title()
             }
@@ -1023,14 +629,7 @@ impl Error {
 
     /// A mistake on the command line (exit code 2 for the CLI).
     pub fn is_usage(&self) -> bool {
-        matches!(
-            self,
-            Error::MissingValue { .. }
-                | Error::MissingKeyFile
-                | Error::EmptyStdin
-                | Error::UnknownOption { .. }
-                | Error::UnknownCommand { .. }
-        )
+        matches!(self, Error::Usage(e) if e.is_usage())
     }
 }
 

@@ -174,8 +174,8 @@ pub fn run() -> ExitCode {
         }
         Some(other) => {
             report::init(Mode::Cli { verbose });
-            let e = error::Error::UnknownCommand {
-                command: error::Shown::of(other),
+            let e = cli::args::UsageError::UnknownCommand {
+                command: secret::Shown::of(other),
             };
             report::plain(&e.to_string());
             usage_line("");

@@ -155,7 +155,7 @@ impl FromJson for Answer {
 /// after that revokes it at once and says so ([`Error::AfterMint`]).
 pub fn mint(
     github: &GitHub,
-    jwt: &AppJwt,
+    jwt: &AppJwt<Error>,
     installation: u64,
     scope: &Scope,
     format: Option<TokenFormat>,

@@ -9,8 +9,12 @@
 //! mapping or a hand-written env) are the same input.
 
 use std::collections::BTreeMap;
+use std::fmt;
 
-use crate::error::{Error, FileKind};
+pub mod error;
+
+use error::InputError;
+
 
 /// What an input holds, for the secret rules.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -28,6 +32,30 @@ pub enum Kind {
     Name,
     /// PEM certificates: public, armour expected.
     Certificates,
+}
+
+/// A file the CLI reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FileKind {
+    /// `--private-key-file`.
+    PrivateKey,
+    /// `--ca-certificates-file`.
+    CaCertificates,
+    /// The token on stdin for `revoke`.
+    Token,
+    /// `--kms-access-token-file`.
+    AccessToken,
+}
+
+impl fmt::Display for FileKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            FileKind::PrivateKey => "the private key",
+            FileKind::CaCertificates => "CA certificates",
+            FileKind::Token => "the token",
+            FileKind::AccessToken => "the access token",
+        })
+    }
 }
 
 /// How an input is given on the command line.
@@ -218,7 +246,7 @@ pub struct Inputs {
 
 impl Inputs {
     /// Collects `INPUT_*` variables, refusing two spellings with different values.
-    pub fn collect<I>(vars: I) -> Result<Inputs, Error>
+    pub fn collect<I>(vars: I) -> Result<Inputs, InputError>
     where
         I: IntoIterator<Item = (String, String)>,
     {
@@ -239,7 +267,7 @@ impl Inputs {
                     } else {
                         (var, first.clone())
                     };
-                    return Err(Error::ConflictingSpellings { first, second });
+                    return Err(InputError::ConflictingSpellings { first, second });
                 }
                 Some(_) => {}
                 None => {
@@ -251,7 +279,7 @@ impl Inputs {
     }
 
     /// Reads this process's environment.
-    pub fn from_env() -> Result<Inputs, Error> {
+    pub fn from_env() -> Result<Inputs, InputError> {
         Inputs::collect(std::env::vars_os().filter_map(|(k, v)| {
             // A value that is not UTF-8 cannot be any of ours; keep it visible as lossy text.
             Some((k.into_string().ok()?, v.to_string_lossy().into_owned()))
@@ -291,8 +319,9 @@ impl Inputs {
 
 /// Masks the secret inputs' values (each body line of a key, the whole of a token)
 /// and the lines of any plain input that looks like a secret, so that a slip
-/// anywhere later still cannot show them. Call before any other output.
-pub fn mask_secrets(raw: &Raw) {
+/// anywhere later still cannot show them. Call before any other output; `mask`
+/// masks one value (`report::add_mask`).
+pub fn mask_secrets(raw: &Raw, mask: &dyn Fn(&str)) {
     for (row, value) in raw.iter() {
         let masked = match row.kind {
             Kind::Secret => true,
@@ -300,22 +329,22 @@ pub fn mask_secrets(raw: &Raw) {
             Kind::Certificates | Kind::Name => false,
         };
         if row.kind == Kind::Secret && !value.contains('\n') {
-            crate::report::add_mask(value);
+            mask(value);
         }
         if masked {
-            mask_lines(value);
+            mask_lines(value, mask);
         }
     }
     for p in &raw.permissions {
         if crate::secret::looks_secret(&p.level) {
-            mask_lines(&p.level);
+            mask_lines(&p.level, mask);
         }
     }
 }
 
-fn mask_lines(value: &str) {
+fn mask_lines(value: &str, mask: &dyn Fn(&str)) {
     for line in crate::key::body_lines(value) {
-        crate::report::add_mask(&line);
+        mask(&line);
     }
 }
 
@@ -323,7 +352,7 @@ fn mask_lines(value: &str) {
 mod tests {
     use super::*;
 
-    fn inputs(pairs: &[(&str, &str)]) -> Result<Inputs, Error> {
+    fn inputs(pairs: &[(&str, &str)]) -> Result<Inputs, InputError> {
         Inputs::collect(
             pairs
                 .iter()
@@ -339,7 +368,7 @@ mod tests {
         assert_eq!(i.raw().get("app-id"), Some("2"));
         assert!(matches!(
             inputs(&[("INPUT_APP-ID", "1"), ("INPUT_APP_ID", "2")]),
-            Err(Error::ConflictingSpellings { .. })
+            Err(InputError::ConflictingSpellings { .. })
         ));
     }
 
