@@ -636,7 +636,12 @@ impl Error {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::cli::args::UsageError;
+    use crate::inputs::error::InputError;
+    use crate::jwt::SigningFailed;
+    use crate::key::KeyError;
     use crate::kms::error::{SettingProblem, UriProblem};
+    use crate::outputs::OutputError;
 
     fn s(v: &str) -> String {
         v.to_string()
@@ -695,35 +700,21 @@ mod tests {
             .collect()
     }
 
-    /// Errors in the inputs, found before any request.
+    /// Errors in the inputs, found before any request, each wrapped once (their
+    /// own catalogues are beside them), and the failures of several owners.
     #[rustfmt::skip]
     fn input_errors() -> Vec<(Error, Vec<&'static str>)> {
         use Error::*;
+        let usage = || Usage(UsageError::MissingKeyFile);
+        let io = || std::io::Error::new(std::io::ErrorKind::NotFound, "No such file");
         vec![
-            (MissingAppId, vec!["`client-id`", "`app-id`", "settings page"]),
-            (IdLooksLikeSecret, vec!["client secret", "client ID (Iv...)", "regenerate"]),
-            (ConflictingSpellings { first: s("INPUT_APP-ID"), second: s("INPUT_APP_ID") }, vec!["INPUT_APP-ID", "INPUT_APP_ID", "Set only one"]),
-            (InvalidBoolean { input: "skip-token-revoke", value: Shown::of("yes") }, vec!["skip-token-revoke", "\"yes\"", "true or false"]),
-            (InvalidTokenFormat { value: Shown::of("new") }, vec!["`token-format`", "`stateless`", "`stateful`", "\"new\""]),
-            (InvalidInstallationId { value: Shown::of("abc") }, vec!["\"abc\"", "positive number"]),
-            (InvalidName { input: "owner", value: Shown::of("acme/../x"), rule: NameRule::Login }, vec!["`owner`", "\"acme/../x\"", "GitHub login", "no slashes"]),
-            (EnterpriseConflict { other: "owner" }, vec!["`owner`", "Remove one"]),
-            (InvalidRepository { entry: Shown::of("a b") }, vec!["\"a b\"", "owner/name"]),
-            (RepositoryOwnerMismatch { given: s("x"), name: s("r"), owner: s("acme"), from_input: true }, vec!["x/r", "`acme`", "(the `owner` input)", "set `owner: x`"]),
-            (TooManyRepositories { count: 600 }, vec!["600", "at most 500", "Split"]),
-            (PermissionLevel { input: s("workflows"), name: s("workflows"), level: Shown::of("read"), accepted: &["write"] }, vec!["permission-workflows", "\"read\"", "workflows accepts: write"]),
-            (PermissionTypo { given: s("content"), suggestion: "pull_requests" }, vec!["\"content\"", "`pull_requests`", "`permission-pull-requests`"]),
-            (PermissionSyntax { value: Shown::of("contents") }, vec!["NAME=LEVEL", "\"contents\""]),
-            (MissingEnv { var: "GITHUB_REPOSITORY", need: Need::RepositoryShape }, vec!["GITHUB_REPOSITORY is not set", "owner/name", "Set `owner`"]),
-            (InvalidApiUrl { url: Shown::url("ftp://u:p@x") }, vec!["\"ftp://x\"", "https://api.github.com"]),
-            (InsecureApiUrl { url: Shown::of("http://x") }, vec!["\"http://x\"", "Use https"]),
-            (OneInstallationOnly, vec!["`owners`", "Give `owner`"]),
-            (NoInstallations, vec!["`owners: *`", "lists none", "Install App"]),
-            (AfterMintAll { cause: Box::new(MissingKeyFile), fates: vec![Fate::Revoked, Fate::Revoked] }, vec!["of the 2 tokens already minted for the owners, 2 revoked at once"]),
-            (ForOwner { login: s("octocat"), cause: Box::new(InstallationIdNotFound { id: 7 }), others: vec![Fate::Revoked, Fate::LeftToPost, Fate::NotRevoked(Box::new(MissingKeyFile))] }, vec!["For `octocat`:", "of the 3 tokens", "1 revoked at once", "1 saved for the post step", "1 not revoked"]),
+            (Input(InputError::MissingAppId), vec!["`client-id`", "`app-id`", "settings page"]),
+            (Usage(UsageError::UnknownCommand { command: Shown::of("frob") }), vec!["unknown command", "\"frob\""]),
+            (Signing(SigningFailed), vec!["could not be signed", "Retry"]),
+            (Output(OutputError::FileCommand { var: "GITHUB_OUTPUT", path: s("/f"), source: io() }), vec!["GITHUB_OUTPUT", "/f", "No such file"]),
+            (AfterMintAll { cause: Box::new(usage()), fates: vec![Fate::Revoked, Fate::Revoked] }, vec!["of the 2 tokens already minted for the owners, 2 revoked at once"]),
+            (ForOwner { login: s("octocat"), cause: Box::new(InstallationIdNotFound { id: 7 }), others: vec![Fate::Revoked, Fate::LeftToPost, Fate::NotRevoked(Box::new(usage()))] }, vec!["For `octocat`:", "of the 3 tokens", "1 revoked at once", "1 saved for the post step", "1 not revoked"]),
             (TooManyInstallations { max: 10000 }, vec!["10000", "`owners: *`", "Name the accounts"]),
-            (OwnersConflict { other: "repositories" }, vec!["`owners`", "`repositories`", "Remove one"]),
-            (Guard(crate::guard::GuardError::PermissionsRequired), vec!["`require-permissions`", "`permission-*`", "permission-contents: read"]),
         ]
     }
 
@@ -733,10 +724,7 @@ mod tests {
         use Error::*;
         let io = || std::io::Error::new(std::io::ErrorKind::NotFound, "No such file");
         vec![
-            (SecretInInput { input: s("owner") }, vec!["`owner`", "not shown", "`private-key`", "rotate"]),
             (Key(KeyError::Ec), vec!["EC key", "RS256", "Private keys"]),
-            (NoKey, vec!["`private-key`", "`kms-key`", "neither is set"]),
-            (TwoKeys, vec!["Both `private-key` and `kms-key`", "Remove"]),
             (InvalidServiceUrl { url: Shown::url("ftp://u:p@v") }, vec!["\"ftp://v\"", "VAULT_ADDR"]),
             (InsecureServiceUrl { url: Shown::of("http://vault:8200") }, vec!["\"http://vault:8200\"", "Use https"]),
             (VaultCaCert { path: s("/ca.pem"), source: io() }, vec!["VAULT_CACERT", "/ca.pem", "No such file"]),
@@ -744,13 +732,6 @@ mod tests {
             (CaCertificates, vec!["`ca-certificates`", "no certificate", "BEGIN CERTIFICATE"]),
             (Proxy { var: "HTTPS_PROXY" }, vec!["HTTPS_PROXY", "not shown", "unset"]),
             (ProxyUserInfo { var: "HTTPS_PROXY" }, vec!["HTTPS_PROXY", "not shown", "%2F", "USER:PASSWORD@HOST:PORT"]),
-            (MissingValue { flag: s("--owner") }, vec!["--owner", "--help"]),
-            (MissingKeyFile, vec!["--private-key-file", "--help"]),
-            (EmptyStdin, vec!["stdin", "--help"]),
-            (InvalidToken { problem: TokenProblem::Control }, vec!["stdin", "control characters", "as `app-token-action token` printed it"]),
-            (UnknownOption { option: Shown::of("--x") }, vec!["\"--x\"", "--help"]),
-            (UnknownCommand { command: Shown::of("frob") }, vec!["unknown command", "\"frob\""]),
-            (ReadFile { what: FileKind::PrivateKey, path: s("/k.pem"), source: io() }, vec!["the private key", "/k.pem", "No such file"]),
             (InstallationNotFound { target: Target::Account(s("nobody")), path: s("/users/nobody/installation"), server: s("https://github.com") }, vec!["the account nobody", "404", "Install the app", "https://github.com/settings/installations"]),
         ]
     }
@@ -766,7 +747,6 @@ mod tests {
             (KeyMismatch, vec!["A JSON web token could not be decoded", "does not belong", "same app"]),
             (NoPublicKey, vec!["Integration must generate a public key", "client ID (Iv...)", "not a client secret"]),
             (ClockSkew { message: s("'Expiration time' claim ('exp') is too far in the future") }, vec!["too far in the future", "NTP"]),
-            (Signing, vec!["could not be signed", "Retry"]),
             (Unauthorized { call: call(Some(Purpose::Revocation), Method::Delete, "/installation/token"), message: s("Bad credentials") }, vec!["the revocation (DELETE /installation/token)", "401", "Bad credentials"]),
             (Unprocessable { message: s("The permissions requested are not granted to this installation."), repositories: vec![s("a")], permissions: BTreeMap::from([(s("issues"), s("write"))]) }, vec!["not granted", "repositories a; permissions issues:write", "Permissions", "accepted on the installation"]),
             (RateLimited { call: get_app(), who: Who::GitHub, message: s("API rate limit exceeded"), retry_at: Some(s("2026-11-23T12:00:00Z")), wait_secs: 3600 }, vec!["GitHub's rate limit", "GET /app", "Retry after 2026-11-23T12:00:00Z", "3600 s", "at most 60 s"]),
@@ -775,9 +755,7 @@ mod tests {
             (Network { call: get_app(), host: s("ghe.example.com"), proxy: Some(s("http://proxy:3128")), cause: Cause::Refused, attempts: 4 }, vec!["ghe.example.com", "through the proxy http://proxy:3128", "refused", "Check"]),
             (Tls { call: get_app(), host: s("ghe.example.com"), proxy: None, reason: s("invalid peer certificate: UnknownIssuer") }, vec!["ghe.example.com", "UnknownIssuer", "`ca-certificates`", "SSL_CERT_FILE"]),
             (Exhausted { call: call(None, Method::Post, "/x"), elapsed_secs: 118, attempts: 4, last: Last::Answer { who: Who::GitHub, status: 503, limit: None } }, vec!["POST /x", "118 s", "4 attempts", "GitHub answered 503"]),
-            (FileCommand { var: "GITHUB_OUTPUT", path: s("/f"), source: io() }, vec!["GITHUB_OUTPUT", "/f", "No such file"]),
-            (UnsafeValue { name: s("app-slug") }, vec!["`app-slug`", "line break"]),
-            (AfterMint { cause: Box::new(FileCommand { var: "GITHUB_OUTPUT", path: s("/f"), source: io() }), fate: Fate::Revoked }, vec!["GITHUB_OUTPUT", "revoked at once"]),
+            (AfterMint { cause: Box::new(Output(OutputError::FileCommand { var: "GITHUB_OUTPUT", path: s("/f"), source: io() })), fate: Fate::Revoked }, vec!["GITHUB_OUTPUT", "revoked at once"]),
             (Wire(crate::wire::WireError::OffOrigin { call: get_app(), who: Who::GitHub, status: 301, to: Shown::of("https://127.0.0.2:9") }), vec!["GitHub answered 301", "GET /app", "\"https://127.0.0.2:9\"", "another origin", "new address"]),
         ]
     }
@@ -888,59 +866,5 @@ mod tests {
         assert!(!shown.contains(secret), "{shown}");
     }
 
-    #[test]
-    fn values_are_quoted_only_when_safe() {
-        let key = crate::fixture("app.pem");
-        for secret in [key.as_str(), "ghs_16C7e42F292c6912E7710c838347Ae178B4a"] {
-            let msg = Error::InvalidBoolean {
-                input: "check",
-                value: Shown::of(secret),
-            }
-            .to_string();
-            assert!(msg.contains("the value given is not shown"), "{msg}");
-            assert!(!msg.contains("ghs_") && !msg.contains("MII"), "{msg}");
-        }
-        let url = Shown::url("https://x-access-token:ghp_abc@ghe.example.com/api/v3");
-        assert_eq!(url.to_string(), "\"https://ghe.example.com/api/v3\"");
-    }
 
-    #[test]
-    fn every_key_error_says_what_to_pass() {
-        let all = [
-            KeyError::Empty,
-            KeyError::Public {
-                label: s("PUBLIC KEY"),
-            },
-            KeyError::OpenSsh,
-            KeyError::Ec,
-            KeyError::Ed25519,
-            KeyError::Encrypted,
-            KeyError::TooSmall { bits: 1024 },
-            KeyError::Unsupported {
-                label: s("CERTIFICATE"),
-            },
-            KeyError::DamagedBegin,
-            KeyError::NotPem,
-            KeyError::Path,
-            KeyError::Corrupt {
-                reason: Damage::EndMissing,
-            },
-        ];
-        let mut listed: Vec<String> = all.iter().map(variant).collect();
-        listed.sort();
-        let mut declared = declared("KeyError");
-        declared.sort();
-        assert_eq!(listed, declared, "every variant once");
-        let mut messages: Vec<String> = all.iter().map(ToString::to_string).collect();
-        for m in &messages {
-            let lower = m.to_lowercase();
-            assert!(
-                ["pass", "store", "copy"].iter().any(|w| lower.contains(w)),
-                "{m}"
-            );
-        }
-        messages.sort();
-        messages.dedup();
-        assert_eq!(messages.len(), all.len(), "each kind has its own message");
-    }
 }

@@ -565,7 +565,68 @@ mod tests {
     fn errors_never_contain_key_material() {
         let pem = fixture("rsa1024.pem");
         let body_line = pem.lines().nth(3).unwrap();
-        let msg = crate::error::Error::from(parse(&pem).unwrap_err()).to_string();
+        let msg = parse(&pem).unwrap_err().to_string();
         assert!(!msg.contains(body_line));
+    }
+
+    /// Each variant's place in the catalogue (an exhaustive match).
+    fn place(e: &KeyError) -> usize {
+        use KeyError::*;
+        match e {
+            Empty => 0,
+            Public { .. } => 1,
+            OpenSsh => 2,
+            Ec => 3,
+            Ed25519 => 4,
+            Encrypted => 5,
+            TooSmall { .. } => 6,
+            DamagedBegin => 7,
+            Unsupported { .. } => 8,
+            Path => 9,
+            NotPem => 10,
+            Corrupt { .. } => 11,
+        }
+    }
+
+    fn s(v: &str) -> String {
+        v.to_string()
+    }
+
+    #[test]
+    fn every_key_error_says_what_to_pass() {
+        let all = [
+            KeyError::Empty,
+            KeyError::Public {
+                label: s("PUBLIC KEY"),
+            },
+            KeyError::OpenSsh,
+            KeyError::Ec,
+            KeyError::Ed25519,
+            KeyError::Encrypted,
+            KeyError::TooSmall { bits: 1024 },
+            KeyError::Unsupported {
+                label: s("CERTIFICATE"),
+            },
+            KeyError::DamagedBegin,
+            KeyError::NotPem,
+            KeyError::Path,
+            KeyError::Corrupt {
+                reason: Damage::EndMissing,
+            },
+        ];
+        let mut places: Vec<usize> = all.iter().map(place).collect();
+        places.sort_unstable();
+        assert_eq!(places, (0..12).collect::<Vec<_>>(), "every variant once");
+        let mut messages: Vec<String> = all.iter().map(ToString::to_string).collect();
+        for m in &messages {
+            let lower = m.to_lowercase();
+            assert!(
+                ["pass", "store", "copy"].iter().any(|w| lower.contains(w)),
+                "{m}"
+            );
+        }
+        messages.sort();
+        messages.dedup();
+        assert_eq!(messages.len(), all.len(), "each kind has its own message");
     }
 }

@@ -17,6 +17,8 @@
 #![cfg_attr(not(test), deny(clippy::print_stdout, clippy::print_stderr))]
 
 pub mod action;
+#[cfg(test)]
+mod catalogue;
 pub mod cli;
 pub mod concurrent;
 pub mod config;

@@ -113,4 +113,25 @@ mod tests {
         assert!(render(&[("token", "abc\ninjected=1")]).is_err());
         assert!(render(&[("token", "abc\r")]).is_err());
     }
+
+    /// Each variant's place in the catalogue (an exhaustive match).
+    fn place(e: &OutputError) -> usize {
+        match e {
+            OutputError::NotSet { .. } => 0,
+            OutputError::FileCommand { .. } => 1,
+            OutputError::UnsafeValue { .. } => 2,
+        }
+    }
+
+    #[test]
+    #[rustfmt::skip]
+    fn every_output_error_is_specific_and_actionable() {
+        let io = || std::io::Error::new(std::io::ErrorKind::NotFound, "No such file");
+        let all = [
+            (OutputError::NotSet { var: "GITHUB_OUTPUT" }, vec!["GITHUB_OUTPUT is not set", "later steps", "`app-token-action token`"]),
+            (OutputError::FileCommand { var: "GITHUB_OUTPUT", path: "/f".into(), source: io() }, vec!["GITHUB_OUTPUT", "/f", "No such file"]),
+            (OutputError::UnsafeValue { name: "app-slug".into() }, vec!["`app-slug`", "line break"]),
+        ];
+        crate::catalogue::check(&all, 3, place, OutputError::title);
+    }
 }

@@ -215,6 +215,53 @@ pub fn read_token() -> Result<String, UsageError> {
 mod tests {
     use super::*;
 
+    fn s(v: &str) -> String {
+        v.to_string()
+    }
+
+    /// Each variant's place in the catalogue (an exhaustive match).
+    fn place(e: &UsageError) -> usize {
+        use UsageError::*;
+        match e {
+            PermissionSyntax { .. } => 0,
+            MissingValue { .. } => 1,
+            MissingKeyFile => 2,
+            EmptyStdin => 3,
+            InvalidToken { .. } => 4,
+            UnknownOption { .. } => 5,
+            UnknownCommand { .. } => 6,
+            ReadFile { .. } => 7,
+        }
+    }
+
+    /// Every usage error with sample details, and what its message must say.
+    #[rustfmt::skip]
+    fn catalogue() -> Vec<(UsageError, Vec<&'static str>)> {
+        use UsageError::*;
+        let io = || std::io::Error::new(std::io::ErrorKind::NotFound, "No such file");
+        vec![
+            (PermissionSyntax { value: Shown::of("contents") }, vec!["NAME=LEVEL", "\"contents\""]),
+            (MissingValue { flag: s("--owner") }, vec!["--owner", "--help"]),
+            (MissingKeyFile, vec!["--private-key-file", "--help"]),
+            (EmptyStdin, vec!["stdin", "--help"]),
+            (InvalidToken { problem: TokenProblem::Control }, vec!["stdin", "control characters", "as `app-token-action token` printed it"]),
+            (UnknownOption { option: Shown::of("--x") }, vec!["\"--x\"", "--help"]),
+            (UnknownCommand { command: Shown::of("frob") }, vec!["unknown command", "\"frob\""]),
+            (ReadFile { what: FileKind::PrivateKey, path: s("/k.pem"), source: io() }, vec!["the private key", "/k.pem", "No such file"]),
+        ]
+    }
+
+    #[test]
+    fn every_usage_error_is_specific_and_actionable() {
+        crate::catalogue::check(&catalogue(), 8, place, UsageError::title);
+        let usage: Vec<usize> = catalogue()
+            .iter()
+            .filter(|(e, _)| e.is_usage())
+            .map(|(e, _)| place(e))
+            .collect();
+        assert_eq!(usage, [1, 2, 3, 5, 6], "exit code 2 for these only");
+    }
+
     fn args(a: &[&str]) -> Vec<String> {
         a.iter().map(|s| (*s).to_string()).collect()
     }

@@ -510,7 +510,7 @@ mod tests {
                 fingerprint: "abc=".into(),
             },
             Note::UnknownPermission { name: "x".into() },
-            Note::BotIdNotFound(Box::new(Error::MissingKeyFile)),
+            Note::BotIdNotFound(Box::new(Error::Usage(crate::cli::args::UsageError::MissingKeyFile))),
             Note::BotIdentityUnknown,
             Note::Created {
                 account: None,
@@ -544,7 +544,7 @@ mod tests {
             Note::Revoked,
             Note::AlreadyInvalidAtEnd,
             Note::AlreadyInvalid,
-            Note::NotRevoked(Box::new(Error::MissingKeyFile)),
+            Note::NotRevoked(Box::new(Error::Usage(crate::cli::args::UsageError::MissingKeyFile))),
             Note::CaFileUnread {
                 var: "SSL_CERT_FILE",
                 path: "/ca".into(),
