@@ -865,6 +865,4 @@ mod tests {
         .to_string();
         assert!(!shown.contains(secret), "{shown}");
     }
-
-
 }

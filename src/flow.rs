@@ -5,8 +5,8 @@ use crate::concurrent;
 use crate::config::{Config, Installations, KeySource, Target};
 use crate::error::{Error, Fate};
 use crate::github::{self, GitHub};
-use crate::installation::{self, Installation};
 use crate::inputs::error::InputError;
+use crate::installation::{self, Installation};
 use crate::jwt::{self, AppJwt, Signer};
 use crate::key::{self, PrivateKey};
 use crate::kms::backend::Settings;
@@ -110,7 +110,9 @@ fn signer<'s>(
 fn one(cfg: &Config) -> Result<&Target, Error> {
     match &cfg.installations {
         Installations::One(target) => Ok(target),
-        Installations::Owners(_) | Installations::Every => Err(InputError::OneInstallationOnly.into()),
+        Installations::Owners(_) | Installations::Every => {
+            Err(InputError::OneInstallationOnly.into())
+        }
     }
 }
 

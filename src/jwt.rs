@@ -204,6 +204,9 @@ mod tests {
     #[test]
     fn a_failed_signature_says_what_to_do() {
         let msg = SigningFailed.to_string();
-        assert!(msg.contains("could not be signed") && msg.contains("Retry"), "{msg}");
+        assert!(
+            msg.contains("could not be signed") && msg.contains("Retry"),
+            "{msg}"
+        );
     }
 }

@@ -100,11 +100,13 @@ fn read_path(what: FileKind, path: &str) -> Result<String, UsageError> {
     } else {
         std::fs::read_to_string(path).map(|t| text = t)
     };
-    result.map(|()| text).map_err(|source| UsageError::ReadFile {
-        what,
-        path: path.to_string(),
-        source,
-    })
+    result
+        .map(|()| text)
+        .map_err(|source| UsageError::ReadFile {
+            what,
+            path: path.to_string(),
+            source,
+        })
 }
 
 /// Splits `--flag=value` and `--flag value`.
@@ -173,7 +175,6 @@ pub fn parse_token(args: Vec<String>) -> Result<TokenArgs, UsageError> {
     }
     Ok(out)
 }
-
 
 /// `revoke`'s options: the API root and the CA certificates' text.
 pub fn parse_revoke(args: Vec<String>) -> Result<(Option<String>, Option<String>), UsageError> {

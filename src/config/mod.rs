@@ -239,7 +239,8 @@ mod tests {
     #[test]
     fn web_root_from_the_api_root() {
         let c = Context::default();
-        let server_url = |api: &str, c: &Context| connection::server_url(&ServiceUrl::parse(api).unwrap(), c);
+        let server_url =
+            |api: &str, c: &Context| connection::server_url(&ServiceUrl::parse(api).unwrap(), c);
         assert_eq!(
             server_url("https://api.github.com", &c),
             "https://github.com"

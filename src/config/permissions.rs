@@ -41,5 +41,3 @@ pub(super) fn check_permissions(raw: &[RawPermission]) -> Result<Checked, InputE
     }
     Ok((map, unknown))
 }
-
-

@@ -85,10 +85,7 @@ pub(super) fn several_owners(raw: &Raw) -> Result<Option<Installations>, InputEr
 /// How the installation is found, and the bare repository names to scope the
 /// token to (the table: `installation-id`, `enterprise`, `repositories`,
 /// `owner`, else the workflow's repository).
-pub(super) fn choose_target(
-    raw: &Raw,
-    ctx: &Context,
-) -> Result<(Target, Vec<String>), InputError> {
+pub(super) fn choose_target(raw: &Raw, ctx: &Context) -> Result<(Target, Vec<String>), InputError> {
     let owner_input = raw
         .get("owner")
         .map(|o| name("owner", o, NameRule::Login))

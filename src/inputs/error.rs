@@ -71,7 +71,6 @@ impl Need {
     }
 }
 
-
 /// A mistake in the inputs, found before any request.
 #[derive(Debug, Error)]
 pub enum InputError {

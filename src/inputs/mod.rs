@@ -15,7 +15,6 @@ pub mod error;
 
 use error::InputError;
 
-
 /// What an input holds, for the secret rules.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {
