@@ -211,8 +211,7 @@ impl InputError {
         use InputError::*;
         match self {
             PermissionLevel { .. } | PermissionTypo { .. } => "Invalid permission",
-            Guard(GuardError::InvalidForkPolicy { .. }) => "Invalid input",
-            Guard(_) => "Refused by a guardrail",
+            Guard(e) => e.title(),
             MissingAppId
             | IdLooksLikeSecret
             | ConflictingSpellings { .. }
