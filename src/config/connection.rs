@@ -62,3 +62,70 @@ pub(super) fn server_url(api: &ServiceUrl, ctx: &Context) -> String {
         _ => api.as_str().to_string(),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::url::ServiceUrl;
+
+    fn api_url(given: Option<&str>, c: &Context) -> Result<String, InputError> {
+        api_url_of(given, c).map(|u| u.as_str().to_string())
+    }
+
+    #[test]
+    fn api_urls() {
+        let c = Context::default();
+        assert_eq!(api_url(None, &c).unwrap(), "https://api.github.com");
+        assert_eq!(
+            api_url(Some("https://ghe.example.com/api/v3/"), &c).unwrap(),
+            "https://ghe.example.com/api/v3"
+        );
+        assert!(api_url(Some("http://127.0.0.1:8080"), &c).is_ok());
+        assert!(api_url(Some("http://[::1]:8080/"), &c).is_ok());
+        let fallback = Context {
+            api_url: Some("https://ghe.example.com/api/v3".into()),
+            ..Context::default()
+        };
+        assert_eq!(
+            api_url(None, &fallback).unwrap(),
+            "https://ghe.example.com/api/v3"
+        );
+        assert!(matches!(
+            api_url(Some("http://ghe.example.com"), &c),
+            Err(InputError::InsecureApiUrl { .. })
+        ));
+        assert!(matches!(
+            api_url(Some("ftp://x"), &c),
+            Err(InputError::InvalidApiUrl { .. })
+        ));
+        let err = api_url(Some("https://user:pw@x"), &c).unwrap_err();
+        assert!(matches!(err, InputError::InvalidApiUrl { .. }));
+        assert!(!err.to_string().contains("pw"), "{err}");
+    }
+
+    #[test]
+    fn web_root_from_the_api_root() {
+        let c = Context::default();
+        let server_url = |api: &str, c: &Context| server_url(&ServiceUrl::parse(api).unwrap(), c);
+        assert_eq!(
+            server_url("https://api.github.com", &c),
+            "https://github.com"
+        );
+        assert_eq!(
+            server_url("https://api.acme.ghe.com", &c),
+            "https://acme.ghe.com"
+        );
+        assert_eq!(
+            server_url("https://ghe.example.com/api/v3", &c),
+            "https://ghe.example.com"
+        );
+        let c = Context {
+            server_url: Some("https://ghe.example.com/".into()),
+            ..Context::default()
+        };
+        assert_eq!(
+            server_url("https://x/api/v3", &c),
+            "https://ghe.example.com"
+        );
+    }
+}

@@ -51,3 +51,37 @@ impl TokenFormat {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn booleans_are_yaml_core() {
+        for t in ["true", "True", "TRUE"] {
+            assert!(boolean("check", &Raw::default().with("check", t)).unwrap());
+        }
+        for f in ["false", "False", "FALSE", ""] {
+            assert!(!boolean("check", &Raw::default().with("check", f)).unwrap());
+        }
+        for bad in ["yes", "1", "on", "tRUE"] {
+            assert!(boolean("check", &Raw::default().with("check", bad)).is_err());
+        }
+    }
+
+    #[test]
+    fn token_format_takes_two_words_or_nothing() {
+        let parse = |v: &str| TokenFormat::parse(Some(v.trim()).filter(|v| !v.is_empty()));
+        assert_eq!(parse("stateless").unwrap(), Some(TokenFormat::Stateless));
+        assert_eq!(parse(" stateful ").unwrap(), Some(TokenFormat::Stateful));
+        assert_eq!(parse("").unwrap(), None);
+        assert_eq!(TokenFormat::Stateless.header_value(), "enabled");
+        assert_eq!(TokenFormat::Stateful.header_value(), "disabled");
+        for bad in ["enabled", "disabled", "Stateless", "classic", "true"] {
+            assert!(
+                matches!(parse(bad), Err(InputError::InvalidTokenFormat { .. })),
+                "{bad}"
+            );
+        }
+    }
+}
