@@ -1,7 +1,7 @@
 //! The validated request: which app, which installation, what scope.
 //!
 //! Action inputs and CLI flags both arrive here as one [`Raw`] (the table in
-//! `inputs.rs`); every check happens before any request is made.
+//! `inputs`); every check happens before any request is made.
 
 mod connection;
 mod context;
