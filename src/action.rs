@@ -37,7 +37,7 @@ pub const OUTPUTS: &[&str] = &[
 /// The main stage: inputs from `INPUT_*`, outputs to `$GITHUB_OUTPUT`.
 pub fn main_stage() -> Result<(), Error> {
     let raw = Inputs::from_env()?.raw();
-    inputs::mask_secrets(&raw);
+    inputs::mask_secrets(&raw, &report::add_mask);
     let cfg = Config::new(&raw, &Context::from_env())?;
     if cfg.check {
         let checked = flow::check(&cfg)?;
@@ -100,7 +100,7 @@ fn save_numbered(n: usize, t: &Arrived) -> Result<(), Error> {
     if let Some(at) = t.expires_at {
         state.push((expires.as_str(), at));
     }
-    outputs::append("GITHUB_STATE", &state)
+    Ok(outputs::append("GITHUB_STATE", &state)?)
 }
 
 /// Main with `owners`: a token per owner, each saved for post as it arrives; the
@@ -168,7 +168,7 @@ fn write_many(owned: &[flow::Owned]) -> Result<(), Error> {
         .map(|o| (o.login.clone(), o.created.installation_id.into()))
         .collect();
     write_outputs(&first.created)?;
-    outputs::append(
+    Ok(outputs::append(
         "GITHUB_OUTPUT",
         &[
             ("tokens", &serde_json::Value::Object(tokens).to_string()),
@@ -177,7 +177,7 @@ fn write_many(owned: &[flow::Owned]) -> Result<(), Error> {
                 &serde_json::Value::Object(ids).to_string(),
             ),
         ],
-    )
+    )?)
 }
 
 /// `cause` stopped a multi-owner main after every token was created: revokes them all.
@@ -208,7 +208,7 @@ fn write_outputs(created: &flow::Created) -> Result<(), Error> {
         .map(|i| i.to_string())
         .unwrap_or_default();
     let bot_email = bot.and_then(flow::Bot::email).unwrap_or_default();
-    outputs::append(
+    Ok(outputs::append(
         "GITHUB_OUTPUT",
         &[
             ("token", &t.token),
@@ -219,7 +219,7 @@ fn write_outputs(created: &flow::Created) -> Result<(), Error> {
             ("bot-user-id", &bot_id),
             ("bot-email", &bot_email),
         ],
-    )
+    )?)
 }
 
 /// `cause` stopped main after the token was created: revokes it at once; if
@@ -241,7 +241,7 @@ fn revoke_now(cfg: &Config, created: &flow::Created, cause: Error, saved: bool) 
 pub fn post_stage() {
     // Main's reader: two spellings with different values leave post nothing to read.
     let raw = Inputs::from_env().map(|i| i.raw()).unwrap_or_default();
-    inputs::mask_secrets(&raw);
+    inputs::mask_secrets(&raw, &report::add_mask);
     if matches!(config::boolean("skip-token-revoke", &raw), Ok(true)) {
         report::note(&Note::RevocationSkipped);
         return;
@@ -264,7 +264,7 @@ pub fn post_stage() {
         &Context::from_env(),
     ) {
         Ok(c) => c,
-        Err(e) => return report::note(&Note::NotRevoked(Box::new(e))),
+        Err(e) => return report::note(&Note::NotRevoked(Box::new(e.into()))),
     };
     let notes = concurrent::map(&saved, concurrent::LIMIT, |(token, expiry)| {
         revoke_saved(&connection, offset, token, expiry.clone())

@@ -5,8 +5,9 @@ use crate::concurrent;
 use crate::config::{Config, Installations, KeySource, Target};
 use crate::error::{Error, Fate};
 use crate::github::{self, GitHub};
+use crate::inputs::error::InputError;
 use crate::installation::{self, Installation};
-use crate::jwt::{AppJwt, Signer};
+use crate::jwt::{self, AppJwt, Signer};
 use crate::key::{self, PrivateKey};
 use crate::kms::backend::Settings;
 use crate::kms::spki;
@@ -86,9 +87,12 @@ fn prepare(cfg: &Config) -> Result<(Key<'_>, Transport), Error> {
 
 /// The signer of the app's JWTs: the local key, or the key service's key opened
 /// (credentials exchanged, public key checked); its fingerprint logged.
-fn signer<'s>(key: Key<'_>, services: &'s Services<'_>) -> Result<Box<dyn Signer + 's>, Error> {
-    let (signer, service): (Box<dyn Signer + 's>, _) = match key {
-        Key::Local(key) => (Box::new(key), None),
+fn signer<'s>(
+    key: Key<'_>,
+    services: &'s Services<'_>,
+) -> Result<Box<dyn Signer<Error = Error> + 's>, Error> {
+    let (signer, service): (Box<dyn Signer<Error = Error> + 's>, _) = match key {
+        Key::Local(key) => (Box::new(jwt::Converted::<_, Error>::new(key)), None),
         Key::Service(settings) => {
             let key = remote::open(settings, services)?;
             let name = key.name();
@@ -106,7 +110,9 @@ fn signer<'s>(key: Key<'_>, services: &'s Services<'_>) -> Result<Box<dyn Signer
 fn one(cfg: &Config) -> Result<&Target, Error> {
     match &cfg.installations {
         Installations::One(target) => Ok(target),
-        Installations::Owners(_) | Installations::Every => Err(Error::OneInstallationOnly),
+        Installations::Owners(_) | Installations::Every => {
+            Err(InputError::OneInstallationOnly.into())
+        }
     }
 }
 
@@ -140,7 +146,7 @@ enum Found {
 /// Mints for `found` and looks up the bot identity when asked.
 fn mint_for(
     github: &GitHub,
-    jwt: &AppJwt,
+    jwt: &AppJwt<Error>,
     cfg: &Config,
     scope: &Scope,
     found: Found,
@@ -192,7 +198,7 @@ pub struct Owned {
 fn owners(
     cfg: &Config,
     github: &GitHub,
-    jwt: &AppJwt,
+    jwt: &AppJwt<Error>,
 ) -> Result<Vec<(String, Target, Option<Installation>)>, Error> {
     match &cfg.installations {
         Installations::Owners(logins) => Ok(logins
@@ -202,7 +208,7 @@ fn owners(
         Installations::Every => {
             let all = installation::every(github, jwt)?;
             if all.is_empty() {
-                return Err(Error::NoInstallations);
+                return Err(InputError::NoInstallations.into());
             }
             Ok(all
                 .into_iter()
@@ -213,7 +219,7 @@ fn owners(
                 })
                 .collect())
         }
-        Installations::One(_) => Err(Error::OneInstallationOnly),
+        Installations::One(_) => Err(InputError::OneInstallationOnly.into()),
     }
 }
 

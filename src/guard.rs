@@ -125,6 +125,18 @@ pub enum GuardError {
     PermissionsRequired,
 }
 
+impl GuardError {
+    /// The heading of the `::error` annotation.
+    pub fn title(&self) -> &'static str {
+        match self {
+            GuardError::InvalidForkPolicy { .. } => "Invalid input",
+            GuardError::ForkRefused { .. }
+            | GuardError::OriginUnknown { .. }
+            | GuardError::PermissionsRequired => "Refused by a guardrail",
+        }
+    }
+}
+
 /// What the guardrails decided for a run that may go on.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Verdict {
@@ -268,5 +280,28 @@ mod tests {
         );
         let e = ForkPolicy::parse(Some("deny")).unwrap_err().to_string();
         assert!(e.contains("`allow`") && e.contains("\"deny\""), "{e}");
+    }
+
+    /// Each variant's place in the catalogue (an exhaustive match).
+    fn place(e: &GuardError) -> usize {
+        match e {
+            GuardError::InvalidForkPolicy { .. } => 0,
+            GuardError::ForkRefused { .. } => 1,
+            GuardError::OriginUnknown { .. } => 2,
+            GuardError::PermissionsRequired => 3,
+        }
+    }
+
+    #[test]
+    #[rustfmt::skip]
+    fn every_guard_error_is_specific_and_actionable() {
+        let event = || "pull_request_target".to_string();
+        let all = [
+            (GuardError::InvalidForkPolicy { value: Shown::of("deny") }, vec!["`fork-pull-requests`", "`allow`", "`refuse`", "\"deny\""]),
+            (GuardError::ForkRefused { event: event(), head: Some(Shown::of("fork/repo")) }, vec!["`pull_request_target`", "(\"fork/repo\")", "`refuse`", "set `fork-pull-requests: allow`"]),
+            (GuardError::OriginUnknown { event: event() }, vec!["GITHUB_EVENT_PATH", "set `fork-pull-requests: allow`"]),
+            (GuardError::PermissionsRequired, vec!["`require-permissions`", "`permission-*`", "permission-contents: read"]),
+        ];
+        crate::catalogue::check(&all, 4, place, GuardError::title);
     }
 }

@@ -76,7 +76,7 @@ impl FromJson for Page {
 }
 
 /// `GET path` with the app's JWT, as the lookups and the listing send it.
-fn get(github: &GitHub, jwt: &AppJwt, path: &str) -> Result<(Response, Call), Error> {
+fn get(github: &GitHub, jwt: &AppJwt<Error>, path: &str) -> Result<(Response, Call), Error> {
     github.send(
         Purpose::InstallationLookup,
         Method::Get,
@@ -88,7 +88,7 @@ fn get(github: &GitHub, jwt: &AppJwt, path: &str) -> Result<(Response, Call), Er
 }
 
 /// Every installation of the app: all pages of `GET /app/installations`.
-pub fn every(github: &GitHub, jwt: &AppJwt) -> Result<Vec<Installation>, Error> {
+pub fn every(github: &GitHub, jwt: &AppJwt<Error>) -> Result<Vec<Installation>, Error> {
     let mut all = Vec::new();
     for page in 1..=MAX_PAGES {
         let path = format!("/app/installations?per_page={PER_PAGE}&page={page}");
@@ -126,7 +126,7 @@ fn lookup_path(target: &Target) -> String {
 /// installation is this app's.
 pub fn find(
     github: &GitHub,
-    jwt: &AppJwt,
+    jwt: &AppJwt<Error>,
     target: &Target,
     server_url: &str,
 ) -> Result<Installation, Error> {

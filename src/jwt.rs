@@ -8,7 +8,6 @@
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
-use crate::error::Error;
 use crate::time::GithubClock;
 
 /// GitHub recommends back-dating `iat` by 60 s to absorb small clock drift.
@@ -20,24 +19,67 @@ const LIFETIME_SECS: i64 = 600;
 /// The JOSE header of every token: RS256, type JWT.
 const HEADER: &str = r#"{"alg":"RS256","typ":"JWT"}"#;
 
+/// The local key could not sign: the system's random number generator failed.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+#[error(
+    "The app's JWT could not be signed with the private key (the system's random number generator failed). Retry the job; if it fails again, the runner's kernel does not provide getrandom."
+)]
+pub struct SigningFailed;
+
 /// Signs bytes with RS256 (RSASSA-PKCS1-v1_5, SHA-256): the app's local key, or
 /// a key service, whose implementation holds its own network handle.
+///
+/// Each signer fails in its own terms (the local key with [`SigningFailed`], a key
+/// service with the caller's error, which carries the service's `KmsError` and the
+/// network's failures), so this module names no error type but its own.
 pub trait Signer: Sync {
+    /// Why a signature could not be made.
+    type Error;
     /// The signature of `message`.
-    fn sign(&self, message: &[u8]) -> Result<Vec<u8>, Error>;
+    fn sign(&self, message: &[u8]) -> Result<Vec<u8>, Self::Error>;
     /// The public key as SubjectPublicKeyInfo DER, to tell which key signs.
     fn public_key_der(&self) -> &[u8];
 }
 
-/// The app's identity for GitHub: its issuer (client ID or app ID) and its signer.
-pub struct AppJwt<'s> {
-    issuer: String,
-    signer: &'s dyn Signer,
+/// A signer whose failures are converted into `E`, so that signers that fail in
+/// different terms can stand behind one `dyn Signer<Error = E>`.
+pub struct Converted<S, E> {
+    signer: S,
+    error: std::marker::PhantomData<fn() -> E>,
 }
 
-impl<'s> AppJwt<'s> {
+impl<S: Signer, E: From<S::Error>> Converted<S, E> {
+    /// `signer`, its failures converted into `E`.
+    pub fn new(signer: S) -> Converted<S, E> {
+        Converted {
+            signer,
+            error: std::marker::PhantomData,
+        }
+    }
+}
+
+impl<S: Signer, E: From<S::Error>> Signer for Converted<S, E> {
+    type Error = E;
+
+    fn sign(&self, message: &[u8]) -> Result<Vec<u8>, E> {
+        Ok(self.signer.sign(message)?)
+    }
+
+    fn public_key_der(&self) -> &[u8] {
+        self.signer.public_key_der()
+    }
+}
+
+/// The app's identity for GitHub: its issuer (client ID or app ID) and its signer,
+/// which fails with `E`.
+pub struct AppJwt<'s, E> {
+    issuer: String,
+    signer: &'s dyn Signer<Error = E>,
+}
+
+impl<'s, E> AppJwt<'s, E> {
     /// JWTs for the app `issuer`, sent as given.
-    pub fn new(issuer: &str, signer: &'s dyn Signer) -> AppJwt<'s> {
+    pub fn new(issuer: &str, signer: &'s dyn Signer<Error = E>) -> AppJwt<'s, E> {
         AppJwt {
             issuer: issuer.to_string(),
             signer,
@@ -45,7 +87,7 @@ impl<'s> AppJwt<'s> {
     }
 
     /// A JWT valid from a minute ago for ten minutes, by `clock`.
-    pub fn sign(&self, clock: &GithubClock) -> Result<String, Error> {
+    pub fn sign(&self, clock: &GithubClock) -> Result<String, E> {
         let iat = clock.now() - BACKDATE_SECS;
         let claims = serde_json::json!({
             "iat": iat,
@@ -63,7 +105,7 @@ impl<'s> AppJwt<'s> {
     }
 }
 
-impl std::fmt::Debug for AppJwt<'_> {
+impl<E> std::fmt::Debug for AppJwt<'_, E> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("AppJwt")
             .field("issuer", &self.issuer)
@@ -140,8 +182,10 @@ mod tests {
     struct Broken;
 
     impl Signer for Broken {
-        fn sign(&self, _: &[u8]) -> Result<Vec<u8>, Error> {
-            Err(Error::Signing)
+        type Error = SigningFailed;
+
+        fn sign(&self, _: &[u8]) -> Result<Vec<u8>, SigningFailed> {
+            Err(SigningFailed)
         }
         fn public_key_der(&self) -> &[u8] {
             &[]
@@ -153,7 +197,16 @@ mod tests {
         let jwt = AppJwt::new("1", &Broken);
         assert!(matches!(
             jwt.sign(&GithubClock::default()),
-            Err(Error::Signing)
+            Err(SigningFailed)
         ));
+    }
+
+    #[test]
+    fn a_failed_signature_says_what_to_do() {
+        let msg = SigningFailed.to_string();
+        assert!(
+            msg.contains("could not be signed") && msg.contains("Retry"),
+            "{msg}"
+        );
     }
 }

@@ -9,8 +9,11 @@ use base64::engine::general_purpose::STANDARD;
 use ring::rand::SystemRandom;
 use ring::signature::{RSA_PKCS1_SHA256, RsaKeyPair};
 
-use crate::error::{Damage, Error, KeyError};
-use crate::jwt::Signer;
+use std::fmt;
+
+use thiserror::Error;
+
+use crate::jwt::{Signer, SigningFailed};
 
 /// A checked RSA private key, opened for signing.
 pub struct PrivateKey {
@@ -25,16 +28,107 @@ impl std::fmt::Debug for PrivateKey {
 }
 
 impl Signer for PrivateKey {
-    fn sign(&self, message: &[u8]) -> Result<Vec<u8>, Error> {
+    type Error = SigningFailed;
+
+    fn sign(&self, message: &[u8]) -> Result<Vec<u8>, SigningFailed> {
         let mut sig = vec![0; self.pair.public().modulus_len()];
         self.pair
             .sign(&RSA_PKCS1_SHA256, &SystemRandom::new(), message, &mut sig)
-            .map_err(|_| Error::Signing)?;
+            .map_err(|_| SigningFailed)?;
         Ok(sig)
     }
 
     fn public_key_der(&self) -> &[u8] {
         &self.spki
+    }
+}
+
+/// Why a private key was refused.
+#[derive(Debug, Error, PartialEq, Eq)]
+pub enum KeyError {
+    /// Nothing was given.
+    #[error(
+        "The private key is empty. Pass the app's private key from a secret, e.g. `private-key: ${{{{ secrets.APP_PRIVATE_KEY }}}}`; if it is set, check that the secret exists and is available to this workflow (secrets are not passed to workflows run from forks)."
+    )]
+    Empty,
+    /// A public key, not the private one.
+    #[error(
+        "The private key is a public key ({label}). GitHub signs nothing with it: pass the private key (.pem) that you generated on the app's settings page under \"Private keys\"."
+    )]
+    Public { label: String },
+    /// An OpenSSH-format key.
+    #[error(
+        "The private key is an OpenSSH key (BEGIN OPENSSH PRIVATE KEY), not a GitHub App key. Pass the RSA .pem file generated on the app's settings page under \"Private keys\"."
+    )]
+    OpenSsh,
+    /// An elliptic-curve key.
+    #[error(
+        "The private key is an EC key; GitHub Apps sign with RSA (RS256). Pass the .pem generated on the app's settings page under \"Private keys\"."
+    )]
+    Ec,
+    /// An Ed25519/Ed448 key.
+    #[error(
+        "The private key is an Ed25519 key; GitHub Apps sign with RSA (RS256). Pass the .pem generated on the app's settings page under \"Private keys\"."
+    )]
+    Ed25519,
+    /// A passphrase-protected key.
+    #[error(
+        "The private key is encrypted with a passphrase, which the action cannot use. Store the unencrypted key GitHub generated, or decrypt it first: `openssl pkey -in key.pem -out plain.pem`."
+    )]
+    Encrypted,
+    /// An RSA key below GitHub's size.
+    #[error(
+        "The private key is a {bits}-bit RSA key; GitHub App keys are 2048-bit RSA and RS256 needs at least 2048 bits. Pass the .pem generated on the app's settings page."
+    )]
+    TooSmall { bits: usize },
+    /// A BEGIN line that does not read `-----BEGIN LABEL-----`.
+    #[error(
+        "The private key's BEGIN line is damaged, so its PEM label cannot be read (the line is not shown). It must read exactly -----BEGIN RSA PRIVATE KEY----- (or -----BEGIN PRIVATE KEY-----), five dashes on each side: copy the whole .pem file again without changing its lines."
+    )]
+    DamagedBegin,
+    /// A PEM block of some other kind.
+    #[error(
+        "The private key is a PEM block labelled \"{label}\", not an RSA private key. Pass the .pem generated on the app's settings page under \"Private keys\" (it starts with -----BEGIN RSA PRIVATE KEY-----)."
+    )]
+    Unsupported { label: String },
+    /// A file name or path instead of the key's text.
+    #[error(
+        "The private key looks like a file name or path, not the key itself. Pass the contents of the .pem file (e.g. from a secret: `private-key: ${{{{ secrets.APP_PRIVATE_KEY }}}}`); a path on the runner is not visible inside the action's container."
+    )]
+    Path,
+    /// Not PEM, nor base64 of PEM.
+    #[error(
+        "The private key is not in PEM form (no -----BEGIN ... PRIVATE KEY----- line found, also not after base64-decoding it). Pass the whole .pem file generated on the app's settings page, including its BEGIN and END lines."
+    )]
+    NotPem,
+    /// PEM armour around bytes that are not a valid RSA key.
+    #[error(
+        "The private key's PEM block is damaged ({reason}): it is not a valid RSA key. Copy the whole .pem file again, without changing its lines, or generate a new key on the app's settings page."
+    )]
+    Corrupt { reason: Damage },
+}
+
+/// What is wrong inside a PEM block's armour.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Damage {
+    /// No END line.
+    EndMissing,
+    /// The body does not decode.
+    NotBase64,
+    /// A modulus over 4096 bits.
+    TooLarge,
+    /// The RSA fields do not decode or agree.
+    Fields,
+}
+
+impl fmt::Display for Damage {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Damage::EndMissing => "the END line is missing",
+            Damage::NotBase64 => "its body is not valid base64",
+            Damage::TooLarge => "the RSA modulus is larger than 4096 bits",
+            Damage::Fields => "the RSA key's fields do not decode or do not agree",
+        })
     }
 }
 
@@ -471,7 +565,68 @@ mod tests {
     fn errors_never_contain_key_material() {
         let pem = fixture("rsa1024.pem");
         let body_line = pem.lines().nth(3).unwrap();
-        let msg = crate::error::Error::from(parse(&pem).unwrap_err()).to_string();
+        let msg = parse(&pem).unwrap_err().to_string();
         assert!(!msg.contains(body_line));
+    }
+
+    /// Each variant's place in the catalogue (an exhaustive match).
+    fn place(e: &KeyError) -> usize {
+        use KeyError::*;
+        match e {
+            Empty => 0,
+            Public { .. } => 1,
+            OpenSsh => 2,
+            Ec => 3,
+            Ed25519 => 4,
+            Encrypted => 5,
+            TooSmall { .. } => 6,
+            DamagedBegin => 7,
+            Unsupported { .. } => 8,
+            Path => 9,
+            NotPem => 10,
+            Corrupt { .. } => 11,
+        }
+    }
+
+    fn s(v: &str) -> String {
+        v.to_string()
+    }
+
+    #[test]
+    fn every_key_error_says_what_to_pass() {
+        let all = [
+            KeyError::Empty,
+            KeyError::Public {
+                label: s("PUBLIC KEY"),
+            },
+            KeyError::OpenSsh,
+            KeyError::Ec,
+            KeyError::Ed25519,
+            KeyError::Encrypted,
+            KeyError::TooSmall { bits: 1024 },
+            KeyError::Unsupported {
+                label: s("CERTIFICATE"),
+            },
+            KeyError::DamagedBegin,
+            KeyError::NotPem,
+            KeyError::Path,
+            KeyError::Corrupt {
+                reason: Damage::EndMissing,
+            },
+        ];
+        let mut places: Vec<usize> = all.iter().map(place).collect();
+        places.sort_unstable();
+        assert_eq!(places, (0..12).collect::<Vec<_>>(), "every variant once");
+        let mut messages: Vec<String> = all.iter().map(ToString::to_string).collect();
+        for m in &messages {
+            let lower = m.to_lowercase();
+            assert!(
+                ["pass", "store", "copy"].iter().any(|w| lower.contains(w)),
+                "{m}"
+            );
+        }
+        messages.sort();
+        messages.dedup();
+        assert_eq!(messages.len(), all.len(), "each kind has its own message");
     }
 }

@@ -17,6 +17,8 @@
 #![cfg_attr(not(test), deny(clippy::print_stdout, clippy::print_stderr))]
 
 pub mod action;
+#[cfg(test)]
+mod catalogue;
 pub mod cli;
 pub mod concurrent;
 pub mod config;
@@ -143,44 +145,46 @@ pub fn run() -> ExitCode {
                 Err(e) => fail(&e),
             }
         }
-        Some("token") | Some("revoke") => {
+        Some(command) => {
             report::init(Mode::Cli { verbose });
-            let rest = args.iter().skip(1).cloned().collect();
-            let result = if command == Some("token") {
-                cli::token(rest)
-            } else {
-                cli::revoke(rest)
-            };
-            match result {
-                Ok(()) => ExitCode::SUCCESS,
-                Err(e) if e.is_usage() => {
-                    fail(&e);
-                    ExitCode::from(2)
-                }
-                Err(e) => fail(&e),
-            }
-        }
-        Some("-h" | "--help" | "help") => {
-            usage(true);
-            ExitCode::SUCCESS
-        }
-        Some("-V" | "--version") => {
-            usage_line(concat!("app-token-action ", env!("CARGO_PKG_VERSION")));
-            ExitCode::SUCCESS
+            run_command(command, args.iter().skip(1).cloned().collect())
         }
         None => {
             usage(false);
             ExitCode::from(2)
         }
-        Some(other) => {
-            report::init(Mode::Cli { verbose });
-            let e = error::Error::UnknownCommand {
-                command: error::Shown::of(other),
+    }
+}
+
+/// A command of the command line, `rest` its arguments.
+fn run_command(command: &str, rest: Vec<String>) -> ExitCode {
+    let result = match command {
+        "token" => cli::token(rest),
+        "revoke" => cli::revoke(rest),
+        "-h" | "--help" | "help" => {
+            usage(true);
+            return ExitCode::SUCCESS;
+        }
+        "-V" | "--version" => {
+            usage_line(concat!("app-token-action ", env!("CARGO_PKG_VERSION")));
+            return ExitCode::SUCCESS;
+        }
+        other => {
+            let e = cli::args::UsageError::UnknownCommand {
+                command: secret::Shown::of(other),
             };
             report::plain(&e.to_string());
             usage_line("");
             usage(false);
+            return ExitCode::from(2);
+        }
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) if e.is_usage() => {
+            fail(&e);
             ExitCode::from(2)
         }
+        Err(e) => fail(&e),
     }
 }

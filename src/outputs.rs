@@ -10,7 +10,41 @@ use std::io::Write;
 
 use ring::rand::{SecureRandom, SystemRandom};
 
-use crate::error::{Error, Need};
+use thiserror::Error;
+
+/// Why the step's outputs or state could not be written.
+#[derive(Debug, Error)]
+pub enum OutputError {
+    /// `GITHUB_OUTPUT` / `GITHUB_STATE` is not set.
+    #[error(
+        "{var} is not set, and it is needed to hand values to later steps. The runner sets it for every step: run this as a GitHub Actions step, or use `app-token-action token` outside Actions."
+    )]
+    NotSet { var: &'static str },
+    /// A workflow file command could not be written.
+    #[error("Could not write to {var} ({path}): {source}.")]
+    FileCommand {
+        var: &'static str,
+        path: String,
+        source: std::io::Error,
+    },
+    /// A value that would break the file-command format.
+    #[error(
+        "Refusing to write output `{name}`: its value contains a line break or the heredoc delimiter, which could inject other outputs."
+    )]
+    UnsafeValue { name: String },
+}
+
+impl OutputError {
+    /// The heading of the `::error` annotation.
+    pub fn title(&self) -> &'static str {
+        match self {
+            OutputError::NotSet { .. } => "Invalid input",
+            OutputError::FileCommand { .. } | OutputError::UnsafeValue { .. } => {
+                "Cannot write outputs"
+            }
+        }
+    }
+}
 
 /// A random heredoc delimiter, `ghadelimiter_` + 32 hex digits (as the toolkit does).
 fn delimiter() -> String {
@@ -23,12 +57,12 @@ fn delimiter() -> String {
 }
 
 /// Renders `pairs` as heredoc entries.
-pub fn render(pairs: &[(&str, &str)]) -> Result<String, Error> {
+pub fn render(pairs: &[(&str, &str)]) -> Result<String, OutputError> {
     let mut out = String::new();
     for (name, value) in pairs {
         let delim = delimiter();
         if value.contains('\n') || value.contains('\r') || value.contains(&delim) {
-            return Err(Error::UnsafeValue {
+            return Err(OutputError::UnsafeValue {
                 name: (*name).to_string(),
             });
         }
@@ -39,16 +73,13 @@ pub fn render(pairs: &[(&str, &str)]) -> Result<String, Error> {
 
 /// Appends `pairs` to the file named by the environment variable `var`
 /// (`GITHUB_OUTPUT` or `GITHUB_STATE`) in one write.
-pub fn append(var: &'static str, pairs: &[(&str, &str)]) -> Result<(), Error> {
+pub fn append(var: &'static str, pairs: &[(&str, &str)]) -> Result<(), OutputError> {
     let path = std::env::var(var).unwrap_or_default();
     if path.is_empty() {
-        return Err(Error::MissingEnv {
-            var,
-            need: Need::FileCommand,
-        });
+        return Err(OutputError::NotSet { var });
     }
     let text = render(pairs)?;
-    let io = |source| Error::FileCommand {
+    let io = |source| OutputError::FileCommand {
         var,
         path: path.clone(),
         source,
@@ -81,5 +112,26 @@ mod tests {
     fn line_breaks_are_refused() {
         assert!(render(&[("token", "abc\ninjected=1")]).is_err());
         assert!(render(&[("token", "abc\r")]).is_err());
+    }
+
+    /// Each variant's place in the catalogue (an exhaustive match).
+    fn place(e: &OutputError) -> usize {
+        match e {
+            OutputError::NotSet { .. } => 0,
+            OutputError::FileCommand { .. } => 1,
+            OutputError::UnsafeValue { .. } => 2,
+        }
+    }
+
+    #[test]
+    #[rustfmt::skip]
+    fn every_output_error_is_specific_and_actionable() {
+        let io = || std::io::Error::new(std::io::ErrorKind::NotFound, "No such file");
+        let all = [
+            (OutputError::NotSet { var: "GITHUB_OUTPUT" }, vec!["GITHUB_OUTPUT is not set", "later steps", "`app-token-action token`"]),
+            (OutputError::FileCommand { var: "GITHUB_OUTPUT", path: "/f".into(), source: io() }, vec!["GITHUB_OUTPUT", "/f", "No such file"]),
+            (OutputError::UnsafeValue { name: "app-slug".into() }, vec!["`app-slug`", "line break"]),
+        ];
+        crate::catalogue::check(&all, 3, place, OutputError::title);
     }
 }

@@ -170,6 +170,8 @@ impl ServiceKey<'_, '_> {
 }
 
 impl Signer for ServiceKey<'_, '_> {
+    type Error = Error;
+
     fn sign(&self, message: &[u8]) -> Result<Vec<u8>, Error> {
         self.key.sign(self.services, message)
     }

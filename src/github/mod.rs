@@ -37,7 +37,7 @@ const CLAIM_EXP: &str = "'Expiration time' claim";
 #[derive(Clone, Copy)]
 pub enum Auth<'a> {
     /// The app's JWT, signed on GitHub's clock.
-    App(&'a AppJwt<'a>),
+    App(&'a AppJwt<'a, Error>),
     /// An installation token; `fresh` when minted moments ago (replication may lag).
     Token {
         token: &'a str,
@@ -275,7 +275,7 @@ impl FromJson for App {
 }
 
 /// `GET /app`: proves the id and key belong together.
-pub fn app(github: &GitHub, jwt: &AppJwt) -> Result<App, Error> {
+pub fn app(github: &GitHub, jwt: &AppJwt<Error>) -> Result<App, Error> {
     let (resp, call) = github.send(
         Purpose::AppCheck,
         Method::Get,

@@ -228,13 +228,37 @@ fn ms(d: Duration) -> String {
 }
 
 impl fmt::Display for Note {
+    /// Every variant named, no wildcard: a new one does not compile until it has
+    /// its group, whose function writes its sentence.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        self.fmt_network(f)
+        match self {
+            Note::Attempt { .. }
+            | Note::Retry { .. }
+            | Note::SkewCorrected { .. }
+            | Note::FreshTokenRetry { .. } => self.fmt_network(f),
+            Note::Signing { .. }
+            | Note::UnknownPermission { .. }
+            | Note::BotIdNotFound(_)
+            | Note::BotIdentityUnknown => self.fmt_flow(f),
+            Note::Created { .. } | Note::Checked { .. } => self.fmt_outcome(f),
+            Note::RevocationOff
+            | Note::ForkPullRequest { .. }
+            | Note::RevocationSkipped
+            | Note::NothingToRevoke
+            | Note::AlreadyExpired { .. }
+            | Note::Revoked
+            | Note::AlreadyInvalidAtEnd
+            | Note::AlreadyInvalid
+            | Note::NotRevoked(_)
+            | Note::CaFileUnread { .. }
+            | Note::CaDirUnread { .. }
+            | Note::Resources { .. } => self.fmt_end(f),
+        }
     }
 }
 
 impl Note {
-    /// The network's lines; the rest in `fmt_flow`.
+    /// The network's lines.
     fn fmt_network(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Note::Attempt {
@@ -290,11 +314,12 @@ impl Note {
                 "GitHub answered {status} to {call} with the new token; new tokens take a moment to reach every server, so retrying once in {} ms.",
                 wait.as_millis()
             ),
-            _ => self.fmt_flow(f),
+            // The other groups' (see `fmt`).
+            _ => Ok(()),
         }
     }
 
-    /// The lines about the app, the installation and the token; the rest in `fmt_end`.
+    /// The lines about the key and the app's identity.
     fn fmt_flow(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Note::Signing {
@@ -321,6 +346,14 @@ impl Note {
             Note::BotIdentityUnknown => f.write_str(
                 "With `installation-id` the app's slug is not looked up, so bot-name, bot-user-id and bot-email are empty. Use `owner` or `repositories` instead to get them.",
             ),
+            // The other groups' (see `fmt`).
+            _ => Ok(()),
+        }
+    }
+
+    /// What was created or checked.
+    fn fmt_outcome(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
             Note::Created {
                 account,
                 id,
@@ -346,7 +379,10 @@ impl Note {
                 selection,
                 permissions,
             } => {
-                write!(f, "Check passed: the key signs for app {slug} (id {app_id}), installed ")?;
+                write!(
+                    f,
+                    "Check passed: the key signs for app {slug} (id {app_id}), installed "
+                )?;
                 if let Some(a) = account {
                     write!(f, "on {a} ")?;
                 }
@@ -361,7 +397,8 @@ impl Note {
                     selection.as_deref().unwrap_or("unknown")
                 )
             }
-            _ => self.fmt_end(f),
+            // The other groups' (see `fmt`).
+            _ => Ok(()),
         }
     }
 
@@ -415,7 +452,7 @@ impl Note {
                 elapsed.as_secs_f64() * 1e3,
                 cpu.as_secs_f64() * 1e3
             ),
-            // Written by `fmt_network` and `fmt_flow`.
+            // The other groups' (see `fmt`).
             _ => Ok(()),
         }
     }
@@ -477,6 +514,14 @@ mod tests {
 
     /// One value of every variant.
     fn samples() -> Vec<Note> {
+        let mut all = network_samples();
+        all.extend(flow_samples());
+        all.extend(end_samples());
+        all
+    }
+
+    /// The network's notes.
+    fn network_samples() -> Vec<Note> {
         let call = || Call {
             purpose: None,
             method: Method::Get,
@@ -508,12 +553,20 @@ mod tests {
                 call: call(),
                 wait: ms(1000),
             },
+        ]
+    }
+
+    /// The notes of the key, the app and what was created.
+    fn flow_samples() -> Vec<Note> {
+        vec![
             Note::Signing {
                 service: None,
                 fingerprint: "abc=".into(),
             },
             Note::UnknownPermission { name: "x".into() },
-            Note::BotIdNotFound(Box::new(Error::MissingKeyFile)),
+            Note::BotIdNotFound(Box::new(Error::Usage(
+                crate::cli::args::UsageError::MissingKeyFile,
+            ))),
             Note::BotIdentityUnknown,
             Note::Created {
                 account: None,
@@ -534,6 +587,13 @@ mod tests {
                 selection: None,
                 permissions: BTreeMap::new(),
             },
+        ]
+    }
+
+    /// The post stage's, the CLI's and the CA roots' notes.
+    fn end_samples() -> Vec<Note> {
+        let ms = Duration::from_millis;
+        vec![
             Note::RevocationOff,
             Note::ForkPullRequest {
                 event: "pull_request_target".into(),
@@ -547,7 +607,9 @@ mod tests {
             Note::Revoked,
             Note::AlreadyInvalidAtEnd,
             Note::AlreadyInvalid,
-            Note::NotRevoked(Box::new(Error::MissingKeyFile)),
+            Note::NotRevoked(Box::new(Error::Usage(
+                crate::cli::args::UsageError::MissingKeyFile,
+            ))),
             Note::CaFileUnread {
                 var: "SSL_CERT_FILE",
                 path: "/ca".into(),

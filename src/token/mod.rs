@@ -114,7 +114,7 @@ impl FromJson for Arrival {
 /// after that revokes it at once and says so ([`Error::AfterMint`]).
 pub fn mint(
     github: &GitHub,
-    jwt: &AppJwt,
+    jwt: &AppJwt<Error>,
     installation: u64,
     scope: &Scope,
     format: Option<TokenFormat>,

@@ -8,9 +8,16 @@
 //! (`INPUT_APP-ID`). Underscore spellings (`INPUT_APP_ID`, from a `runs.env`
 //! mapping or a hand-written env) are the same input.
 
-use std::collections::BTreeMap;
+use std::fmt;
 
-use crate::error::{Error, FileKind};
+pub mod error;
+mod mask;
+mod raw;
+mod variables;
+
+pub use mask::mask_secrets;
+pub use raw::{Raw, RawPermission};
+pub use variables::Inputs;
 
 /// What an input holds, for the secret rules.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -28,6 +35,30 @@ pub enum Kind {
     Name,
     /// PEM certificates: public, armour expected.
     Certificates,
+}
+
+/// A file the CLI reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FileKind {
+    /// `--private-key-file`.
+    PrivateKey,
+    /// `--ca-certificates-file`.
+    CaCertificates,
+    /// The token on stdin for `revoke`.
+    Token,
+    /// `--kms-access-token-file`.
+    AccessToken,
+}
+
+impl fmt::Display for FileKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            FileKind::PrivateKey => "the private key",
+            FileKind::CaCertificates => "CA certificates",
+            FileKind::Token => "the token",
+            FileKind::AccessToken => "the access token",
+        })
+    }
 }
 
 /// How an input is given on the command line.
@@ -155,208 +186,9 @@ pub fn push_help(out: &mut String, left: &str, help: &str) {
     }
 }
 
-/// `APP-ID`, `app_id`, `App-Id` → `APP_ID`.
-fn canonical(name: &str) -> String {
-    name.to_ascii_uppercase().replace(['-', ' '], "_")
-}
-
-/// One requested permission before checking.
-#[derive(Debug, Clone)]
-pub struct RawPermission {
-    /// The name as written (for messages).
-    pub input: String,
-    /// The API name it maps to.
-    pub name: String,
-    /// The level as written.
-    pub level: String,
-}
-
-/// The inputs' values as given, before any check: by table name, unset and blank
-/// values left out; the same for the action and the CLI.
-#[derive(Debug, Default, Clone)]
-pub struct Raw {
-    values: BTreeMap<&'static str, String>,
-    /// `(name, level)` pairs of the permission inputs.
-    pub permissions: Vec<RawPermission>,
-}
-
-impl Raw {
-    /// Input `name`'s value, trimmed, if set and not blank.
-    pub fn get(&self, name: &str) -> Option<&str> {
-        debug_assert!(find(name).is_some(), "{name} is not in the table");
-        self.values
-            .get(name)
-            .map(|v| v.trim())
-            .filter(|v| !v.is_empty())
-    }
-
-    /// Sets input `row`'s value.
-    pub fn set(&mut self, row: &'static Input, value: String) {
-        self.values.insert(row.name, value);
-    }
-
-    /// Sets the input named `name` (in the table) to `value`.
-    pub fn with(mut self, name: &str, value: &str) -> Raw {
-        if let Some(row) = find(name) {
-            self.set(row, value.to_string());
-        }
-        self
-    }
-
-    /// Every set input with its row.
-    pub fn iter(&self) -> impl Iterator<Item = (&'static Input, &str)> {
-        INPUTS
-            .iter()
-            .filter_map(|row| Some((row, self.get(row.name)?)))
-    }
-}
-
-/// Non-empty inputs by canonical name, from `(variable, value)` pairs.
-pub struct Inputs {
-    values: BTreeMap<String, (String, String)>,
-}
-
-impl Inputs {
-    /// Collects `INPUT_*` variables, refusing two spellings with different values.
-    pub fn collect<I>(vars: I) -> Result<Inputs, Error>
-    where
-        I: IntoIterator<Item = (String, String)>,
-    {
-        let mut values: BTreeMap<String, (String, String)> = BTreeMap::new();
-        for (var, value) in vars {
-            let Some(name) = var.strip_prefix("INPUT_") else {
-                continue;
-            };
-            if value.trim().is_empty() {
-                continue;
-            }
-            let key = canonical(name);
-            match values.get(&key) {
-                Some((first, v)) if *v != value => {
-                    // In name order; a comparison, not a sort routine linked for two items.
-                    let (first, second) = if *first <= var {
-                        (first.clone(), var)
-                    } else {
-                        (var, first.clone())
-                    };
-                    return Err(Error::ConflictingSpellings { first, second });
-                }
-                Some(_) => {}
-                None => {
-                    values.insert(key, (var, value));
-                }
-            }
-        }
-        Ok(Inputs { values })
-    }
-
-    /// Reads this process's environment.
-    pub fn from_env() -> Result<Inputs, Error> {
-        Inputs::collect(std::env::vars_os().filter_map(|(k, v)| {
-            // A value that is not UTF-8 cannot be any of ours; keep it visible as lossy text.
-            Some((k.into_string().ok()?, v.to_string_lossy().into_owned()))
-        }))
-    }
-
-    /// The value of input `name`, if set and non-empty.
-    fn get(&self, name: &str) -> Option<String> {
-        self.values.get(&canonical(name)).map(|(_, v)| v.clone())
-    }
-
-    /// The raw request, permissions included.
-    pub fn raw(&self) -> Raw {
-        let prefix = canonical(PERMISSION_PREFIX);
-        let permissions = self
-            .values
-            .iter()
-            .filter_map(|(key, (_, value))| {
-                let name = key.strip_prefix(&prefix)?.to_ascii_lowercase();
-                Some(RawPermission {
-                    input: name.replace('_', "-"),
-                    name,
-                    level: value.clone(),
-                })
-            })
-            .collect();
-        let values = INPUTS
-            .iter()
-            .filter_map(|row| Some((row.name, self.get(row.name)?)))
-            .collect();
-        Raw {
-            values,
-            permissions,
-        }
-    }
-}
-
-/// Masks the secret inputs' values (each body line of a key, the whole of a token)
-/// and the lines of any plain input that looks like a secret, so that a slip
-/// anywhere later still cannot show them. Call before any other output.
-pub fn mask_secrets(raw: &Raw) {
-    for (row, value) in raw.iter() {
-        let masked = match row.kind {
-            Kind::Secret => true,
-            Kind::Plain => crate::secret::looks_secret(value),
-            Kind::Certificates | Kind::Name => false,
-        };
-        if row.kind == Kind::Secret && !value.contains('\n') {
-            crate::report::add_mask(value);
-        }
-        if masked {
-            mask_lines(value);
-        }
-    }
-    for p in &raw.permissions {
-        if crate::secret::looks_secret(&p.level) {
-            mask_lines(&p.level);
-        }
-    }
-}
-
-fn mask_lines(value: &str) {
-    for line in crate::key::body_lines(value) {
-        crate::report::add_mask(&line);
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn inputs(pairs: &[(&str, &str)]) -> Result<Inputs, Error> {
-        Inputs::collect(
-            pairs
-                .iter()
-                .map(|(k, v)| ((*k).to_string(), (*v).to_string())),
-        )
-    }
-
-    #[test]
-    fn hyphen_and_underscore_are_one_input() {
-        let i = inputs(&[("INPUT_APP-ID", "1"), ("INPUT_APP_ID", "1")]).unwrap();
-        assert_eq!(i.raw().get("app-id"), Some("1"));
-        let i = inputs(&[("INPUT_APP_ID", "2"), ("INPUT_APP-ID", "")]).unwrap();
-        assert_eq!(i.raw().get("app-id"), Some("2"));
-        assert!(matches!(
-            inputs(&[("INPUT_APP-ID", "1"), ("INPUT_APP_ID", "2")]),
-            Err(Error::ConflictingSpellings { .. })
-        ));
-    }
-
-    #[test]
-    fn permission_inputs() {
-        let i = inputs(&[
-            ("INPUT_PERMISSION-PULL-REQUESTS", "write"),
-            ("INPUT_PERMISSION_CONTENTS", "read"),
-            ("INPUT_PERMISSION-ISSUES", ""),
-            ("OTHER", "x"),
-        ])
-        .unwrap();
-        let raw = i.raw();
-        let names: Vec<_> = raw.permissions.iter().map(|p| p.name.as_str()).collect();
-        assert_eq!(names, ["contents", "pull_requests"]);
-        assert_eq!(raw.permissions[1].input, "pull-requests");
-    }
 
     #[test]
     fn the_table_is_consistent() {
