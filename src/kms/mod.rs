@@ -26,7 +26,6 @@ pub mod gcp;
 pub mod gcp_sts;
 pub mod grammar;
 pub mod oidc;
-pub mod sigv4;
 pub mod spki;
 pub mod uri;
 pub mod vault;
@@ -34,6 +33,7 @@ mod xml;
 
 use std::fmt;
 
+pub use aws::sigv4;
 pub use error::{KmsError, Service};
 
 /// Header names whose values are credentials: never logged, never in a Debug string.
