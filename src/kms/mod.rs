@@ -16,16 +16,15 @@
 
 pub mod aws;
 pub mod azure;
-pub mod azure_login;
 pub mod backend;
 pub mod crc32c;
 pub mod error;
 #[cfg(test)]
 mod fuzz;
 pub mod gcp;
-pub mod gcp_sts;
 pub mod grammar;
 pub mod oidc;
+mod settings;
 pub mod spki;
 pub mod uri;
 pub mod vault;

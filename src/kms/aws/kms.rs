@@ -3,12 +3,12 @@
 
 use base64::Engine;
 
-use super::super::{
-    CheckedKey, Json, KeyService, KmsError, Method, Service, ServiceRequest, ServiceResponse, b64,
-};
-use super::super::spki::{self, RsaPublicKey};
 use super::sigv4::{self, Credentials};
 use super::{Env, aws_host, credential_error, endpoint_url, error_code, region, var};
+use crate::kms::spki::{self, RsaPublicKey};
+use crate::kms::{
+    CheckedKey, Json, KeyService, KmsError, Method, Service, ServiceRequest, ServiceResponse, b64,
+};
 
 /// The only algorithm the JWT's RS256 can use.
 pub(crate) const ALGORITHM: &str = "RSASSA_PKCS1_V1_5_SHA_256";
@@ -224,7 +224,6 @@ mod tests {
     use super::super::tests::{creds, env, resp};
     use super::*;
 
-
     #[test]
     fn sign_request_is_raw_rs256() {
         let kms = Kms::new(
@@ -353,5 +352,4 @@ mod tests {
             Err(KmsError::WrongAlgorithm { .. })
         ));
     }
-
 }

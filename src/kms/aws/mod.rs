@@ -5,7 +5,10 @@ pub mod kms;
 pub mod sigv4;
 pub mod sts;
 
+use super::Exchange;
 use super::grammar;
+use super::oidc;
+use super::settings::{Settings, non_empty, oidc_token};
 use super::{KmsError, Secret, Service, ServiceResponse, short, xml};
 pub use kms::Kms;
 pub use sigv4::Credentials;
@@ -116,7 +119,6 @@ pub fn env_credentials(env: Env) -> Result<Option<Credentials>, KmsError> {
     }
 }
 
-
 /// The authentication codes of KMS (JSON) and of moto or STS (query XML), else a refusal.
 fn credential_error(service: Service, status: u16, code: String, message: String) -> KmsError {
     match code.as_str() {
@@ -167,6 +169,63 @@ fn error_code(resp: &ServiceResponse) -> (String, String) {
         .unwrap_or_default();
     let code = code.rsplit('#').next().unwrap_or("").to_string();
     (code, short(&message.unwrap_or_default()))
+}
+
+/// The KMS key `awskms://[endpoint]/key_id` names, signed for with the credentials in
+/// the environment or, with `aws-role-arn`, the role's from STS.
+pub fn resolve<X: Exchange>(
+    settings: &Settings,
+    env: Env,
+    x: &X,
+    mask: &dyn Fn(&str),
+    endpoint: Option<&str>,
+    key_id: &str,
+) -> Result<Kms, X::Error> {
+    let from_env = env_credentials(env)?;
+    if let Some(c) = &from_env {
+        mask_credentials(c, mask);
+    }
+    let credentials = match (non_empty(&settings.aws_role_arn), from_env) {
+        (Some(role), _) => assume_role(settings, env, x, mask, role, key_id)?,
+        (None, Some(c)) => c,
+        (None, None) => {
+            return Err(KmsError::MissingSetting {
+                service: Service::AwsKms,
+                missing: "AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or aws-role-arn",
+            }
+            .into());
+        }
+    };
+    Ok(Kms::new(endpoint, key_id, credentials, env)?)
+}
+
+fn mask_credentials(c: &Credentials, mask: &dyn Fn(&str)) {
+    mask(c.secret_access_key.expose());
+    if let Some(t) = &c.session_token {
+        mask(t.expose());
+    }
+}
+
+/// The runner's OIDC token traded at STS for `role`'s credentials, masked on arrival.
+fn assume_role<X: Exchange>(
+    settings: &Settings,
+    env: Env,
+    x: &X,
+    mask: &dyn Fn(&str),
+    role: &str,
+    key_id: &str,
+) -> Result<Credentials, X::Error> {
+    let audience = non_empty(&settings.oidc_audience).unwrap_or(oidc::AWS_AUDIENCE);
+    let token = oidc_token(x, env, Some(audience), mask)?;
+    let region = match region(key_id, env) {
+        Ok(r) => Some(r),
+        Err(KmsError::RegionMissing { .. }) => None,
+        Err(e) => return Err(e.into()),
+    };
+    let sts = Sts::new(role, &settings.session_name, region.as_deref(), env);
+    let c = sts.assume(x, &token)?;
+    mask_credentials(&c, mask);
+    Ok(c)
 }
 
 #[cfg(test)]

@@ -3,7 +3,7 @@
 
 use ring::{digest, hmac};
 
-use super::super::{Secret, ServiceRequest};
+use crate::kms::{Secret, ServiceRequest};
 
 /// An access key, as the SDKs read it from `AWS_ACCESS_KEY_ID` etc. or as STS returns it.
 #[derive(Clone, Debug)]

@@ -1,11 +1,11 @@
 //! STS `AssumeRoleWithWebIdentity`: the runner's OIDC token for a role's credentials.
 
-use super::super::{
+use super::sigv4::Credentials;
+use super::{Env, aws_host, credential_error, endpoint_url, error_code, var};
+use crate::kms::{
     Exchange, KmsError, Method, Secret, Service, ServiceRequest, ServiceResponse, grammar,
     percent_encode, xml,
 };
-use super::sigv4::Credentials;
-use super::{Env, aws_host, credential_error, endpoint_url, error_code, var};
 
 /// STS's shortest session, plenty for two signatures.
 const SESSION_SECS: u32 = 900;

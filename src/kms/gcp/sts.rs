@@ -10,9 +10,11 @@
 
 use serde_json::Value;
 
-use super::error::SettingProblem;
-use super::{Exchange, Json, KmsError, Method, Secret, Service, ServiceRequest, ServiceResponse};
-use super::{dns_name, short};
+use crate::kms::error::SettingProblem;
+use crate::kms::{
+    Exchange, Json, KmsError, Method, Secret, Service, ServiceRequest, ServiceResponse,
+};
+use crate::kms::{dns_name, short};
 
 /// Google's STS, as gcloud names it (`CLOUDSDK_API_ENDPOINT_OVERRIDES_STS` replaces it).
 pub const DEFAULT_STS_URL: &str = "https://sts.googleapis.com";

@@ -1,11 +1,13 @@
 //! Vault and OpenBao: transit keys (read, sign a SHA-256 digest with PKCS#1 v1.5) and
 //! the JWT auth login that trades the runner's OIDC token for a Vault token.
 
+use crate::kms::grammar::{self, Rule};
+use crate::kms::settings::{Settings, env_secret, masked, non_empty, oidc_token};
 use base64::Engine;
 use serde_json::Value;
 
-use super::spki::{self, RsaPublicKey};
-use super::{
+use crate::kms::spki::{self, RsaPublicKey};
+use crate::kms::{
     CheckedKey, Exchange, Json, KeyService, KmsError, Method, Secret, Service, ServiceRequest,
     ServiceResponse, b64, sha256, short,
 };
@@ -47,12 +49,12 @@ impl Server {
         // The namespace goes into a header and the policy paths: a Vault path or nothing.
         if let Some(ns) = namespace
             .as_ref()
-            .filter(|ns| !super::grammar::vault_mount(ns))
+            .filter(|ns| !crate::kms::grammar::vault_mount(ns))
         {
             return Err(KmsError::BadSetting {
                 input: "VAULT_NAMESPACE",
                 value: ns.clone(),
-                rule: super::grammar::Rule::VaultNamespace,
+                rule: crate::kms::grammar::Rule::VaultNamespace,
             });
         }
         Ok(Server {
@@ -324,7 +326,7 @@ impl JwtLogin {
                 service: Service::Vault,
                 what: "auth.client_token",
             })?;
-        if !super::grammar::credential(token) {
+        if !crate::kms::grammar::credential(token) {
             return Err(KmsError::BadCredential {
                 service: Service::Vault,
                 what: "auth.client_token",
@@ -338,6 +340,60 @@ impl JwtLogin {
         let resp = x.exchange(&self.request(oidc_token))?;
         Ok(self.parse(&resp)?)
     }
+}
+
+/// `vault-transit-mount`, else `TRANSIT_SECRET_ENGINE_PATH` (checked as the input is),
+/// else `transit`.
+fn transit_mount(settings: &Settings, env: Env) -> Result<String, KmsError> {
+    if let Some(m) = non_empty(&settings.vault_transit_mount) {
+        return Ok(m.to_string());
+    }
+    match env("TRANSIT_SECRET_ENGINE_PATH").filter(|m| !m.trim().is_empty()) {
+        Some(m) if !grammar::vault_mount(m.trim()) => Err(KmsError::BadSetting {
+            input: "TRANSIT_SECRET_ENGINE_PATH",
+            value: m,
+            rule: Rule::VaultMount,
+        }),
+        Some(m) => Ok(m.trim().to_string()),
+        None => Ok(DEFAULT_TRANSIT_MOUNT.to_string()),
+    }
+}
+
+/// The transit key `name`, with the token in the environment or, with `vault-role`, one
+/// from a JWT login with the runner's OIDC token.
+pub fn resolve<X: Exchange>(
+    settings: &Settings,
+    env: Env,
+    x: &X,
+    mask: &dyn Fn(&str),
+    name: &str,
+) -> Result<Transit, X::Error> {
+    let mount = transit_mount(settings, env)?;
+    let server = Server::from_env(env)?;
+    let token = match non_empty(&settings.vault_role) {
+        Some(role) => {
+            let oidc = oidc_token(x, env, non_empty(&settings.oidc_audience), mask)?;
+            let login = JwtLogin {
+                server: server.clone(),
+                mount: non_empty(&settings.vault_auth_mount)
+                    .unwrap_or(DEFAULT_AUTH_MOUNT)
+                    .to_string(),
+                role: role.to_string(),
+            };
+            masked(login.login(x, &oidc)?, mask)
+        }
+        None => match env_var(env, "TOKEN") {
+            Some(t) => masked(env_secret(Service::Vault, "VAULT_TOKEN", &t)?, mask),
+            None => {
+                return Err(KmsError::MissingSetting {
+                    service: Service::Vault,
+                    missing: "VAULT_TOKEN, or vault-role",
+                }
+                .into());
+            }
+        },
+    };
+    Ok(Transit::new(server, token, &mount, name))
 }
 
 #[cfg(test)]

@@ -1,13 +1,18 @@
 //! Azure Key Vault: get-key (the JWK's `n` and `e`, made into SPKI for the fingerprint)
 //! and sign with `RS256` over the SHA-256 digest.
 
+pub mod login;
+
+use crate::kms::Exchange;
+use crate::kms::settings::{Env, Settings, endpoint, masked, non_empty, oidc_token};
+use login::EntraLogin;
 use std::sync::Mutex;
 
 use base64::Engine;
 use serde_json::Value;
 
-use super::spki::{self, RsaPublicKey};
-use super::{
+use crate::kms::spki::{self, RsaPublicKey};
+use crate::kms::{
     CheckedKey, Json, KeyService, KmsError, Method, Secret, Service, ServiceRequest,
     ServiceResponse, b64url, sha256, short,
 };
@@ -208,6 +213,88 @@ impl KeyService for KeyVault {
                 what: "value as base64url",
             })
     }
+}
+
+/// Key Vault's access token: keyless (the OIDC token as an Entra client assertion),
+/// else `kms-access-token`.
+fn azure_token<X: Exchange>(
+    settings: &Settings,
+    env: Env,
+    vault_host: &str,
+    x: &X,
+    mask: &dyn Fn(&str),
+) -> Result<Secret, X::Error> {
+    let Some(login) = azure_keyless(settings, env, vault_host)? else {
+        return Ok(settings
+            .access_token
+            .clone()
+            .ok_or(KmsError::MissingSetting {
+                service: Service::AzureKeyVault,
+                missing: "kms-access-token, or azure-tenant-id and azure-client-id",
+            })?);
+    };
+    let oidc = oidc_token(x, env, Some(&login.audience), mask)?;
+    Ok(masked(login.login(x, &oidc)?, mask))
+}
+
+/// Azure's keyless exchange for the vault at `vault_host`, checked before any request.
+fn azure_keyless(
+    settings: &Settings,
+    env: Env,
+    vault_host: &str,
+) -> Result<Option<EntraLogin>, KmsError> {
+    let (tenant, client) = match (
+        non_empty(&settings.azure_tenant_id),
+        non_empty(&settings.azure_client_id),
+    ) {
+        (None, None) => return Ok(None),
+        (Some(t), Some(c)) => (login::tenant(t)?, login::client_id(c)?),
+        (None, Some(_)) => return Err(missing_azure("azure-tenant-id")),
+        (Some(_), None) => return Err(missing_azure("azure-client-id")),
+    };
+    let authority = match env("AZURE_AUTHORITY_HOST").map(|h| h.trim().to_string()) {
+        // azure-identity takes a bare host too.
+        Some(h) if !h.is_empty() && !h.contains("://") => format!("https://{h}"),
+        Some(h) if !h.is_empty() => h,
+        _ => login::authority_for(vault_host).to_string(),
+    };
+    let authority = endpoint(&|_| Some(authority.clone()), "AZURE_AUTHORITY_HOST", "")?;
+    Ok(Some(EntraLogin {
+        authority,
+        tenant,
+        client_id: client,
+        scope: format!("{}/.default", login::resource_for(vault_host)),
+        audience: non_empty(&settings.oidc_audience)
+            .unwrap_or(login::AUDIENCE)
+            .to_string(),
+    }))
+}
+
+fn missing_azure(missing: &'static str) -> KmsError {
+    KmsError::MissingSetting {
+        service: Service::AzureKeyVault,
+        missing,
+    }
+}
+
+/// The key `name` (at `version`, else the latest) in the vault at `vault_host`, with
+/// `kms-access-token` or a token from an Entra login with the runner's OIDC token.
+pub fn resolve<X: Exchange>(
+    settings: &Settings,
+    env: Env,
+    x: &X,
+    mask: &dyn Fn(&str),
+    (vault_host, name, version): (&str, &str, Option<&str>),
+) -> Result<KeyVault, X::Error> {
+    let token = azure_token(settings, env, vault_host, x, mask)?;
+    let mut kv = KeyVault::new(vault_host, name, version, token);
+    // A vault host on this machine (a local test server) speaks plain http;
+    // `ServiceUrl` allows plain http for loopback hosts only.
+    let plain = format!("http://{vault_host}");
+    if crate::url::ServiceUrl::parse(&plain).is_ok() {
+        kv.base_url = plain;
+    }
+    Ok(kv)
 }
 
 #[cfg(test)]

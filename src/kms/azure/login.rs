@@ -6,8 +6,8 @@
 
 use serde_json::Value;
 
-use super::error::SettingProblem;
-use super::{
+use crate::kms::error::SettingProblem;
+use crate::kms::{
     Exchange, KmsError, Method, Secret, Service, ServiceRequest, ServiceResponse, dns_name,
     percent_encode, short,
 };

@@ -1,12 +1,18 @@
 //! Google Cloud KMS: `getPublicKey` (with the algorithm check) and `asymmetricSign` of a
 //! SHA-256 digest, both checked end to end with CRC32C as Google asks clients to.
 
+pub mod sts;
+
+use crate::kms::Exchange;
+use crate::kms::grammar;
+use crate::kms::settings::{Env, Settings, bad_token, endpoint, masked, non_empty, oidc_token};
 use base64::Engine;
 use serde_json::Value;
+use sts::{GoogleSts, Impersonation, Provider};
 
-use super::crc32c::crc32c;
-use super::spki::{self, RsaPublicKey};
-use super::{
+use crate::kms::crc32c::crc32c;
+use crate::kms::spki::{self, RsaPublicKey};
+use crate::kms::{
     CheckedKey, Json, KeyService, KmsError, Method, Secret, Service, ServiceRequest,
     ServiceResponse, b64, sha256, short,
 };
@@ -194,6 +200,106 @@ impl KeyService for CloudKms {
         }
         Ok(sig)
     }
+}
+
+/// Google's access token: keyless (the OIDC token traded at STS, then for a service
+/// account's), else google-github-actions/auth's output, else Terraform's variable.
+fn google_token<X: Exchange>(
+    settings: &Settings,
+    env: Env,
+    x: &X,
+    mask: &dyn Fn(&str),
+) -> Result<Secret, X::Error> {
+    let Some((sts, impersonation)) = google_keyless(settings, env)? else {
+        // google-github-actions/auth outputs the token; Terraform's variable is the fallback.
+        return Ok(settings
+            .access_token
+            .clone()
+            .map(Ok)
+            .or_else(|| {
+                let t = env("GOOGLE_OAUTH_ACCESS_TOKEN")?;
+                let t = t.trim();
+                if t.is_empty() {
+                    return None;
+                }
+                Some(if grammar::bearer_token(t) {
+                    Ok(masked(Secret::new(t), mask))
+                } else {
+                    Err(bad_token("GOOGLE_OAUTH_ACCESS_TOKEN"))
+                })
+            })
+            .transpose()?
+            .ok_or(KmsError::MissingSetting {
+                service: Service::GoogleKms,
+                missing: "kms-access-token, or gcp-workload-identity-provider",
+            })?);
+    };
+    let oidc = oidc_token(x, env, Some(&sts.oidc_audience), mask)?;
+    let federated = masked(sts.exchange(x, &oidc)?, mask);
+    Ok(match impersonation {
+        Some(sa) => masked(sa.generate(x, &federated)?, mask),
+        None => federated,
+    })
+}
+
+/// Google's keyless exchange, checked before any request: STS, and the impersonation.
+fn google_keyless(
+    settings: &Settings,
+    env: Env,
+) -> Result<Option<(GoogleSts, Option<Impersonation>)>, KmsError> {
+    let Some(provider) = non_empty(&settings.gcp_workload_identity_provider) else {
+        return match non_empty(&settings.gcp_service_account) {
+            Some(_) => Err(KmsError::MissingSetting {
+                service: Service::GoogleKms,
+                missing: "gcp-workload-identity-provider (gcp-service-account needs it)",
+            }),
+            None => Ok(None),
+        };
+    };
+    let provider = Provider::parse(provider)?;
+    let impersonation = match non_empty(&settings.gcp_service_account) {
+        Some(sa) => Some(Impersonation {
+            account: sts::service_account(sa)?,
+            base_url: endpoint(
+                env,
+                "CLOUDSDK_API_ENDPOINT_OVERRIDES_IAMCREDENTIALS",
+                sts::DEFAULT_IAMCREDENTIALS_URL,
+            )?,
+        }),
+        None => None,
+    };
+    let sts = GoogleSts {
+        base_url: endpoint(
+            env,
+            "CLOUDSDK_API_ENDPOINT_OVERRIDES_STS",
+            sts::DEFAULT_STS_URL,
+        )?,
+        oidc_audience: non_empty(&settings.oidc_audience)
+            .map(str::to_string)
+            .unwrap_or_else(|| provider.default_audience()),
+        provider,
+    };
+    Ok(Some((sts, impersonation)))
+}
+
+/// The key version `version_name`, with a token from `kms-access-token`, the
+/// environment, or Google's keyless exchange.
+pub fn resolve<X: Exchange>(
+    settings: &Settings,
+    env: Env,
+    x: &X,
+    mask: &dyn Fn(&str),
+    version_name: String,
+) -> Result<CloudKms, X::Error> {
+    let token = google_token(settings, env, x, mask)?;
+    Ok(CloudKms {
+        base_url: settings
+            .endpoint_override
+            .clone()
+            .unwrap_or_else(|| DEFAULT_BASE_URL.to_string()),
+        version_name,
+        token,
+    })
 }
 
 #[cfg(test)]
