@@ -302,7 +302,7 @@ mod tests {
     use serde_json::json;
 
     use super::*;
-    use crate::kms::spki::tests::SIGNING_INPUT;
+    use crate::kms::spki::SIGNING_INPUT;
 
     fn vault() -> KeyVault {
         KeyVault::new(

@@ -307,7 +307,7 @@ mod tests {
     use serde_json::json;
 
     use super::*;
-    use crate::kms::spki::tests::SIGNING_INPUT;
+    use crate::kms::spki::SIGNING_INPUT;
 
     const NAME: &str = "projects/p/locations/global/keyRings/r/cryptoKeys/k/cryptoKeyVersions/1";
 
