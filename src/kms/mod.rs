@@ -158,6 +158,14 @@ impl ServiceResponse {
         })
     }
 
+    /// The body read as a typed answer; anything else is a [`KmsError::BadResponse`].
+    fn typed<T: serde::de::DeserializeOwned>(&self, service: Service) -> Result<T, KmsError> {
+        serde_json::from_slice(&self.body).map_err(|_| KmsError::BadResponse {
+            service,
+            what: "a JSON body",
+        })
+    }
+
     fn ok(&self) -> bool {
         (200..300).contains(&self.status)
     }

@@ -2,6 +2,8 @@
 //! (`AssumeRoleWithWebIdentity`), configured the way the AWS SDKs read their environment.
 
 use base64::Engine;
+use serde::Deserialize;
+use serde::de::DeserializeOwned;
 
 use super::sigv4::{self, Credentials};
 use super::{Env, aws_host, credential_error, endpoint_url, error_code, region, var};
@@ -12,6 +14,26 @@ use crate::kms::{
 
 /// The only algorithm the JWT's RS256 can use.
 pub(crate) const ALGORITHM: &str = "RSASSA_PKCS1_V1_5_SHA_256";
+
+/// `GetPublicKey`'s answer, as far as the checks read it (absent fields are empty, so
+/// the check that needs one names what is missing).
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+#[derive(Default)]
+struct PublicKeyAnswer {
+    key_usage: String,
+    key_spec: String,
+    customer_master_key_spec: String,
+    signing_algorithms: Vec<String>,
+    public_key: String,
+}
+
+/// `Sign`'s answer.
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct SignAnswer {
+    signature: Option<String>,
+}
 
 /// Where and how to reach one KMS key.
 #[derive(Clone, Debug)]
@@ -86,13 +108,13 @@ impl Kms {
         self.request("Sign", &body, now)
     }
 
-    fn answer(
+    fn answer<T: DeserializeOwned>(
         &self,
         resp: &ServiceResponse,
         permission: &str,
-    ) -> Result<serde_json::Value, KmsError> {
+    ) -> Result<T, KmsError> {
         if resp.ok() {
-            return resp.json(Service::AwsKms);
+            return resp.typed(Service::AwsKms);
         }
         let (code, message) = error_code(resp);
         let key = self.key_id.clone();
@@ -160,43 +182,36 @@ impl KeyService for Kms {
         &self,
         resp: &ServiceResponse,
     ) -> Result<(CheckedKey, RsaPublicKey), KmsError> {
-        let v = self.answer(resp, "kms:GetPublicKey")?;
+        let v: PublicKeyAnswer = self.answer(resp, "kms:GetPublicKey")?;
         let key = self.key_id.as_str();
-        let s = |k: &str| v.get(k).and_then(|x| x.as_str()).unwrap_or("");
-        let usage = s("KeyUsage");
-        if usage != "SIGN_VERIFY" {
+        if v.key_usage != "SIGN_VERIFY" {
             return Err(KmsError::NotForSigning {
                 service: Service::AwsKms,
                 key: key.into(),
-                usage: usage.into(),
+                usage: v.key_usage,
             });
         }
-        let spec = if s("KeySpec").is_empty() {
-            s("CustomerMasterKeySpec")
+        let spec = if v.key_spec.is_empty() {
+            v.customer_master_key_spec
         } else {
-            s("KeySpec")
+            v.key_spec
         };
         if !spec.starts_with("RSA_") {
             return Err(KmsError::NotRsa {
                 service: Service::AwsKms,
                 key: key.into(),
-                kind: spec.into(),
+                kind: spec,
             });
         }
-        let algorithms: Vec<&str> = v
-            .get("SigningAlgorithms")
-            .and_then(|a| a.as_array())
-            .map(|a| a.iter().filter_map(|x| x.as_str()).collect())
-            .unwrap_or_default();
-        if !algorithms.contains(&ALGORITHM) {
+        if !v.signing_algorithms.iter().any(|a| a == ALGORITHM) {
             return Err(KmsError::WrongAlgorithm {
                 service: Service::AwsKms,
                 key: key.into(),
-                algorithm: algorithms.join(", "),
+                algorithm: v.signing_algorithms.join(", "),
             });
         }
         let der = b64()
-            .decode(s("PublicKey"))
+            .decode(&v.public_key)
             .map_err(|_| KmsError::BadResponse {
                 service: Service::AwsKms,
                 what: "PublicKey as base64",
@@ -206,9 +221,8 @@ impl KeyService for Kms {
 
     /// Reads `Sign`'s answer: the signature bytes.
     fn parse_sign(&self, resp: &ServiceResponse) -> Result<Vec<u8>, KmsError> {
-        let v = self.answer(resp, "kms:Sign")?;
-        v.get("Signature")
-            .and_then(|s| s.as_str())
+        let v: SignAnswer = self.answer(resp, "kms:Sign")?;
+        v.signature
             .and_then(|s| b64().decode(s).ok())
             .ok_or(KmsError::BadResponse {
                 service: Service::AwsKms,

@@ -9,7 +9,7 @@ use login::EntraLogin;
 use std::sync::Mutex;
 
 use base64::Engine;
-use serde_json::Value;
+use serde::Deserialize;
 
 use crate::kms::spki::{self, RsaPublicKey};
 use crate::kms::{
@@ -69,9 +69,9 @@ impl KeyVault {
     }
 
     fn failure(&self, resp: &ServiceResponse, permission: &str) -> KmsError {
-        let v = resp.json(Service::AzureKeyVault).unwrap_or(Value::Null);
-        let code = v["error"]["code"].as_str().unwrap_or("").to_string();
-        let message = short(v["error"]["message"].as_str().unwrap_or(""));
+        let v: ErrorAnswer = resp.typed(Service::AzureKeyVault).unwrap_or_default();
+        let code = v.error.code;
+        let message = short(&v.error.message);
         let service = Service::AzureKeyVault;
         let key = self.name.clone();
         match resp.status {
@@ -93,6 +93,53 @@ impl KeyVault {
                 message,
             },
         }
+    }
+
+    /// Enabled, RSA and allowed to sign, or the error that says which it is not.
+    fn check_kind(&self, bundle: &KeyBundle) -> Result<(), KmsError> {
+        let service = Service::AzureKeyVault;
+        let key = self.name.as_str();
+        let kty = bundle.key.kty.as_str();
+        if kty.starts_with("EC") {
+            return Err(KmsError::NotRsa {
+                service,
+                key: key.into(),
+                kind: kty.into(),
+            });
+        }
+        let sign = ["sign".to_string()];
+        let ops = bundle.key.key_ops.as_deref().unwrap_or(&sign);
+        if !kty.starts_with("RSA") || !ops.iter().any(|o| o == "sign") {
+            return Err(KmsError::NotForSigning {
+                service,
+                key: key.into(),
+                usage: format!("{kty} {}", ops.join(",")),
+            });
+        }
+        if bundle.attributes.enabled == Some(false) {
+            return Err(KmsError::KeyUnusable {
+                service,
+                key: key.into(),
+                state: "disabled".into(),
+            });
+        }
+        Ok(())
+    }
+
+    /// The version in the key's `kid` (`https://<vault>/keys/<name>/<version>`): the
+    /// signature is asked of that very version.
+    fn kid_version(&self, jwk: &Jwk) -> Result<String, KmsError> {
+        jwk.kid
+            .as_deref()
+            .and_then(|kid| kid.rsplit_once(&format!("/keys/{}/", self.name)))
+            .map(|(_, v)| v.to_string())
+            // Key Vault's versions are 32 hex digits; letters and digits (as local test
+            // servers use) are all that may go into the sign URL's path.
+            .filter(|v| (1..=64).contains(&v.len()) && v.bytes().all(|b| b.is_ascii_alphanumeric()))
+            .ok_or(KmsError::BadResponse {
+                service: Service::AzureKeyVault,
+                what: "key.kid as <vault>/keys/<name>/<version>",
+            })
     }
 }
 
@@ -132,57 +179,22 @@ impl KeyService for KeyVault {
         if !resp.ok() {
             return Err(self.failure(resp, READ_PERMISSION));
         }
-        let v = resp.json(Service::AzureKeyVault)?;
+        let bundle: KeyBundle = resp.typed(Service::AzureKeyVault)?;
+        self.check_kind(&bundle)?;
         let service = Service::AzureKeyVault;
-        let key = self.name.as_str();
-        let jwk = &v["key"];
-        let kty = jwk["kty"].as_str().unwrap_or("");
-        if kty.starts_with("EC") {
-            return Err(KmsError::NotRsa {
-                service,
-                key: key.into(),
-                kind: kty.into(),
-            });
-        }
-        let ops: Vec<&str> = jwk["key_ops"]
-            .as_array()
-            .map(|a| a.iter().filter_map(Value::as_str).collect())
-            .unwrap_or_else(|| vec!["sign"]);
-        if !kty.starts_with("RSA") || !ops.contains(&"sign") {
-            return Err(KmsError::NotForSigning {
-                service,
-                key: key.into(),
-                usage: format!("{kty} {}", ops.join(",")),
-            });
-        }
-        if v["attributes"]["enabled"] == false {
-            return Err(KmsError::KeyUnusable {
-                service,
-                key: key.into(),
-                state: "disabled".into(),
-            });
-        }
         let bad = |what| KmsError::BadResponse { service, what };
-        let part = |name: &str| {
-            jwk[name]
-                .as_str()
+        let part = |value: &Option<String>| {
+            value
+                .as_deref()
                 .and_then(|s| b64url().decode(s.trim_end_matches('=')).ok())
                 .map(|v| spki::unsigned(&v))
         };
         let rsa = RsaPublicKey {
-            n: part("n").ok_or(bad("key.n as base64url"))?,
-            e: part("e").ok_or(bad("key.e as base64url"))?,
+            n: part(&bundle.key.n).ok_or(bad("key.n as base64url"))?,
+            e: part(&bundle.key.e).ok_or(bad("key.e as base64url"))?,
         };
-        // kid is https://<vault>/keys/<name>/<version>: sign with that very version.
-        let version = jwk["kid"]
-            .as_str()
-            .and_then(|kid| kid.rsplit_once(&format!("/keys/{key}/")))
-            .map(|(_, v)| v.to_string())
-            // Key Vault's versions are 32 hex digits; letters and digits (as local test
-            // servers use) are all that may go into the sign URL's path.
-            .filter(|v| (1..=64).contains(&v.len()) && v.bytes().all(|b| b.is_ascii_alphanumeric()))
-            .ok_or(bad("key.kid as <vault>/keys/<name>/<version>"))?;
-        let checked = spki::check(service, key, &rsa.to_spki_der())?;
+        let version = self.kid_version(&bundle.key)?;
+        let checked = spki::check(service, &self.name, &rsa.to_spki_der())?;
         *self.resolved.lock().unwrap_or_else(|e| e.into_inner()) = Some(version);
         Ok(checked)
     }
@@ -192,9 +204,9 @@ impl KeyService for KeyVault {
         if !resp.ok() {
             return Err(self.failure(resp, SIGN_PERMISSION));
         }
-        let v = resp.json(Service::AzureKeyVault)?;
+        let v: SignAnswer = resp.typed(Service::AzureKeyVault)?;
         let service = Service::AzureKeyVault;
-        let kid = v["kid"].as_str().unwrap_or("");
+        let kid = v.kid.as_str();
         let want = match self.version() {
             Some(ver) => format!("/keys/{}/{ver}", self.name),
             None => format!("/keys/{}/", self.name),
@@ -205,14 +217,63 @@ impl KeyService for KeyVault {
                 check: "kid",
             });
         }
-        v["value"]
-            .as_str()
+        v.value
             .and_then(|s| b64url().decode(s.trim_end_matches('=')).ok())
             .ok_or(KmsError::BadResponse {
                 service,
                 what: "value as base64url",
             })
     }
+}
+
+/// A key bundle (`GET /keys/<name>[/<version>]`), as far as the checks read it.
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct KeyBundle {
+    key: Jwk,
+    attributes: Attributes,
+}
+
+/// The bundle's JSON Web Key.
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct Jwk {
+    kty: String,
+    /// Absent means every operation the key type allows.
+    key_ops: Option<Vec<String>>,
+    n: Option<String>,
+    e: Option<String>,
+    kid: Option<String>,
+}
+
+/// The bundle's attributes.
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct Attributes {
+    enabled: Option<bool>,
+}
+
+/// `sign`'s answer.
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct SignAnswer {
+    kid: String,
+    value: Option<String>,
+}
+
+/// Key Vault's error body, `{"error":{"code":…,"message":…}}`.
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct ErrorAnswer {
+    error: ErrorBody,
+}
+
+/// The error's code and message.
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct ErrorBody {
+    code: String,
+    message: String,
 }
 
 /// Key Vault's access token: keyless (the OIDC token as an Entra client assertion),
@@ -299,7 +360,7 @@ pub fn resolve<X: Exchange>(
 
 #[cfg(test)]
 mod tests {
-    use serde_json::json;
+    use serde_json::{Value, json};
 
     use super::*;
     use crate::kms::spki::SIGNING_INPUT;
