@@ -258,6 +258,10 @@ mod tests {
             bad(|s| s.access_token = Some(Secret::new("ya29\n::x"))),
             "kms-access-token"
         );
+    }
+
+    #[test]
+    fn the_transit_mount_from_the_environment_fits_the_same_grammar() {
         let (r, _) = resolve(
             "hashivault://k",
             &[("TRANSIT_SECRET_ENGINE_PATH", "..")],
@@ -270,6 +274,10 @@ mod tests {
                 ..
             })
         ));
+    }
+
+    #[test]
+    fn a_credential_in_the_environment_that_cannot_be_one_is_refused_unmasked() {
         // A credential in the environment with a line break is refused, never masked.
         let (r, masked) = resolve(
             "hashivault://k",

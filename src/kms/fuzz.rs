@@ -225,14 +225,16 @@ fn sts_xml() {
     });
 }
 
-#[test]
-fn json_answers() {
-    use super::{Secret, aws, azure, gcp, oidc, vault};
+const GOOGLE_NAME: &str =
+    "projects/my-proj/locations/global/keyRings/r/cryptoKeys/k/cryptoKeyVersions/1";
+
+/// One valid answer of each service's shape, for the mutations to start from.
+fn json_seeds() -> Vec<Vec<u8>> {
     let der = app_spki();
     let pem = crate::fixture("app.pub.pem");
     let crc = super::crc32c::crc32c(pem.as_bytes());
-    let name = "projects/my-proj/locations/global/keyRings/r/cryptoKeys/k/cryptoKeyVersions/1";
-    let seeds: Vec<Vec<u8>> = [
+    let name = GOOGLE_NAME;
+    [
         serde_json::json!({"KeyId":"k","PublicKey": b64().encode(&der),"KeyUsage":"SIGN_VERIFY","KeySpec":"RSA_2048","SigningAlgorithms":["RSASSA_PKCS1_V1_5_SHA_256"]}),
         serde_json::json!({"data":{"type":"rsa-2048","latest_version":1,"keys":{"1":{"public_key":pem}}}}),
         serde_json::json!({"pem": pem, "pemCrc32c": crc.to_string(), "algorithm": "RSA_SIGN_PKCS1_2048_SHA256", "name": name}),
@@ -241,14 +243,19 @@ fn json_answers() {
     ]
     .iter()
     .map(|v| v.to_string().into_bytes())
-    .collect();
+    .collect()
+}
+
+/// One key in each of the four services.
+fn every_service() -> Vec<Box<dyn KeyService>> {
+    use super::{Secret, aws, azure, gcp, vault};
     let env = |k: &str| (k == "AWS_REGION").then(|| "us-east-1".to_string());
     let creds = super::sigv4::Credentials {
         access_key_id: "AKID".into(),
         secret_access_key: Secret::new("S"),
         session_token: None,
     };
-    let services: Vec<Box<dyn KeyService>> = vec![
+    vec![
         Box::new(aws::Kms::new(None, "alias/a", creds, &env).unwrap()),
         Box::new(vault::Transit::new(
             vault::Server {
@@ -261,7 +268,7 @@ fn json_answers() {
         )),
         Box::new(gcp::CloudKms {
             base_url: "http://g".into(),
-            version_name: name.into(),
+            version_name: GOOGLE_NAME.into(),
             token: Secret::new("t"),
         }),
         Box::new(azure::KeyVault::new(
@@ -270,7 +277,13 @@ fn json_answers() {
             None,
             Secret::new("t"),
         )),
-    ];
+    ]
+}
+
+#[test]
+fn json_answers() {
+    use super::{oidc, vault};
+    let (seeds, services) = (json_seeds(), every_service());
     let login = vault::JwtLogin {
         server: vault::Server {
             addr: "http://v".into(),
@@ -436,99 +449,113 @@ fn vault_value(rng: &mut Rng) -> String {
         + &pick(rng, word, 1)
 }
 
+/// A generated Google key version: accepted, and named in its request. Returns the URI.
+fn google_reaches(rng: &mut Rng) -> String {
+    let google = google_value(rng);
+    let KeyRef::Google { version_name } = KeyRef::parse(&format!("gcpkms://{google}")).unwrap()
+    else {
+        panic!("{google}")
+    };
+    let kms = super::gcp::CloudKms {
+        base_url: "https://cloudkms.googleapis.com".into(),
+        version_name,
+        token: super::Secret::new("t"),
+    };
+    assert_eq!(
+        kms.public_key_request().url,
+        format!("https://cloudkms.googleapis.com/v1/{google}/publicKey")
+    );
+    format!("gcpkms://{google}")
+}
+
+/// A generated Azure key: accepted, and named in its request. Returns the URI.
+fn azure_reaches(rng: &mut Rng) -> String {
+    let (host, name, version) = azure_value(rng);
+    let uri = match &version {
+        Some(v) => format!("azurekms://{host}/{name}/{v}"),
+        None => format!("azurekms://{host}/{name}"),
+    };
+    let KeyRef::Azure {
+        vault_host,
+        name: n2,
+        version: v2,
+    } = KeyRef::parse(&uri).unwrap()
+    else {
+        panic!("{uri}")
+    };
+    let kv = super::azure::KeyVault::new(&vault_host, &n2, v2.as_deref(), super::Secret::new("t"));
+    let path = version
+        .as_ref()
+        .map_or(name.clone(), |v| format!("{name}/{v}"));
+    assert_eq!(
+        kv.public_key_request().url,
+        format!("https://{host}/keys/{path}?api-version=7.4")
+    );
+    uri
+}
+
+/// A generated AWS key id, alias or ARN: accepted, and named in its request. Returns the URI.
+fn aws_reaches(rng: &mut Rng) -> String {
+    let key = aws_value(rng);
+    let KeyRef::Aws { key_id, .. } = KeyRef::parse(&format!("awskms:///{key}")).unwrap() else {
+        panic!("{key}")
+    };
+    let env = |k: &str| (k == "AWS_REGION").then(|| "us-east-1".to_string());
+    let creds = super::sigv4::Credentials {
+        access_key_id: "A".into(),
+        secret_access_key: super::Secret::new("S"),
+        session_token: None,
+    };
+    let req = super::aws::Kms::new(None, &key_id, creds, &env)
+        .unwrap()
+        .public_key_request_at(0);
+    let body: serde_json::Value = serde_json::from_slice(&req.body).unwrap();
+    assert_eq!(body["KeyId"], key);
+    format!("awskms:///{key}")
+}
+
+/// A generated transit key name: accepted, and named in its request. Returns the URI.
+fn vault_reaches(rng: &mut Rng) -> String {
+    use super::vault;
+    let name = vault_value(rng);
+    let KeyRef::Vault { name: n3, .. } = KeyRef::parse(&format!("openbao://{name}")).unwrap()
+    else {
+        panic!("{name}")
+    };
+    let t = vault::Transit::new(
+        vault::Server {
+            addr: "http://v".into(),
+            namespace: None,
+        },
+        super::Secret::new("t"),
+        "transit",
+        &n3,
+    );
+    assert_eq!(
+        t.public_key_request().url,
+        format!("http://v/v1/transit/keys/{name}")
+    );
+    format!("openbao://{name}")
+}
+
 /// Generated valid `kms-key` values of every form: each is accepted, and its name reaches
 /// the request that names the key. Also counts how many the old "looks like a credential"
 /// guess in `secret.rs` would have refused (printed, not asserted: that rule is not this
 /// module's).
 #[test]
 fn valid_values_reach_their_requests() {
-    use super::{Secret, aws, azure, gcp, vault};
     let mut rng = Rng(0x2545_f491_4f6c_dd1d);
     let n = iterations();
     let mut refused_by_guess = [0usize; 4];
     let start = Instant::now();
     for _ in 0..n {
-        let google = google_value(&mut rng);
-        let KeyRef::Google { version_name } = KeyRef::parse(&format!("gcpkms://{google}")).unwrap()
-        else {
-            panic!("{google}")
-        };
-        let kms = gcp::CloudKms {
-            base_url: "https://cloudkms.googleapis.com".into(),
-            version_name,
-            token: Secret::new("t"),
-        };
-        assert_eq!(
-            kms.public_key_request().url,
-            format!("https://cloudkms.googleapis.com/v1/{google}/publicKey")
-        );
-
-        let (host, name, version) = azure_value(&mut rng);
-        let uri = match &version {
-            Some(v) => format!("azurekms://{host}/{name}/{v}"),
-            None => format!("azurekms://{host}/{name}"),
-        };
-        let KeyRef::Azure {
-            vault_host,
-            name: n2,
-            version: v2,
-        } = KeyRef::parse(&uri).unwrap()
-        else {
-            panic!("{uri}")
-        };
-        let kv = azure::KeyVault::new(&vault_host, &n2, v2.as_deref(), Secret::new("t"));
-        let path = version
-            .as_ref()
-            .map_or(name.clone(), |v| format!("{name}/{v}"));
-        assert_eq!(
-            kv.public_key_request().url,
-            format!("https://{host}/keys/{path}?api-version=7.4")
-        );
-
-        let key = aws_value(&mut rng);
-        let KeyRef::Aws { key_id, .. } = KeyRef::parse(&format!("awskms:///{key}")).unwrap() else {
-            panic!("{key}")
-        };
-        let env = |k: &str| (k == "AWS_REGION").then(|| "us-east-1".to_string());
-        let creds = super::sigv4::Credentials {
-            access_key_id: "A".into(),
-            secret_access_key: Secret::new("S"),
-            session_token: None,
-        };
-        let req = aws::Kms::new(None, &key_id, creds, &env)
-            .unwrap()
-            .public_key_request_at(0);
-        let body: serde_json::Value = serde_json::from_slice(&req.body).unwrap();
-        assert_eq!(body["KeyId"], key);
-
-        let name = vault_value(&mut rng);
-        let KeyRef::Vault { name: n3, .. } = KeyRef::parse(&format!("openbao://{name}")).unwrap()
-        else {
-            panic!("{name}")
-        };
-        let t = vault::Transit::new(
-            vault::Server {
-                addr: "http://v".into(),
-                namespace: None,
-            },
-            Secret::new("t"),
-            "transit",
-            &n3,
-        );
-        assert_eq!(
-            t.public_key_request().url,
-            format!("http://v/v1/transit/keys/{name}")
-        );
-
-        for (i, v) in [
-            format!("gcpkms://{google}"),
-            uri,
-            format!("awskms:///{key}"),
-            format!("openbao://{name}"),
-        ]
-        .iter()
-        .enumerate()
-        {
+        let uris = [
+            google_reaches(&mut rng),
+            azure_reaches(&mut rng),
+            aws_reaches(&mut rng),
+            vault_reaches(&mut rng),
+        ];
+        for (i, v) in uris.iter().enumerate() {
             refused_by_guess[i] += usize::from(crate::secret::looks_secret(v));
         }
     }

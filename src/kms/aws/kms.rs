@@ -262,72 +262,48 @@ mod tests {
         );
     }
 
-    #[test]
-    fn kms_errors_json_and_xml() {
-        let kms = Kms::new(
+    fn kms_nope() -> Kms {
+        Kms::new(
             None,
             "alias/nope",
             creds(),
             &env(&[("AWS_REGION", "us-east-1")]),
         )
-        .unwrap();
-        let cases = [
-            (
-                400,
-                r#"{"__type":"NotFoundException","message":"Alias … is not found."}"#,
-                "KeyNotFound",
-            ),
-            (
-                400,
-                r#"{"__type":"com.amazonaws.kms#AccessDeniedException","message":"no"}"#,
-                "AccessDenied",
-            ),
-            (
-                400,
-                r#"{"__type":"InvalidKeyUsageException","message":"x"}"#,
-                "NotForSigning",
-            ),
-            (
-                400,
-                r#"{"__type":"ValidationException","message":"1 validation error detected: Value 'k' at 'KeyId' failed to satisfy constraint: Member must point to a key with usage: 'SIGN_VERIFY'"}"#,
-                "NotForSigning",
-            ),
-            (
-                400,
-                r#"{"__type":"DisabledException","message":"x"}"#,
-                "KeyUnusable",
-            ),
-            (
-                400,
-                r#"{"__type":"UnrecognizedClientException","message":"x"}"#,
-                "InvalidCredentials",
-            ),
-            (
-                403,
-                "<ErrorResponse><Error><Code>SignatureDoesNotMatch</Code><Message>m</Message></Error></ErrorResponse>",
-                "InvalidCredentials",
-            ),
-            (
-                400,
-                r#"{"__type":"ExpiredTokenException","message":"x"}"#,
-                "ExpiredCredentials",
-            ),
-            (
-                400,
-                r#"{"__type":"InvalidSignatureException","message":"Signature expired: 20150830T123600Z is now earlier than 20150830T124600Z (20150830T125100Z - 5 min.)"}"#,
-                "ClockSkew",
-            ),
-            (
-                500,
-                r#"{"__type":"KMSInternalException","message":"x"}"#,
-                "Refused",
-            ),
-        ];
-        for (status, body, want) in cases {
-            let err = kms.parse_sign(&resp(status, body)).unwrap_err();
-            assert!(format!("{err:?}").starts_with(want), "{body}: {err:?}");
-        }
-        match kms.parse_sign(&resp(
+        .unwrap()
+    }
+
+    /// One test per KMS error answer (JSON 1.1 or query XML): the variant it becomes.
+    macro_rules! kms_errors {
+        ($($name:ident: $status:expr, $body:expr => $want:literal;)*) => {
+            mod kms_errors {
+                use super::*;
+                $(
+                    #[test]
+                    fn $name() {
+                        let err = kms_nope().parse_sign(&resp($status, $body)).unwrap_err();
+                        assert!(format!("{err:?}").starts_with($want), "{}: {err:?}", $body);
+                    }
+                )*
+            }
+        };
+    }
+
+    kms_errors! {
+        not_found: 400, r#"{"__type":"NotFoundException","message":"Alias … is not found."}"# => "KeyNotFound";
+        access_denied_namespaced: 400, r#"{"__type":"com.amazonaws.kms#AccessDeniedException","message":"no"}"# => "AccessDenied";
+        invalid_key_usage: 400, r#"{"__type":"InvalidKeyUsageException","message":"x"}"# => "NotForSigning";
+        moto_validation_sign_verify: 400, r#"{"__type":"ValidationException","message":"1 validation error detected: Value 'k' at 'KeyId' failed to satisfy constraint: Member must point to a key with usage: 'SIGN_VERIFY'"}"# => "NotForSigning";
+        disabled: 400, r#"{"__type":"DisabledException","message":"x"}"# => "KeyUnusable";
+        unrecognized_client: 400, r#"{"__type":"UnrecognizedClientException","message":"x"}"# => "InvalidCredentials";
+        xml_signature_does_not_match: 403, "<ErrorResponse><Error><Code>SignatureDoesNotMatch</Code><Message>m</Message></Error></ErrorResponse>" => "InvalidCredentials";
+        expired_token: 400, r#"{"__type":"ExpiredTokenException","message":"x"}"# => "ExpiredCredentials";
+        signature_expired_is_clock_skew: 400, r#"{"__type":"InvalidSignatureException","message":"Signature expired: 20150830T123600Z is now earlier than 20150830T124600Z (20150830T125100Z - 5 min.)"}"# => "ClockSkew";
+        internal_error_is_refused: 500, r#"{"__type":"KMSInternalException","message":"x"}"# => "Refused";
+    }
+
+    #[test]
+    fn access_denied_names_the_permission() {
+        match kms_nope().parse_sign(&resp(
             400,
             r#"{"__type":"AccessDeniedException","message":"no"}"#,
         )) {

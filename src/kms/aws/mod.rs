@@ -258,9 +258,11 @@ pub(super) mod tests {
         }
     }
 
+    const ARN: &str = "arn:aws:kms:eu-west-1:111122223333:alias/app";
+
     #[test]
-    fn region_and_endpoint_resolution() {
-        let arn = "arn:aws:kms:eu-west-1:111122223333:alias/app";
+    fn region_from_the_arn_then_the_environment() {
+        let arn = ARN;
         let e = env(&[
             ("AWS_REGION", "us-east-2"),
             ("AWS_DEFAULT_REGION", "us-west-1"),
@@ -281,7 +283,10 @@ pub(super) mod tests {
                 key: "alias/app".into()
             })
         );
+    }
 
+    #[test]
+    fn a_region_that_is_not_one_is_refused() {
         // A region becomes part of a host name: anything else is refused, not sent.
         for bad in [
             "x.evil.example/?",
@@ -300,7 +305,11 @@ pub(super) mod tests {
                 "{bad:?}"
             );
         }
-        let kms = Kms::new(None, arn, creds(), &env(&[])).unwrap();
+    }
+
+    #[test]
+    fn kms_endpoint_from_the_uri_then_the_environment_then_the_region() {
+        let kms = Kms::new(None, ARN, creds(), &env(&[])).unwrap();
         assert_eq!(kms.url, "https://kms.eu-west-1.amazonaws.com/");
         let e = env(&[
             ("AWS_REGION", "cn-north-1"),

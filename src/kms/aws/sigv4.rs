@@ -67,6 +67,41 @@ fn canonical_query(query: &str) -> String {
     pairs.join("&")
 }
 
+/// Replaces `Host` and `Authorization`, adds `X-Amz-Date` and, for temporary
+/// credentials, `X-Amz-Security-Token`: the headers the signature covers with the rest.
+fn set_headers(req: &mut ServiceRequest, creds: &Credentials, host: String, amz_date: &str) {
+    req.headers.retain(|(k, _)| {
+        !k.eq_ignore_ascii_case("host") && !k.eq_ignore_ascii_case("authorization")
+    });
+    req.headers.push(("Host".into(), host));
+    req.headers
+        .push(("X-Amz-Date".into(), amz_date.to_string()));
+    if let Some(token) = &creds.session_token {
+        req.headers
+            .push(("X-Amz-Security-Token".into(), token.expose().to_string()));
+    }
+}
+
+/// `(canonical headers, signed headers)`: names lower-cased and sorted, values with
+/// their white space runs folded to one space.
+fn canonical_headers(headers: &[(String, String)]) -> (String, String) {
+    let mut headers: Vec<(String, String)> = headers
+        .iter()
+        .map(|(k, v)| {
+            let v = v.split_whitespace().collect::<Vec<_>>().join(" ");
+            (k.to_ascii_lowercase(), v)
+        })
+        .collect();
+    headers.sort_unstable();
+    let canonical: String = headers.iter().map(|(k, v)| format!("{k}:{v}\n")).collect();
+    let signed = headers
+        .iter()
+        .map(|(k, _)| k.as_str())
+        .collect::<Vec<_>>()
+        .join(";");
+    (canonical, signed)
+}
+
 /// Signs `req` in place for `service` in `region` at `amz_date`: adds `Host`,
 /// `X-Amz-Date`, `X-Amz-Security-Token` (temporary credentials) and `Authorization`,
 /// signing every header the request carries.
@@ -82,31 +117,8 @@ pub fn sign(
         if path.is_empty() { "/" } else { path }.to_string(),
         canonical_query(query),
     );
-    req.headers.retain(|(k, _)| {
-        !k.eq_ignore_ascii_case("host") && !k.eq_ignore_ascii_case("authorization")
-    });
-    req.headers.push(("Host".into(), host));
-    req.headers
-        .push(("X-Amz-Date".into(), amz_date.to_string()));
-    if let Some(token) = &creds.session_token {
-        req.headers
-            .push(("X-Amz-Security-Token".into(), token.expose().to_string()));
-    }
-    let mut headers: Vec<(String, String)> = req
-        .headers
-        .iter()
-        .map(|(k, v)| {
-            let v = v.split_whitespace().collect::<Vec<_>>().join(" ");
-            (k.to_ascii_lowercase(), v)
-        })
-        .collect();
-    headers.sort_unstable();
-    let canonical_headers: String = headers.iter().map(|(k, v)| format!("{k}:{v}\n")).collect();
-    let signed_headers = headers
-        .iter()
-        .map(|(k, _)| k.as_str())
-        .collect::<Vec<_>>()
-        .join(";");
+    set_headers(req, creds, host, amz_date);
+    let (canonical_headers, signed_headers) = canonical_headers(&req.headers);
     let payload_hash = hex(digest::digest(&digest::SHA256, &req.body).as_ref());
     let canonical_request = format!(
         "{}\n{path}\n{query}\n{canonical_headers}\n{signed_headers}\n{payload_hash}",
