@@ -121,8 +121,8 @@ impl KeyService for Backend {
         self.inner().key()
     }
 
-    fn public_key_request(&self) -> ServiceRequest {
-        self.inner().public_key_request()
+    fn public_key_request(&self, now: i64) -> ServiceRequest {
+        self.inner().public_key_request(now)
     }
 
     fn parse_public_key(
@@ -132,8 +132,8 @@ impl KeyService for Backend {
         self.inner().parse_public_key(resp)
     }
 
-    fn sign_request(&self, signing_input: &[u8]) -> ServiceRequest {
-        self.inner().sign_request(signing_input)
+    fn sign_request(&self, signing_input: &[u8], now: i64) -> ServiceRequest {
+        self.inner().sign_request(signing_input, now)
     }
 
     fn parse_sign(&self, resp: &ServiceResponse) -> Result<Vec<u8>, KmsError> {

@@ -462,7 +462,7 @@ fn google_reaches(rng: &mut Rng) -> String {
         token: super::Secret::new("t"),
     };
     assert_eq!(
-        kms.public_key_request().url,
+        kms.public_key_request(0).url,
         format!("https://cloudkms.googleapis.com/v1/{google}/publicKey")
     );
     format!("gcpkms://{google}")
@@ -488,7 +488,7 @@ fn azure_reaches(rng: &mut Rng) -> String {
         .as_ref()
         .map_or(name.clone(), |v| format!("{name}/{v}"));
     assert_eq!(
-        kv.public_key_request().url,
+        kv.public_key_request(0).url,
         format!("https://{host}/keys/{path}?api-version=7.4")
     );
     uri
@@ -508,7 +508,7 @@ fn aws_reaches(rng: &mut Rng) -> String {
     };
     let req = super::aws::Kms::new(None, &key_id, creds, &env)
         .unwrap()
-        .public_key_request_at(0);
+        .public_key_request(0);
     let body: serde_json::Value = serde_json::from_slice(&req.body).unwrap();
     assert_eq!(body["KeyId"], key);
     format!("awskms:///{key}")
@@ -532,7 +532,7 @@ fn vault_reaches(rng: &mut Rng) -> String {
         &n3,
     );
     assert_eq!(
-        t.public_key_request().url,
+        t.public_key_request(0).url,
         format!("http://v/v1/transit/keys/{name}")
     );
     format!("openbao://{name}")

@@ -189,6 +189,11 @@ pub trait Exchange {
     type Error: From<KmsError>;
     /// Sends `req` and returns the service's answer.
     fn exchange(&self, req: &ServiceRequest) -> Result<ServiceResponse, Self::Error>;
+    /// The Unix time requests are made (and AWS's signed) at: the world's clock, read
+    /// here at the seam and passed in to the request builders, so a test can fix it.
+    fn now(&self) -> i64 {
+        crate::time::now()
+    }
 }
 
 /// The public key a service holds for the app, checked usable for RS256.
@@ -209,15 +214,15 @@ pub trait KeyService {
     fn service(&self) -> Service;
     /// The key as the user named it.
     fn key(&self) -> &str;
-    /// The request for the key's public half.
-    fn public_key_request(&self) -> ServiceRequest;
+    /// The request for the key's public half, made at Unix time `now`.
+    fn public_key_request(&self, now: i64) -> ServiceRequest;
     /// Reads the public key and checks the key can sign RS256.
     fn parse_public_key(
         &self,
         resp: &ServiceResponse,
     ) -> Result<(CheckedKey, spki::RsaPublicKey), KmsError>;
-    /// The request for one signature of `signing_input`.
-    fn sign_request(&self, signing_input: &[u8]) -> ServiceRequest;
+    /// The request for one signature of `signing_input`, made at Unix time `now`.
+    fn sign_request(&self, signing_input: &[u8], now: i64) -> ServiceRequest;
     /// Reads the signature.
     fn parse_sign(&self, resp: &ServiceResponse) -> Result<Vec<u8>, KmsError>;
 }
@@ -235,7 +240,7 @@ pub struct RemoteKey<S> {
 impl<S: KeyService> RemoteKey<S> {
     /// Fetches and checks the key's public half (one request).
     pub fn open<X: Exchange>(service: S, x: &X) -> Result<RemoteKey<S>, X::Error> {
-        let resp = x.exchange(&service.public_key_request())?;
+        let resp = x.exchange(&service.public_key_request(x.now()))?;
         let (checked, rsa) = service.parse_public_key(&resp)?;
         Ok(RemoteKey {
             service,
@@ -256,7 +261,7 @@ impl<S: KeyService> RemoteKey<S> {
 
     /// One signature (one request), verified against the public key.
     pub fn sign<X: Exchange>(&self, x: &X, signing_input: &[u8]) -> Result<Vec<u8>, X::Error> {
-        let resp = x.exchange(&self.service.sign_request(signing_input))?;
+        let resp = x.exchange(&self.service.sign_request(signing_input, x.now()))?;
         let sig = self.service.parse_sign(&resp)?;
         if !self.rsa.verify_rs256(signing_input, &sig) {
             return Err(KmsError::BadSignature {

@@ -90,24 +90,6 @@ impl Kms {
         req
     }
 
-    /// `GetPublicKey` for the key, signed at Unix time `now`.
-    pub fn public_key_request_at(&self, now: i64) -> ServiceRequest {
-        self.request("GetPublicKey", &[("KeyId", Json::Str(&self.key_id))], now)
-    }
-
-    /// `Sign` of the whole JWT signing input: KMS hashes it (RAW), which real KMS and moto
-    /// both do right (moto ignores `DIGEST` and hashes anyway).
-    pub fn sign_request_at(&self, signing_input: &[u8], now: i64) -> ServiceRequest {
-        let message = b64().encode(signing_input);
-        let body = [
-            ("KeyId", Json::Str(&self.key_id)),
-            ("Message", Json::Str(&message)),
-            ("MessageType", Json::Str("RAW")),
-            ("SigningAlgorithm", Json::Str(ALGORITHM)),
-        ];
-        self.request("Sign", &body, now)
-    }
-
     fn answer<T: DeserializeOwned>(
         &self,
         resp: &ServiceResponse,
@@ -169,12 +151,22 @@ impl KeyService for Kms {
         &self.key_id
     }
 
-    fn public_key_request(&self) -> ServiceRequest {
-        self.public_key_request_at(crate::time::now())
+    /// `GetPublicKey` for the key, signed at `now`.
+    fn public_key_request(&self, now: i64) -> ServiceRequest {
+        self.request("GetPublicKey", &[("KeyId", Json::Str(&self.key_id))], now)
     }
 
-    fn sign_request(&self, signing_input: &[u8]) -> ServiceRequest {
-        self.sign_request_at(signing_input, crate::time::now())
+    /// `Sign` of the whole JWT signing input, signed at `now`: KMS hashes it (RAW), which
+    /// real KMS and moto both do right (moto ignores `DIGEST` and hashes anyway).
+    fn sign_request(&self, signing_input: &[u8], now: i64) -> ServiceRequest {
+        let message = b64().encode(signing_input);
+        let body = [
+            ("KeyId", Json::Str(&self.key_id)),
+            ("Message", Json::Str(&message)),
+            ("MessageType", Json::Str("RAW")),
+            ("SigningAlgorithm", Json::Str(ALGORITHM)),
+        ];
+        self.request("Sign", &body, now)
     }
 
     /// Reads `GetPublicKey`'s answer and checks the key signs RS256.
@@ -247,7 +239,7 @@ mod tests {
             &env(&[("AWS_REGION", "us-east-1")]),
         )
         .unwrap();
-        let req = kms.sign_request_at(b"header.claims", 1_700_000_000);
+        let req = kms.sign_request(b"header.claims", 1_700_000_000);
         let body: serde_json::Value = serde_json::from_slice(&req.body).unwrap();
         assert_eq!(body["MessageType"], "RAW");
         assert_eq!(body["SigningAlgorithm"], ALGORITHM);

@@ -153,7 +153,7 @@ impl KeyService for KeyVault {
     }
 
     /// `GET {vault}/keys/<name>[/<version>]`.
-    fn public_key_request(&self) -> ServiceRequest {
+    fn public_key_request(&self, _now: i64) -> ServiceRequest {
         match &self.version {
             Some(v) => self.request(Method::Get, &format!("{}/{v}", self.name)),
             None => self.request(Method::Get, &self.name),
@@ -161,7 +161,7 @@ impl KeyService for KeyVault {
     }
 
     /// `POST {vault}/keys/<name>/<version>/sign {"alg":"RS256","value":<digest>}`.
-    fn sign_request(&self, signing_input: &[u8]) -> ServiceRequest {
+    fn sign_request(&self, signing_input: &[u8], _now: i64) -> ServiceRequest {
         let path = match self.version() {
             Some(v) => format!("{}/{v}/sign", self.name),
             None => format!("{}/sign", self.name),
@@ -396,7 +396,7 @@ mod tests {
     fn get_then_sign_that_version() {
         let kv = vault();
         assert_eq!(
-            kv.public_key_request().url,
+            kv.public_key_request(0).url,
             "https://v.vault.azure.net/keys/gh-app?api-version=7.4"
         );
         let (checked, _) = kv.parse_public_key(&resp(200, jwk("RSA-HSM"))).unwrap();
@@ -404,7 +404,7 @@ mod tests {
             checked.fingerprint,
             spki::fingerprint(&spki::pem_der(&crate::fixture("app.pub.pem")).unwrap())
         );
-        let req = kv.sign_request(SIGNING_INPUT.as_bytes());
+        let req = kv.sign_request(SIGNING_INPUT.as_bytes(), 0);
         assert_eq!(
             req.url,
             "https://v.vault.azure.net/keys/gh-app/0a1b2c/sign?api-version=7.4"

@@ -99,12 +99,12 @@ impl KeyService for CloudKms {
     }
 
     /// `GET …/cryptoKeyVersions/N/publicKey`.
-    fn public_key_request(&self) -> ServiceRequest {
+    fn public_key_request(&self, _now: i64) -> ServiceRequest {
         self.request(Method::Get, "/publicKey")
     }
 
     /// `POST …:asymmetricSign` with the SHA-256 digest and its CRC32C.
-    fn sign_request(&self, signing_input: &[u8]) -> ServiceRequest {
+    fn sign_request(&self, signing_input: &[u8], _now: i64) -> ServiceRequest {
         let digest = sha256(signing_input);
         let (sha256, crc) = (b64().encode(digest), crc32c(&digest).to_string());
         self.request(Method::Post, ":asymmetricSign").json(&[
@@ -329,7 +329,7 @@ mod tests {
 
     #[test]
     fn sign_request_carries_the_recorded_digest_and_crc() {
-        let req = kms().sign_request(SIGNING_INPUT.as_bytes());
+        let req = kms().sign_request(SIGNING_INPUT.as_bytes(), 0);
         assert_eq!(
             req.url,
             format!("http://127.0.0.1:9/v1/{NAME}:asymmetricSign")

@@ -193,13 +193,13 @@ impl KeyService for Transit {
     }
 
     /// `GET /v1/<mount>/keys/<name>`.
-    fn public_key_request(&self) -> ServiceRequest {
+    fn public_key_request(&self, _now: i64) -> ServiceRequest {
         self.authed(Method::Get, &format!("{}/keys/{}", self.mount, self.name))
     }
 
     /// Sign the SHA-256 of the signing input with PKCS#1 v1.5 (transit's RSA default is
     /// PSS, which GitHub refuses), with the key version that was read.
-    fn sign_request(&self, signing_input: &[u8]) -> ServiceRequest {
+    fn sign_request(&self, signing_input: &[u8], _now: i64) -> ServiceRequest {
         let input = b64().encode(sha256(signing_input));
         let mut body = vec![
             ("input", Json::Str(&input)),
@@ -425,14 +425,14 @@ mod tests {
     #[test]
     fn requests() {
         let t = transit();
-        let read = t.public_key_request();
+        let read = t.public_key_request(0);
         assert_eq!(read.url, "http://127.0.0.1:8200/v1/transit/keys/gh-app");
         assert!(
             read.headers
                 .contains(&("X-Vault-Namespace".into(), "team-a".into()))
         );
         assert!(!format!("{read:?}").contains("s.TOKEN"));
-        let sign = t.sign_request(b"abc");
+        let sign = t.sign_request(b"abc", 0);
         assert_eq!(
             sign.url,
             "http://127.0.0.1:8200/v1/transit/sign/gh-app/sha2-256"
@@ -541,7 +541,7 @@ mod tests {
             t.parse_public_key(&resp(200, &body("aes256-gcm96"))),
             Err(KmsError::NotForSigning { .. })
         ));
-        let sign = t.sign_request(b"abc");
+        let sign = t.sign_request(b"abc", 0);
         let body: Value = serde_json::from_slice(&sign.body).unwrap();
         assert_eq!(body["key_version"], 1, "signs with the version it checked");
         let sig = t
