@@ -14,6 +14,7 @@
 //! - [`spki`]: public keys, the fingerprint GitHub shows, local signature checks;
 //! - [`crc32c`]: Google's integrity checksums; [`error`]: what can go wrong, as data.
 
+pub mod address;
 pub mod aws;
 pub mod azure;
 pub mod backend;
@@ -320,20 +321,6 @@ fn sha256(data: &[u8]) -> [u8; 32] {
     let d = ring::digest::digest(&ring::digest::SHA256, data);
     let mut out = [0; 32];
     out.copy_from_slice(d.as_ref());
-    out
-}
-
-/// Percent-encodes all but RFC 3986's unreserved characters: right for query values,
-/// form bodies and SigV4's canonical query alike.
-fn percent_encode(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for b in s.bytes() {
-        if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
-            out.push(char::from(b));
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
     out
 }
 

@@ -6,7 +6,8 @@ use serde::Deserialize;
 use serde::de::DeserializeOwned;
 
 use super::sigv4::{self, Credentials};
-use super::{Env, aws_host, credential_error, endpoint_url, error_code, region, var};
+use super::{Env, aws_host, credential_error, error_code, region, var};
+use crate::kms::address;
 use crate::kms::spki::{self, RsaPublicKey};
 use crate::kms::{
     CheckedKey, Json, KeyService, KmsError, Method, Service, ServiceRequest, ServiceResponse, b64,
@@ -64,7 +65,7 @@ impl Kms {
             .map(str::to_string)
             .or_else(|| var(env, "AWS_ENDPOINT_URL_KMS"))
             .or_else(|| var(env, "AWS_ENDPOINT_URL"))
-            .map(|e| endpoint_url(&e))
+            .map(|e| address::endpoint(&e))
             .unwrap_or_else(|| aws_host("kms", &region));
         Ok(Kms {
             url,

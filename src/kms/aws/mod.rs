@@ -22,23 +22,6 @@ fn var(env: Env, name: &str) -> Option<String> {
         .filter(|v| !v.is_empty())
 }
 
-/// `https://host/` from an endpoint given as `host[:port]` or as a URL.
-fn endpoint_url(endpoint: &str) -> String {
-    let url = if endpoint.contains("://") {
-        endpoint.to_string()
-    } else {
-        format!("https://{endpoint}")
-    };
-    if url
-        .split_once("://")
-        .is_some_and(|(_, rest)| rest.contains('/'))
-    {
-        url
-    } else {
-        format!("{url}/")
-    }
-}
-
 fn aws_host(service: &str, region: &str) -> String {
     let suffix = if region.starts_with("cn-") {
         "amazonaws.com.cn"

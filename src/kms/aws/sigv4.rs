@@ -3,6 +3,7 @@
 
 use ring::{digest, hmac};
 
+use crate::kms::address;
 use crate::kms::{Secret, ServiceRequest};
 
 /// An access key, as the SDKs read it from `AWS_ACCESS_KEY_ID` etc. or as STS returns it.
@@ -31,25 +32,8 @@ fn hmac(key: &[u8], data: &str) -> hmac::Tag {
     hmac::sign(&hmac::Key::new(hmac::HMAC_SHA256, key), data.as_bytes())
 }
 
-/// `(authority, path, query)` of an absolute `http(s)` URL, the default port dropped as
-/// HTTP clients drop it from `Host`.
-fn split_url(url: &str) -> (String, &str, &str) {
-    let (scheme, rest) = url.split_once("://").unwrap_or(("https", url));
-    let end = rest.find(['/', '?']).unwrap_or(rest.len());
-    let authority = &rest[..end];
-    let (path_query, _) = rest[end..].split_once('#').unwrap_or((&rest[end..], ""));
-    let (path, query) = path_query.split_once('?').unwrap_or((path_query, ""));
-    let default = if scheme.eq_ignore_ascii_case("http") {
-        ":80"
-    } else {
-        ":443"
-    };
-    let authority = authority.strip_suffix(default).unwrap_or(authority);
-    (authority.to_ascii_lowercase(), path, query)
-}
-
 /// Query parameters sorted, as SigV4's canonical request wants them. Values must already
-/// be encoded with [`percent_encode`](super::percent_encode), whose form SigV4 shares.
+/// be encoded with [`percent_encode`](crate::kms::address::percent_encode), whose form SigV4 shares.
 fn canonical_query(query: &str) -> String {
     let mut pairs: Vec<String> = query
         .split('&')
@@ -112,7 +96,7 @@ pub fn sign(
     service: &str,
     amz_date: &str,
 ) {
-    let (host, path, query) = split_url(&req.url);
+    let (host, path, query) = address::parts(&req.url);
     let (path, query) = (
         if path.is_empty() { "/" } else { path }.to_string(),
         canonical_query(query),
@@ -248,11 +232,11 @@ mod tests {
     fn date_and_url_pieces() {
         assert_eq!(amz_date(1_440_938_160), "20150830T123600Z");
         assert_eq!(
-            split_url("https://kms.x.amazonaws.com:443/"),
+            address::parts("https://kms.x.amazonaws.com:443/"),
             ("kms.x.amazonaws.com".into(), "/", "")
         );
         assert_eq!(
-            split_url("http://127.0.0.1:80"),
+            address::parts("http://127.0.0.1:80"),
             ("127.0.0.1".into(), "", "")
         );
         assert_eq!(canonical_query("b=2&a=x%2Fy&c"), "a=x%2Fy&b=2&c=");

@@ -1,10 +1,10 @@
 //! STS `AssumeRoleWithWebIdentity`: the runner's OIDC token for a role's credentials.
 
 use super::sigv4::Credentials;
-use super::{Env, aws_host, credential_error, endpoint_url, error_code, var};
+use super::{Env, aws_host, credential_error, error_code, var};
+use crate::kms::address;
 use crate::kms::{
-    Exchange, KmsError, Method, Secret, Service, ServiceRequest, ServiceResponse, grammar,
-    percent_encode, xml,
+    Exchange, KmsError, Method, Secret, Service, ServiceRequest, ServiceResponse, grammar, xml,
 };
 
 /// STS's shortest session, plenty for two signatures.
@@ -27,7 +27,7 @@ impl Sts {
     pub fn new(role_arn: &str, session_name: &str, region: Option<&str>, env: Env) -> Sts {
         let url = var(env, "AWS_ENDPOINT_URL_STS")
             .or_else(|| var(env, "AWS_ENDPOINT_URL"))
-            .map(|e| endpoint_url(&e))
+            .map(|e| address::endpoint(&e))
             .unwrap_or_else(|| match region {
                 Some(r) => aws_host("sts", r),
                 None => "https://sts.amazonaws.com/".to_string(),
@@ -56,18 +56,14 @@ impl Sts {
 
     /// The unsigned query-protocol request that trades `oidc_token` for credentials.
     pub fn request(&self, oidc_token: &Secret) -> ServiceRequest {
-        let form = [
+        let form = address::form(&[
             ("Action", "AssumeRoleWithWebIdentity"),
             ("Version", "2011-06-15"),
             ("RoleArn", self.role_arn.as_str()),
             ("RoleSessionName", self.session_name.as_str()),
             ("WebIdentityToken", oidc_token.expose()),
             ("DurationSeconds", &SESSION_SECS.to_string()),
-        ]
-        .iter()
-        .map(|(k, v)| format!("{k}={}", percent_encode(v)))
-        .collect::<Vec<_>>()
-        .join("&");
+        ]);
         let mut req = ServiceRequest::new(Service::AwsSts, Method::Post, self.url.clone()).header(
             "Content-Type",
             "application/x-www-form-urlencoded; charset=utf-8",

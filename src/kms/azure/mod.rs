@@ -4,6 +4,7 @@
 pub mod login;
 
 use crate::kms::Exchange;
+use crate::kms::address;
 use crate::kms::settings::{Env, Settings, endpoint, masked, non_empty, oidc_token};
 use login::EntraLogin;
 use std::sync::Mutex;
@@ -52,9 +53,9 @@ impl KeyVault {
     }
 
     fn request(&self, method: Method, path: &str) -> ServiceRequest {
-        let url = format!(
-            "{}/keys/{path}?api-version={API_VERSION}",
-            self.base_url.trim_end_matches('/')
+        let url = address::join(
+            &self.base_url,
+            &format!("keys/{path}?api-version={API_VERSION}"),
         );
         ServiceRequest::new(Service::AzureKeyVault, method, url)
             .header("Authorization", format!("Bearer {}", self.token.expose()))

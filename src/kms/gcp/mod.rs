@@ -4,6 +4,7 @@
 pub mod sts;
 
 use crate::kms::Exchange;
+use crate::kms::address;
 use crate::kms::grammar;
 use crate::kms::settings::{Env, Settings, bad_token, endpoint, masked, non_empty, oidc_token};
 use base64::Engine;
@@ -37,11 +38,7 @@ pub struct CloudKms {
 
 impl CloudKms {
     fn request(&self, method: Method, suffix: &str) -> ServiceRequest {
-        let url = format!(
-            "{}/v1/{}{suffix}",
-            self.base_url.trim_end_matches('/'),
-            self.version_name
-        );
+        let url = address::join(&self.base_url, &format!("v1/{}{suffix}", self.version_name));
         ServiceRequest::new(Service::GoogleKms, method, url)
             .header("Authorization", format!("Bearer {}", self.token.expose()))
     }

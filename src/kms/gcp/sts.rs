@@ -10,6 +10,7 @@
 
 use serde_json::Value;
 
+use crate::kms::address;
 use crate::kms::error::SettingProblem;
 use crate::kms::{
     Exchange, Json, KmsError, Method, Secret, Service, ServiceRequest, ServiceResponse,
@@ -140,7 +141,7 @@ pub struct GoogleSts {
 impl GoogleSts {
     /// `POST /v1/token` with the exchange, as JSON (STS takes JSON or a form).
     pub fn request(&self, oidc_token: &Secret) -> ServiceRequest {
-        let url = format!("{}/v1/token", self.base_url.trim_end_matches('/'));
+        let url = address::join(&self.base_url, "v1/token");
         let audience = self.provider.sts_audience();
         ServiceRequest::new(Service::GoogleSts, Method::Post, url).json(&[
             ("audience", Json::Str(&audience)),
@@ -217,10 +218,12 @@ impl Impersonation {
     /// `POST /v1/projects/-/serviceAccounts/<account>:generateAccessToken`, bearer the
     /// federated token; `scope` is a list (singular name, as the API spells it).
     pub fn request(&self, federated: &Secret) -> ServiceRequest {
-        let url = format!(
-            "{}/v1/projects/-/serviceAccounts/{}:generateAccessToken",
-            self.base_url.trim_end_matches('/'),
-            self.account
+        let url = address::join(
+            &self.base_url,
+            &format!(
+                "v1/projects/-/serviceAccounts/{}:generateAccessToken",
+                self.account
+            ),
         );
         let mut req = ServiceRequest::new(Service::GoogleIamCredentials, Method::Post, url)
             .header("Authorization", format!("Bearer {}", federated.expose()))

@@ -1,6 +1,7 @@
 //! Vault and OpenBao: transit keys (read, sign a SHA-256 digest with PKCS#1 v1.5) and
 //! the JWT auth login that trades the runner's OIDC token for a Vault token.
 
+use crate::kms::address;
 use crate::kms::grammar::{self, Rule};
 use crate::kms::settings::{Settings, env_secret, masked, non_empty, oidc_token};
 use base64::Engine;
@@ -64,7 +65,11 @@ impl Server {
     }
 
     fn request(&self, method: Method, path: &str) -> ServiceRequest {
-        let req = ServiceRequest::new(Service::Vault, method, format!("{}/v1/{path}", self.addr));
+        let req = ServiceRequest::new(
+            Service::Vault,
+            method,
+            address::join(&self.addr, &format!("v1/{path}")),
+        );
         match &self.namespace {
             Some(ns) => req.header("X-Vault-Namespace", ns.clone()),
             None => req,
