@@ -16,17 +16,17 @@ use crate::kms::{
 /// The only algorithm the JWT's RS256 can use.
 pub(crate) const ALGORITHM: &str = "RSASSA_PKCS1_V1_5_SHA_256";
 
-/// `GetPublicKey`'s answer, as far as the checks read it (absent fields are empty, so
-/// the check that needs one names what is missing).
+/// `GetPublicKey`'s answer, as far as the checks read it. Absent or `null` fields (moto
+/// sends `null` for what a key does not have) read as empty, so the check that needs one
+/// names what is missing.
 #[derive(Deserialize)]
-#[serde(rename_all = "PascalCase", default)]
-#[derive(Default)]
+#[serde(rename_all = "PascalCase")]
 struct PublicKeyAnswer {
-    key_usage: String,
-    key_spec: String,
-    customer_master_key_spec: String,
-    signing_algorithms: Vec<String>,
-    public_key: String,
+    key_usage: Option<String>,
+    key_spec: Option<String>,
+    customer_master_key_spec: Option<String>,
+    signing_algorithms: Option<Vec<String>>,
+    public_key: Option<String>,
 }
 
 /// `Sign`'s answer.
@@ -177,18 +177,19 @@ impl KeyService for Kms {
     ) -> Result<(CheckedKey, RsaPublicKey), KmsError> {
         let v: PublicKeyAnswer = self.answer(resp, "kms:GetPublicKey")?;
         let key = self.key_id.as_str();
-        if v.key_usage != "SIGN_VERIFY" {
+        let usage = v.key_usage.unwrap_or_default();
+        if usage != "SIGN_VERIFY" {
             return Err(KmsError::NotForSigning {
                 service: Service::AwsKms,
                 key: key.into(),
-                usage: v.key_usage,
+                usage,
             });
         }
-        let spec = if v.key_spec.is_empty() {
-            v.customer_master_key_spec
-        } else {
-            v.key_spec
+        let spec = match v.key_spec.filter(|s| !s.is_empty()) {
+            Some(spec) => spec,
+            None => v.customer_master_key_spec.unwrap_or_default(),
         };
+        let algorithms = v.signing_algorithms.unwrap_or_default();
         if !spec.starts_with("RSA_") {
             return Err(KmsError::NotRsa {
                 service: Service::AwsKms,
@@ -196,15 +197,15 @@ impl KeyService for Kms {
                 kind: spec,
             });
         }
-        if !v.signing_algorithms.iter().any(|a| a == ALGORITHM) {
+        if !algorithms.iter().any(|a| a == ALGORITHM) {
             return Err(KmsError::WrongAlgorithm {
                 service: Service::AwsKms,
                 key: key.into(),
-                algorithm: v.signing_algorithms.join(", "),
+                algorithm: algorithms.join(", "),
             });
         }
         let der = b64()
-            .decode(&v.public_key)
+            .decode(v.public_key.unwrap_or_default())
             .map_err(|_| KmsError::BadResponse {
                 service: Service::AwsKms,
                 what: "PublicKey as base64",

@@ -71,8 +71,9 @@ impl KeyVault {
 
     fn failure(&self, resp: &ServiceResponse, permission: &str) -> KmsError {
         let v: ErrorAnswer = resp.typed(Service::AzureKeyVault).unwrap_or_default();
-        let code = v.error.code;
-        let message = short(&v.error.message);
+        let error = v.error.unwrap_or_default();
+        let code = error.code.unwrap_or_default();
+        let message = short(&error.message.unwrap_or_default());
         let service = Service::AzureKeyVault;
         let key = self.name.clone();
         match resp.status {
@@ -97,10 +98,10 @@ impl KeyVault {
     }
 
     /// Enabled, RSA and allowed to sign, or the error that says which it is not.
-    fn check_kind(&self, bundle: &KeyBundle) -> Result<(), KmsError> {
+    fn check_kind(&self, jwk: &Jwk, enabled: Option<bool>) -> Result<(), KmsError> {
         let service = Service::AzureKeyVault;
         let key = self.name.as_str();
-        let kty = bundle.key.kty.as_str();
+        let kty = jwk.kty.as_deref().unwrap_or("");
         if kty.starts_with("EC") {
             return Err(KmsError::NotRsa {
                 service,
@@ -109,7 +110,7 @@ impl KeyVault {
             });
         }
         let sign = ["sign".to_string()];
-        let ops = bundle.key.key_ops.as_deref().unwrap_or(&sign);
+        let ops = jwk.key_ops.as_deref().unwrap_or(&sign);
         if !kty.starts_with("RSA") || !ops.iter().any(|o| o == "sign") {
             return Err(KmsError::NotForSigning {
                 service,
@@ -117,7 +118,7 @@ impl KeyVault {
                 usage: format!("{kty} {}", ops.join(",")),
             });
         }
-        if bundle.attributes.enabled == Some(false) {
+        if enabled == Some(false) {
             return Err(KmsError::KeyUnusable {
                 service,
                 key: key.into(),
@@ -181,7 +182,9 @@ impl KeyService for KeyVault {
             return Err(self.failure(resp, READ_PERMISSION));
         }
         let bundle: KeyBundle = resp.typed(Service::AzureKeyVault)?;
-        self.check_kind(&bundle)?;
+        let jwk = bundle.key.unwrap_or_default();
+        let enabled = bundle.attributes.and_then(|a| a.enabled);
+        self.check_kind(&jwk, enabled)?;
         let service = Service::AzureKeyVault;
         let bad = |what| KmsError::BadResponse { service, what };
         let part = |value: &Option<String>| {
@@ -191,10 +194,10 @@ impl KeyService for KeyVault {
                 .map(|v| spki::unsigned(&v))
         };
         let rsa = RsaPublicKey {
-            n: part(&bundle.key.n).ok_or(bad("key.n as base64url"))?,
-            e: part(&bundle.key.e).ok_or(bad("key.e as base64url"))?,
+            n: part(&jwk.n).ok_or(bad("key.n as base64url"))?,
+            e: part(&jwk.e).ok_or(bad("key.e as base64url"))?,
         };
-        let version = self.kid_version(&bundle.key)?;
+        let version = self.kid_version(&jwk)?;
         let checked = spki::check(service, &self.name, &rsa.to_spki_der())?;
         *self.resolved.lock().unwrap_or_else(|e| e.into_inner()) = Some(version);
         Ok(checked)
@@ -207,7 +210,7 @@ impl KeyService for KeyVault {
         }
         let v: SignAnswer = resp.typed(Service::AzureKeyVault)?;
         let service = Service::AzureKeyVault;
-        let kid = v.kid.as_str();
+        let kid = v.kid.as_deref().unwrap_or("");
         let want = match self.version() {
             Some(ver) => format!("/keys/{}/{ver}", self.name),
             None => format!("/keys/{}/", self.name),
@@ -231,15 +234,15 @@ impl KeyService for KeyVault {
 #[derive(Deserialize, Default)]
 #[serde(default)]
 struct KeyBundle {
-    key: Jwk,
-    attributes: Attributes,
+    key: Option<Jwk>,
+    attributes: Option<Attributes>,
 }
 
 /// The bundle's JSON Web Key.
 #[derive(Deserialize, Default)]
 #[serde(default)]
 struct Jwk {
-    kty: String,
+    kty: Option<String>,
     /// Absent means every operation the key type allows.
     key_ops: Option<Vec<String>>,
     n: Option<String>,
@@ -258,7 +261,7 @@ struct Attributes {
 #[derive(Deserialize, Default)]
 #[serde(default)]
 struct SignAnswer {
-    kid: String,
+    kid: Option<String>,
     value: Option<String>,
 }
 
@@ -266,15 +269,15 @@ struct SignAnswer {
 #[derive(Deserialize, Default)]
 #[serde(default)]
 struct ErrorAnswer {
-    error: ErrorBody,
+    error: Option<ErrorBody>,
 }
 
 /// The error's code and message.
 #[derive(Deserialize, Default)]
 #[serde(default)]
 struct ErrorBody {
-    code: String,
-    message: String,
+    code: Option<String>,
+    message: Option<String>,
 }
 
 /// Key Vault's access token: keyless (the OIDC token as an Entra client assertion),
