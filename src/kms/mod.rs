@@ -6,12 +6,21 @@
 //! network is the [`Exchange`] seam, so the program's one budgeted, retried, proxied client
 //! carries these calls as it carries GitHub's.
 //!
-//! - [`backend`]: settings and environment → a ready [`backend::Backend`], credentials masked;
+//! Cut by service, each resolving its own settings and environment:
+//! - [`aws`]: settings (region, endpoint, credentials from the environment) and `resolve`;
+//!   [`aws::kms`] (GetPublicKey, Sign), [`aws::sts`] (AssumeRoleWithWebIdentity),
+//!   [`aws::sigv4`] (request signing);
+//! - [`vault`]: server settings and `resolve`; [`vault::transit`], [`vault::login`] (JWT auth);
+//! - [`gcp`]: Cloud KMS and `resolve`; [`gcp::sts`] (STS and service-account impersonation);
+//! - [`azure`]: Key Vault and `resolve`; [`azure::login`] (Entra ID client assertion);
+//!
+//! and shared by them:
+//! - [`backend`]: checks the settings, then hands the key to its service's `resolve`;
+//! - `settings`: what the user configured, and the helpers each `resolve` reads and masks with;
 //! - [`uri`]: the `kms-key` forms (`awskms://`, `hashivault://`, `gcpkms://`, `azurekms://`);
-//! - [`aws`], [`vault`], [`gcp`], [`azure`]: each service's calls and key checks;
-//! - [`sigv4`]: AWS request signing; [`oidc`]: the runner's OIDC token;
-//! - [`gcp_sts`], [`azure_login`]: Google's and Azure's keyless exchanges;
-//! - [`spki`]: public keys, the fingerprint GitHub shows, local signature checks;
+//!   [`grammar`]: each input's grammar, from whoever defines the value;
+//! - [`address`]: the one URL builder and percent-encoder; [`oidc`]: the runner's OIDC token;
+//! - [`spki`]: a service's public key checked usable (DER, PEM and SPKI are [`crate::asn1`]'s);
 //! - [`crc32c`]: Google's integrity checksums; [`error`]: what can go wrong, as data.
 
 pub mod address;

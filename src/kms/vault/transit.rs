@@ -15,7 +15,7 @@ use super::Server;
 pub struct Transit {
     /// Address and namespace.
     pub server: Server,
-    /// The Vault token (`VAULT_TOKEN`, or from [`JwtLogin`]).
+    /// The Vault token (`VAULT_TOKEN`, or from [`JwtLogin`](super::JwtLogin)).
     pub token: Secret,
     /// The transit engine's mount path.
     pub mount: String,
