@@ -8,7 +8,8 @@ use crate::kms::address;
 use crate::kms::grammar;
 use crate::kms::settings::{Env, Settings, bad_token, endpoint, masked, non_empty, oidc_token};
 use base64::Engine;
-use serde_json::Value;
+use serde::Deserialize;
+use serde::de::IgnoredAny;
 use sts::{GoogleSts, Impersonation, Provider};
 
 use crate::kms::crc32c::crc32c;
@@ -44,9 +45,10 @@ impl CloudKms {
     }
 
     fn failure(&self, resp: &ServiceResponse, permission: &str) -> KmsError {
-        let v = resp.json(Service::GoogleKms).unwrap_or(Value::Null);
-        let status = v["error"]["status"].as_str().unwrap_or("").to_string();
-        let message = short(v["error"]["message"].as_str().unwrap_or(""));
+        let v: ErrorAnswer = resp.typed(Service::GoogleKms).unwrap_or_default();
+        let error = v.error.unwrap_or_default();
+        let status = error.status.unwrap_or_default();
+        let message = short(&error.message.unwrap_or_default());
         let service = Service::GoogleKms;
         let key = self.version_name.clone();
         match (resp.status, status.as_str()) {
@@ -77,13 +79,56 @@ impl CloudKms {
     }
 }
 
-/// Int64Value fields arrive as JSON strings (numbers accepted too).
-fn crc_field(v: &Value) -> Option<u32> {
+/// An Int64Value field: a JSON string (numbers accepted too); anything else is no value,
+/// so a check on it fails as an integrity check, not as an unreadable answer.
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum Int64 {
+    Text(String),
+    Number(u64),
+    Other(IgnoredAny),
+}
+
+/// A CRC32C as Google sends it, if it is one.
+fn crc_field(v: &Option<Int64>) -> Option<u32> {
     match v {
-        Value::String(s) => s.parse().ok(),
-        Value::Number(n) => n.as_u64().and_then(|n| u32::try_from(n).ok()),
+        Some(Int64::Text(s)) => s.parse().ok(),
+        Some(Int64::Number(n)) => u32::try_from(*n).ok(),
         _ => None,
     }
+}
+
+/// `getPublicKey`'s answer.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct PublicKeyAnswer {
+    pem: Option<String>,
+    pem_crc32c: Option<Int64>,
+    name: Option<String>,
+    algorithm: Option<String>,
+}
+
+/// `asymmetricSign`'s answer.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct SignAnswer {
+    signature: Option<String>,
+    signature_crc32c: Option<Int64>,
+    verified_digest_crc32c: Option<bool>,
+    name: Option<String>,
+}
+
+/// Google's error body, `{"error":{"status":…,"message":…}}`.
+#[derive(Deserialize, Default)]
+struct ErrorAnswer {
+    error: Option<ErrorBody>,
+}
+
+/// The error's status and message.
+#[derive(Deserialize, Default)]
+struct ErrorBody {
+    status: Option<String>,
+    message: Option<String>,
 }
 
 impl KeyService for CloudKms {
@@ -119,26 +164,26 @@ impl KeyService for CloudKms {
         if !resp.ok() {
             return Err(self.failure(resp, VIEW_PERMISSION));
         }
-        let v = resp.json(Service::GoogleKms)?;
+        let v: PublicKeyAnswer = resp.typed(Service::GoogleKms)?;
         let service = Service::GoogleKms;
         let key = self.version_name.as_str();
-        let pem = v["pem"].as_str().ok_or(KmsError::BadResponse {
+        let pem = v.pem.as_deref().ok_or(KmsError::BadResponse {
             service,
             what: "pem",
         })?;
-        if crc_field(&v["pemCrc32c"]) != Some(crc32c(pem.as_bytes())) {
+        if crc_field(&v.pem_crc32c) != Some(crc32c(pem.as_bytes())) {
             return Err(KmsError::Integrity {
                 service,
                 check: "pemCrc32c",
             });
         }
-        if v["name"].as_str().is_some_and(|n| n != key) {
+        if v.name.as_deref().is_some_and(|n| n != key) {
             return Err(KmsError::Integrity {
                 service,
                 check: "name",
             });
         }
-        let algorithm = v["algorithm"].as_str().unwrap_or("");
+        let algorithm = v.algorithm.as_deref().unwrap_or("");
         let (name, kind) = (key.to_string(), algorithm.to_string());
         if algorithm.starts_with("EC_") || algorithm.contains("ED25519") {
             return Err(KmsError::NotRsa {
@@ -176,23 +221,23 @@ impl KeyService for CloudKms {
         if !resp.ok() {
             return Err(self.failure(resp, SIGN_PERMISSION));
         }
-        let v = resp.json(Service::GoogleKms)?;
+        let v: SignAnswer = resp.typed(Service::GoogleKms)?;
         let service = Service::GoogleKms;
-        let sig = v["signature"]
-            .as_str()
+        let sig = v
+            .signature
             .and_then(|s| b64().decode(s).ok())
             .ok_or(KmsError::BadResponse {
                 service,
                 what: "signature as base64",
             })?;
         let integrity = |check| Err(KmsError::Integrity { service, check });
-        if v["verifiedDigestCrc32c"] != true {
+        if v.verified_digest_crc32c != Some(true) {
             return integrity("verifiedDigestCrc32c");
         }
-        if crc_field(&v["signatureCrc32c"]) != Some(crc32c(&sig)) {
+        if crc_field(&v.signature_crc32c) != Some(crc32c(&sig)) {
             return integrity("signatureCrc32c");
         }
-        if v["name"].as_str() != Some(self.version_name.as_str()) {
+        if v.name.as_deref() != Some(self.version_name.as_str()) {
             return integrity("name");
         }
         Ok(sig)
@@ -301,7 +346,7 @@ pub fn resolve<X: Exchange>(
 
 #[cfg(test)]
 mod tests {
-    use serde_json::json;
+    use serde_json::{Value, json};
 
     use super::*;
     use crate::kms::spki::SIGNING_INPUT;
