@@ -13,7 +13,8 @@ use super::uri::KeyRef;
 use super::vault::{self, Transit};
 use super::{CheckedKey, Exchange, KeyService, KmsError, Service, ServiceRequest, ServiceResponse};
 
-pub use super::settings::{Env, Settings};
+pub use super::settings::Settings;
+use crate::env::Env;
 
 /// A key in one of the four services, ready to use.
 #[derive(Debug)]

@@ -7,7 +7,7 @@ use super::grammar::{self, Rule};
 use super::oidc::TokenRequest;
 use super::uri::KeyRef;
 use super::{Exchange, KmsError, Secret, Service};
-pub use crate::env::Env;
+use crate::env::Env;
 
 /// What the user configured (action inputs or CLI flags); the environment supplies the rest.
 #[derive(Clone, Debug, Default)]

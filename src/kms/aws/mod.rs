@@ -14,7 +14,7 @@ pub use kms::Kms;
 pub use sigv4::Credentials;
 pub use sts::Sts;
 
-pub use crate::env::Env;
+use crate::env::Env;
 
 fn var(env: Env, name: &str) -> Option<String> {
     env(name)

@@ -3,9 +3,10 @@
 
 pub mod login;
 
+use crate::env::Env;
 use crate::kms::Exchange;
 use crate::kms::address;
-use crate::kms::settings::{Env, Settings, endpoint, masked, non_empty, oidc_token};
+use crate::kms::settings::{Settings, endpoint, masked, non_empty, oidc_token};
 use login::EntraLogin;
 use std::sync::Mutex;
 

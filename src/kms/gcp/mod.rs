@@ -3,10 +3,11 @@
 
 pub mod sts;
 
+use crate::env::Env;
 use crate::kms::Exchange;
 use crate::kms::address;
 use crate::kms::grammar;
-use crate::kms::settings::{Env, Settings, bad_token, endpoint, masked, non_empty, oidc_token};
+use crate::kms::settings::{Settings, bad_token, endpoint, masked, non_empty, oidc_token};
 use base64::Engine;
 use serde::Deserialize;
 use serde::de::IgnoredAny;

@@ -19,7 +19,7 @@ pub const DEFAULT_TRANSIT_MOUNT: &str = "transit";
 /// Where JWT auth is mounted unless told otherwise (vault-action's default `path`).
 pub const DEFAULT_AUTH_MOUNT: &str = "jwt";
 
-pub use crate::env::Env;
+use crate::env::Env;
 
 /// The first of `VAULT_<name>` and `BAO_<name>` that is set (vault-action exports the
 /// former, the `bao` CLI reads both).
