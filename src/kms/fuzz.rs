@@ -1,8 +1,9 @@
 //! Bounded property tests of the readers that see untrusted bytes: the `kms-key` URI
 //! grammar, the other inputs' grammars, SPKI DER, PEM, the STS XML, and each service's
-//! JSON answers. A tiny deterministic PRNG mutates valid inputs (flips, cuts, inserts,
-//! splices of hostile bytes); each reader must return without panicking, and what it
-//! accepts must still satisfy its contract.
+//! JSON answers; and of the two hand-written algorithms, SigV4 and CRC32C. A tiny
+//! deterministic PRNG mutates valid inputs (flips, cuts, inserts, splices of hostile
+//! bytes); each reader must return without panicking, and what it accepts must still
+//! satisfy its contract.
 //!
 //! `cargo test --lib kms::fuzz` runs 2,000 cases per reader; run longer with
 //! `KMS_FUZZ_ITERATIONS=1000000 cargo test --release --lib kms::fuzz -- --nocapture`
