@@ -13,6 +13,7 @@ use std::fmt;
 
 use thiserror::Error;
 
+use crate::asn1;
 use crate::jwt::{Signer, SigningFailed};
 
 /// A checked RSA private key, opened for signing.
@@ -130,24 +131,6 @@ impl fmt::Display for Damage {
             Damage::Fields => "the RSA key's fields do not decode or do not agree",
         })
     }
-}
-
-/// SubjectPublicKeyInfo of an RSA public key given as PKCS#1 `RSAPublicKey` DER
-/// (rsaEncryption, NULL parameters); empty if it cannot be encoded.
-pub(crate) fn spki(rsa_public: &[u8]) -> Vec<u8> {
-    use der::Encode;
-    let Ok(subject_public_key) = der::asn1::BitStringRef::from_bytes(rsa_public) else {
-        return Vec::new();
-    };
-    spki::SubjectPublicKeyInfoRef {
-        algorithm: spki::AlgorithmIdentifierRef {
-            oid: RSA_OID,
-            parameters: Some(der::asn1::AnyRef::NULL),
-        },
-        subject_public_key,
-    }
-    .to_der()
-    .unwrap_or_default()
 }
 
 /// Parses the `private-key` input.
@@ -335,25 +318,6 @@ fn block(label: String, body: &str, closed: bool) -> Block {
     }
 }
 
-/// rsaEncryption (RFC 8017), the algorithm of RSA keys in SPKI and PKCS#8.
-pub(crate) const RSA_OID: der::oid::ObjectIdentifier =
-    der::oid::ObjectIdentifier::new_unwrap("1.2.840.113549.1.1.1");
-// Algorithm identifiers, to tell PKCS#8 keys apart.
-const OID_EC: der::oid::ObjectIdentifier =
-    der::oid::ObjectIdentifier::new_unwrap("1.2.840.10045.2.1");
-const OID_ED25519: der::oid::ObjectIdentifier =
-    der::oid::ObjectIdentifier::new_unwrap("1.3.101.112");
-const OID_ED448: der::oid::ObjectIdentifier = der::oid::ObjectIdentifier::new_unwrap("1.3.101.113");
-
-/// A PKCS#8 key's algorithm, read by the `pkcs8` crate; `None` if it does not decode
-/// (ring then names what is wrong).
-fn pkcs8_algorithm(der: &[u8]) -> Option<der::oid::ObjectIdentifier> {
-    use der::Decode;
-    pkcs8::PrivateKeyInfo::from_der(der)
-        .ok()
-        .map(|info| info.algorithm.oid)
-}
-
 fn classify(block: Block) -> Result<PrivateKey, KeyError> {
     let pkcs8 = match block.label.as_str() {
         "RSA PRIVATE KEY" if block.encrypted_header => return Err(KeyError::Encrypted),
@@ -369,10 +333,10 @@ fn classify(block: Block) -> Result<PrivateKey, KeyError> {
     };
     let der = block.der?;
     if pkcs8 {
-        match pkcs8_algorithm(&der) {
-            Some(OID_EC) => return Err(KeyError::Ec),
-            Some(OID_ED25519 | OID_ED448) => return Err(KeyError::Ed25519),
-            Some(RSA_OID) | None => {}
+        match asn1::pkcs8_algorithm(&der) {
+            Some(asn1::EC_OID) => return Err(KeyError::Ec),
+            Some(asn1::ED25519_OID | asn1::ED448_OID) => return Err(KeyError::Ed25519),
+            Some(asn1::RSA_OID) | None => {}
             Some(_) => {
                 return Err(KeyError::Unsupported {
                     label: "PRIVATE KEY (not RSA)".into(),
@@ -387,7 +351,7 @@ fn classify(block: Block) -> Result<PrivateKey, KeyError> {
     };
     match opened {
         Ok(pair) => Ok(PrivateKey {
-            spki: spki(pair.public().as_ref()),
+            spki: asn1::rsa_spki(pair.public().as_ref()),
             pair,
         }),
         Err(rejected) => Err(rejection(rejected, &der, pkcs8)),
@@ -397,7 +361,7 @@ fn classify(block: Block) -> Result<PrivateKey, KeyError> {
 fn rejection(rejected: ring::error::KeyRejected, der: &[u8], pkcs8: bool) -> KeyError {
     match rejected.to_string().as_str() {
         "TooSmall" => KeyError::TooSmall {
-            bits: modulus_bits(der, pkcs8).unwrap_or(0),
+            bits: asn1::private_modulus_bits(der, pkcs8).unwrap_or(0),
         },
         "TooLarge" => KeyError::Corrupt {
             reason: Damage::TooLarge,
@@ -405,26 +369,6 @@ fn rejection(rejected: ring::error::KeyRejected, der: &[u8], pkcs8: bool) -> Key
         _ => KeyError::Corrupt {
             reason: Damage::Fields,
         },
-    }
-}
-
-/// The modulus size in bits, for a message about a too-small key.
-fn modulus_bits(der: &[u8], pkcs8: bool) -> Option<usize> {
-    use der::Decode;
-    let pkcs1 = if pkcs8 {
-        pkcs8::PrivateKeyInfo::from_der(der).ok()?.private_key
-    } else {
-        der
-    };
-    let key = pkcs1::RsaPrivateKey::from_der(pkcs1).ok()?;
-    Some(bit_len(key.modulus.as_bytes()))
-}
-
-/// The size in bits of a big-endian unsigned integer, leading zero bytes ignored.
-pub(crate) fn bit_len(int: &[u8]) -> usize {
-    match int.iter().position(|&b| b != 0) {
-        Some(i) => (int.len() - i) * 8 - int[i].leading_zeros() as usize,
-        None => 0,
     }
 }
 

@@ -17,6 +17,7 @@
 #![cfg_attr(not(test), deny(clippy::print_stdout, clippy::print_stderr))]
 
 pub mod action;
+pub mod asn1;
 #[cfg(test)]
 mod catalogue;
 pub mod cli;

@@ -1,56 +1,20 @@
-//! From the user's settings to a ready key service: parses `kms-key`, reads each
-//! ecosystem's credentials from the environment, and for AWS and Vault does the keyless
-//! exchange (runner OIDC token → STS or JWT login) when a role is given. Every secret is
+//! From the user's settings to a ready key service: checks every input, then hands the
+//! key to its own service's `resolve`, which reads that ecosystem's credentials from the
+//! environment and makes the keyless exchange when one is configured. Every secret is
 //! handed to `mask` the moment it is read or received, before anything else can print it.
 
-use super::aws::{self, Kms, Sts};
-use super::azure::KeyVault;
-use super::azure_login::{self, EntraLogin};
+use super::aws::{self, Kms};
+use super::azure::{self, KeyVault};
 use super::error::SettingProblem;
 use super::gcp::{self, CloudKms};
-use super::gcp_sts::{self, GoogleSts, Impersonation, Provider};
-use super::grammar::{self, Rule};
-use super::oidc::{self, TokenRequest};
+use super::settings::non_empty;
 use super::spki::RsaPublicKey;
 use super::uri::KeyRef;
-use super::vault::{self, JwtLogin, Server, Transit};
-use super::{
-    CheckedKey, Exchange, KeyService, KmsError, Secret, Service, ServiceRequest, ServiceResponse,
-};
+use super::vault::{self, Transit};
+use super::{CheckedKey, Exchange, KeyService, KmsError, Service, ServiceRequest, ServiceResponse};
 
-pub use crate::env::Env;
-
-/// What the user configured (action inputs or CLI flags); the environment supplies the rest.
-#[derive(Clone, Debug, Default)]
-pub struct Settings {
-    /// `kms-key`.
-    pub kms_key: String,
-    /// `kms-access-token`: Google's or Azure's bearer token.
-    pub access_token: Option<Secret>,
-    /// `oidc-audience`; each service's usual default when unset.
-    pub oidc_audience: Option<String>,
-    /// `aws-role-arn`: assume this role with the runner's OIDC token.
-    pub aws_role_arn: Option<String>,
-    /// `vault-role`: log in to this JWT-auth role with the runner's OIDC token.
-    pub vault_role: Option<String>,
-    /// `vault-auth-mount` (default `jwt`).
-    pub vault_auth_mount: Option<String>,
-    /// `vault-transit-mount` (default `TRANSIT_SECRET_ENGINE_PATH`, else `transit`).
-    pub vault_transit_mount: Option<String>,
-    /// `gcp-workload-identity-provider`: trade the runner's OIDC token at Google's STS.
-    pub gcp_workload_identity_provider: Option<String>,
-    /// `gcp-service-account`: then impersonate this service account.
-    pub gcp_service_account: Option<String>,
-    /// `azure-tenant-id`: trade the runner's OIDC token at this Entra tenant.
-    pub azure_tenant_id: Option<String>,
-    /// `azure-client-id`: for the app registration with the federated credential.
-    pub azure_client_id: Option<String>,
-    /// The STS session name (CloudTrail shows it), e.g. the repository and run id.
-    pub session_name: String,
-    /// A URL to use instead of Google's endpoint (`CLOUDSDK_API_ENDPOINT_OVERRIDES_CLOUDKMS`,
-    /// gcloud's own override: a private endpoint, or a local test server).
-    pub endpoint_override: Option<String>,
-}
+pub use super::settings::Settings;
+use crate::env::Env;
 
 /// A key in one of the four services, ready to use.
 #[derive(Debug)]
@@ -63,79 +27,6 @@ pub enum Backend {
     Google(CloudKms),
     /// Azure Key Vault.
     Azure(KeyVault),
-}
-
-fn non_empty(v: &Option<String>) -> Option<&str> {
-    v.as_deref().map(str::trim).filter(|v| !v.is_empty())
-}
-
-/// The secret, masked first.
-fn masked(secret: Secret, mask: &dyn Fn(&str)) -> Secret {
-    mask(secret.expose());
-    secret
-}
-
-fn oidc_token<X: Exchange>(
-    x: &X,
-    env: Env,
-    audience: Option<&str>,
-    mask: &dyn Fn(&str),
-) -> Result<Secret, X::Error> {
-    let runner = TokenRequest::from_env(env)?;
-    mask(runner.request_token.expose());
-    Ok(masked(runner.fetch(x, audience)?, mask))
-}
-
-impl Settings {
-    /// Checks every key-service input against its grammar (see [`super::grammar`]) and
-    /// parses `kms-key`: the first value that does not fit is the error, before any request.
-    pub fn check(&self) -> Result<KeyRef, KmsError> {
-        let key = KeyRef::parse(&self.kms_key)?;
-        let inputs = [
-            ("aws-role-arn", &self.aws_role_arn, Rule::RoleArn),
-            ("vault-role", &self.vault_role, Rule::VaultRole),
-            ("vault-auth-mount", &self.vault_auth_mount, Rule::VaultMount),
-            (
-                "vault-transit-mount",
-                &self.vault_transit_mount,
-                Rule::VaultMount,
-            ),
-            ("oidc-audience", &self.oidc_audience, Rule::Audience),
-        ];
-        for (input, value, rule) in inputs {
-            if let Some(v) = non_empty(value).filter(|v| !rule.fits(v)) {
-                return Err(KmsError::BadSetting {
-                    input,
-                    value: v.to_string(),
-                    rule,
-                });
-            }
-        }
-        if let Some(t) = &self.access_token
-            && !Rule::BearerToken.fits(t.expose().trim())
-        {
-            return Err(bad_token("kms-access-token"));
-        }
-        Ok(key)
-    }
-}
-
-/// A bearer token that is not one; its value is never kept.
-fn bad_token(input: &'static str) -> KmsError {
-    KmsError::BadSetting {
-        input,
-        value: String::new(),
-        rule: Rule::BearerToken,
-    }
-}
-
-/// A credential read from the environment, refused before it is masked or sent.
-fn env_secret(service: Service, what: &'static str, value: &str) -> Result<Secret, KmsError> {
-    if grammar::credential(value) {
-        Ok(Secret::new(value))
-    } else {
-        Err(KmsError::BadCredential { service, what })
-    }
 }
 
 impl Backend {
@@ -151,202 +42,33 @@ impl Backend {
             mask(token.expose());
         }
         check_keyless_inputs(settings, &key)?;
-        match key {
-            KeyRef::Aws { endpoint, key_id } => {
-                let from_env = aws::env_credentials(env)?;
-                if let Some(c) = &from_env {
-                    mask(c.secret_access_key.expose());
-                    if let Some(t) = &c.session_token {
-                        mask(t.expose());
-                    }
-                }
-                let credentials = match (non_empty(&settings.aws_role_arn), from_env) {
-                    (Some(role), _) => {
-                        let audience =
-                            non_empty(&settings.oidc_audience).unwrap_or(oidc::AWS_AUDIENCE);
-                        let token = oidc_token(x, env, Some(audience), mask)?;
-                        let region = match aws::region(&key_id, env) {
-                            Ok(r) => Some(r),
-                            Err(KmsError::RegionMissing { .. }) => None,
-                            Err(e) => return Err(e.into()),
-                        };
-                        let sts = Sts::new(role, &settings.session_name, region.as_deref(), env);
-                        let c = sts.assume(x, &token)?;
-                        mask(c.secret_access_key.expose());
-                        if let Some(t) = &c.session_token {
-                            mask(t.expose());
-                        }
-                        c
-                    }
-                    (None, Some(c)) => c,
-                    (None, None) => {
-                        return Err(KmsError::MissingSetting {
-                            service: Service::AwsKms,
-                            missing: "AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or aws-role-arn",
-                        }
-                        .into());
-                    }
-                };
-                Ok(Backend::Aws(Kms::new(
-                    endpoint.as_deref(),
-                    &key_id,
-                    credentials,
-                    env,
-                )?))
-            }
+        Ok(match key {
+            KeyRef::Aws { endpoint, key_id } => Backend::Aws(aws::resolve(
+                settings,
+                env,
+                x,
+                mask,
+                endpoint.as_deref(),
+                &key_id,
+            )?),
             KeyRef::Vault { name, .. } => {
-                let mount = transit_mount(settings, env)?;
-                let server = Server::from_env(env)?;
-                let token = match non_empty(&settings.vault_role) {
-                    Some(role) => {
-                        let oidc = oidc_token(x, env, non_empty(&settings.oidc_audience), mask)?;
-                        let login = JwtLogin {
-                            server: server.clone(),
-                            mount: non_empty(&settings.vault_auth_mount)
-                                .unwrap_or(vault::DEFAULT_AUTH_MOUNT)
-                                .to_string(),
-                            role: role.to_string(),
-                        };
-                        masked(login.login(x, &oidc)?, mask)
-                    }
-                    None => match vault::env_var(env, "TOKEN") {
-                        Some(t) => masked(env_secret(Service::Vault, "VAULT_TOKEN", &t)?, mask),
-                        None => {
-                            return Err(KmsError::MissingSetting {
-                                service: Service::Vault,
-                                missing: "VAULT_TOKEN, or vault-role",
-                            }
-                            .into());
-                        }
-                    },
-                };
-                Ok(Backend::Vault(Transit::new(server, token, &mount, &name)))
+                Backend::Vault(vault::resolve(settings, env, x, mask, &name)?)
             }
             KeyRef::Google { version_name } => {
-                let token = google_token(settings, env, x, mask)?;
-                Ok(Backend::Google(CloudKms {
-                    base_url: settings
-                        .endpoint_override
-                        .clone()
-                        .unwrap_or_else(|| gcp::DEFAULT_BASE_URL.to_string()),
-                    version_name,
-                    token,
-                }))
+                Backend::Google(gcp::resolve(settings, env, x, mask, version_name)?)
             }
             KeyRef::Azure {
                 vault_host,
                 name,
                 version,
-            } => {
-                let token = azure_token(settings, env, &vault_host, x, mask)?;
-                let mut kv = KeyVault::new(&vault_host, &name, version.as_deref(), token);
-                // A vault host on this machine (a local test server) speaks plain http;
-                // `ServiceUrl` allows plain http for loopback hosts only.
-                let plain = format!("http://{vault_host}");
-                if crate::url::ServiceUrl::parse(&plain).is_ok() {
-                    kv.base_url = plain;
-                }
-                Ok(Backend::Azure(kv))
-            }
-        }
-    }
-}
-
-/// `vault-transit-mount`, else `TRANSIT_SECRET_ENGINE_PATH` (checked as the input is),
-/// else `transit`.
-fn transit_mount(settings: &Settings, env: Env) -> Result<String, KmsError> {
-    if let Some(m) = non_empty(&settings.vault_transit_mount) {
-        return Ok(m.to_string());
-    }
-    match env("TRANSIT_SECRET_ENGINE_PATH").filter(|m| !m.trim().is_empty()) {
-        Some(m) if !grammar::vault_mount(m.trim()) => Err(KmsError::BadSetting {
-            input: "TRANSIT_SECRET_ENGINE_PATH",
-            value: m,
-            rule: Rule::VaultMount,
-        }),
-        Some(m) => Ok(m.trim().to_string()),
-        None => Ok(vault::DEFAULT_TRANSIT_MOUNT.to_string()),
-    }
-}
-
-/// Google's access token: keyless (the OIDC token traded at STS, then for a service
-/// account's), else google-github-actions/auth's output, else Terraform's variable.
-fn google_token<X: Exchange>(
-    settings: &Settings,
-    env: Env,
-    x: &X,
-    mask: &dyn Fn(&str),
-) -> Result<Secret, X::Error> {
-    let Some((sts, impersonation)) = google_keyless(settings, env)? else {
-        // google-github-actions/auth outputs the token; Terraform's variable is the fallback.
-        return Ok(settings
-            .access_token
-            .clone()
-            .map(Ok)
-            .or_else(|| {
-                let t = env("GOOGLE_OAUTH_ACCESS_TOKEN")?;
-                let t = t.trim();
-                if t.is_empty() {
-                    return None;
-                }
-                Some(if grammar::bearer_token(t) {
-                    Ok(masked(Secret::new(t), mask))
-                } else {
-                    Err(bad_token("GOOGLE_OAUTH_ACCESS_TOKEN"))
-                })
-            })
-            .transpose()?
-            .ok_or(KmsError::MissingSetting {
-                service: Service::GoogleKms,
-                missing: "kms-access-token, or gcp-workload-identity-provider",
-            })?);
-    };
-    let oidc = oidc_token(x, env, Some(&sts.oidc_audience), mask)?;
-    let federated = masked(sts.exchange(x, &oidc)?, mask);
-    Ok(match impersonation {
-        Some(sa) => masked(sa.generate(x, &federated)?, mask),
-        None => federated,
-    })
-}
-
-/// Key Vault's access token: keyless (the OIDC token as an Entra client assertion),
-/// else `kms-access-token`.
-fn azure_token<X: Exchange>(
-    settings: &Settings,
-    env: Env,
-    vault_host: &str,
-    x: &X,
-    mask: &dyn Fn(&str),
-) -> Result<Secret, X::Error> {
-    let Some(login) = azure_keyless(settings, env, vault_host)? else {
-        return Ok(settings
-            .access_token
-            .clone()
-            .ok_or(KmsError::MissingSetting {
-                service: Service::AzureKeyVault,
-                missing: "kms-access-token, or azure-tenant-id and azure-client-id",
-            })?);
-    };
-    let oidc = oidc_token(x, env, Some(&login.audience), mask)?;
-    Ok(masked(login.login(x, &oidc)?, mask))
-}
-
-/// An endpoint from the environment (a vendor tool's override), checked like every
-/// service address: https, or plain http to this machine only.
-fn endpoint(env: Env, var: &'static str, default: &str) -> Result<String, KmsError> {
-    let Some(url) = env(var)
-        .map(|v| v.trim().to_string())
-        .filter(|v| !v.is_empty())
-    else {
-        return Ok(default.to_string());
-    };
-    match crate::url::ServiceUrl::parse(&url) {
-        Ok(u) => Ok(u.as_str().to_string()),
-        Err(_) => Err(KmsError::BadKeylessSetting {
-            setting: var,
-            value: url,
-            problem: SettingProblem::Endpoint,
-        }),
+            } => Backend::Azure(azure::resolve(
+                settings,
+                env,
+                x,
+                mask,
+                (&vault_host, &name, version.as_deref()),
+            )?),
+        })
     }
 }
 
@@ -380,86 +102,6 @@ fn check_keyless_inputs(settings: &Settings, key: &KeyRef) -> Result<(), KmsErro
     Ok(())
 }
 
-/// Google's keyless exchange, checked before any request: STS, and the impersonation.
-fn google_keyless(
-    settings: &Settings,
-    env: Env,
-) -> Result<Option<(GoogleSts, Option<Impersonation>)>, KmsError> {
-    let Some(provider) = non_empty(&settings.gcp_workload_identity_provider) else {
-        return match non_empty(&settings.gcp_service_account) {
-            Some(_) => Err(KmsError::MissingSetting {
-                service: Service::GoogleKms,
-                missing: "gcp-workload-identity-provider (gcp-service-account needs it)",
-            }),
-            None => Ok(None),
-        };
-    };
-    let provider = Provider::parse(provider)?;
-    let impersonation = match non_empty(&settings.gcp_service_account) {
-        Some(sa) => Some(Impersonation {
-            account: gcp_sts::service_account(sa)?,
-            base_url: endpoint(
-                env,
-                "CLOUDSDK_API_ENDPOINT_OVERRIDES_IAMCREDENTIALS",
-                gcp_sts::DEFAULT_IAMCREDENTIALS_URL,
-            )?,
-        }),
-        None => None,
-    };
-    let sts = GoogleSts {
-        base_url: endpoint(
-            env,
-            "CLOUDSDK_API_ENDPOINT_OVERRIDES_STS",
-            gcp_sts::DEFAULT_STS_URL,
-        )?,
-        oidc_audience: non_empty(&settings.oidc_audience)
-            .map(str::to_string)
-            .unwrap_or_else(|| provider.default_audience()),
-        provider,
-    };
-    Ok(Some((sts, impersonation)))
-}
-
-/// Azure's keyless exchange for the vault at `vault_host`, checked before any request.
-fn azure_keyless(
-    settings: &Settings,
-    env: Env,
-    vault_host: &str,
-) -> Result<Option<EntraLogin>, KmsError> {
-    let (tenant, client) = match (
-        non_empty(&settings.azure_tenant_id),
-        non_empty(&settings.azure_client_id),
-    ) {
-        (None, None) => return Ok(None),
-        (Some(t), Some(c)) => (azure_login::tenant(t)?, azure_login::client_id(c)?),
-        (None, Some(_)) => return Err(missing_azure("azure-tenant-id")),
-        (Some(_), None) => return Err(missing_azure("azure-client-id")),
-    };
-    let authority = match env("AZURE_AUTHORITY_HOST").map(|h| h.trim().to_string()) {
-        // azure-identity takes a bare host too.
-        Some(h) if !h.is_empty() && !h.contains("://") => format!("https://{h}"),
-        Some(h) if !h.is_empty() => h,
-        _ => azure_login::authority_for(vault_host).to_string(),
-    };
-    let authority = endpoint(&|_| Some(authority.clone()), "AZURE_AUTHORITY_HOST", "")?;
-    Ok(Some(EntraLogin {
-        authority,
-        tenant,
-        client_id: client,
-        scope: format!("{}/.default", azure_login::resource_for(vault_host)),
-        audience: non_empty(&settings.oidc_audience)
-            .unwrap_or(azure_login::AUDIENCE)
-            .to_string(),
-    }))
-}
-
-fn missing_azure(missing: &'static str) -> KmsError {
-    KmsError::MissingSetting {
-        service: Service::AzureKeyVault,
-        missing,
-    }
-}
-
 impl Backend {
     fn inner(&self) -> &dyn KeyService {
         match self {
@@ -480,8 +122,8 @@ impl KeyService for Backend {
         self.inner().key()
     }
 
-    fn public_key_request(&self) -> ServiceRequest {
-        self.inner().public_key_request()
+    fn public_key_request(&self, now: i64) -> ServiceRequest {
+        self.inner().public_key_request(now)
     }
 
     fn parse_public_key(
@@ -491,8 +133,8 @@ impl KeyService for Backend {
         self.inner().parse_public_key(resp)
     }
 
-    fn sign_request(&self, signing_input: &[u8]) -> ServiceRequest {
-        self.inner().sign_request(signing_input)
+    fn sign_request(&self, signing_input: &[u8], now: i64) -> ServiceRequest {
+        self.inner().sign_request(signing_input, now)
     }
 
     fn parse_sign(&self, resp: &ServiceResponse) -> Result<Vec<u8>, KmsError> {
@@ -506,6 +148,7 @@ mod tests {
     use std::collections::HashMap;
 
     use super::*;
+    use crate::kms::Secret;
 
     /// An exchange that must not be reached: these cases fail before any request.
     struct Offline;
@@ -616,6 +259,10 @@ mod tests {
             bad(|s| s.access_token = Some(Secret::new("ya29\n::x"))),
             "kms-access-token"
         );
+    }
+
+    #[test]
+    fn the_transit_mount_from_the_environment_fits_the_same_grammar() {
         let (r, _) = resolve(
             "hashivault://k",
             &[("TRANSIT_SECRET_ENGINE_PATH", "..")],
@@ -628,6 +275,10 @@ mod tests {
                 ..
             })
         ));
+    }
+
+    #[test]
+    fn a_credential_in_the_environment_that_cannot_be_one_is_refused_unmasked() {
         // A credential in the environment with a line break is refused, never masked.
         let (r, masked) = resolve(
             "hashivault://k",

@@ -27,7 +27,7 @@ mod tests {
         // The SHA-256 of the reference signing input, whose CRC32C google-crc32c computed.
         let digest = ring::digest::digest(
             &ring::digest::SHA256,
-            super::super::spki::tests::SIGNING_INPUT.as_bytes(),
+            crate::kms::spki::SIGNING_INPUT.as_bytes(),
         );
         assert_eq!(crc32c(digest.as_ref()), 1_627_050_769);
     }

@@ -88,9 +88,10 @@ pub enum UriProblem {
 }
 
 /// A key-service failure. Each variant is one thing the user can fix.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum KmsError {
     /// The `kms-key` value does not parse.
+    #[error("`kms-key` {} is not a key reference: {problem}. Use awskms:///<key id, ARN or alias>, hashivault://<transit key>, gcpkms://projects/P/locations/L/keyRings/R/cryptoKeys/K/cryptoKeyVersions/N or azurekms://<vault>.vault.azure.net/<key>.", Shown::of(.uri))]
     BadUri {
         /// The value as given (a key reference, not a secret).
         uri: String,
@@ -98,6 +99,7 @@ pub enum KmsError {
         problem: UriProblem,
     },
     /// A key-service input that does not fit its grammar.
+    #[error("`{input}` must be {rule}{}. Correct it and run the job again.", given(.rule, .value))]
     BadSetting {
         /// The input (or environment variable).
         input: &'static str,
@@ -108,6 +110,7 @@ pub enum KmsError {
     },
     /// A credential from a service or the environment that cannot be one: empty, too
     /// long, or with white space or control characters (XML and JSON escapes included).
+    #[error("The credential {what} from {service} is empty, too long, or holds white space or control characters, so it was not used. {}", credential_hint(.service))]
     BadCredential {
         /// Who it came from.
         service: Service,
@@ -115,6 +118,7 @@ pub enum KmsError {
         what: &'static str,
     },
     /// A setting the service needs is not set (`missing` names the variables or inputs).
+    #[error("{service} needs {missing}, and none is set. {}", setting_hint(.service, .missing))]
     MissingSetting {
         /// The service.
         service: Service,
@@ -122,11 +126,15 @@ pub enum KmsError {
         missing: &'static str,
     },
     /// AWS: no region in the key's ARN, `AWS_REGION` or `AWS_DEFAULT_REGION`.
+    #[error(
+        "AWS KMS needs a region for the key {key}, and none is set. Set AWS_REGION (configure-aws-credentials sets it), or name the key by its ARN (arn:aws:kms:REGION:ACCOUNT:key/ID)."
+    )]
     RegionMissing {
         /// The key as given.
         key: String,
     },
     /// The service has no such key (or, for Google, may not tell whether it exists).
+    #[error("{service} has no key {key}{}", not_found_hint(.service))]
     KeyNotFound {
         /// The service.
         service: Service,
@@ -134,6 +142,9 @@ pub enum KmsError {
         key: String,
     },
     /// The credentials are valid but may not do this.
+    #[error(
+        "{service} refused access to the key {key} (\"{message}\"). Grant {grant} on that key to the identity this step uses."
+    )]
     AccessDenied {
         /// The service.
         service: Service,
@@ -145,6 +156,7 @@ pub enum KmsError {
         message: String,
     },
     /// The service does not accept the credentials (unknown, wrong secret, bad token).
+    #[error("{service} did not accept the credentials ({code}). {}", credential_hint(.service))]
     InvalidCredentials {
         /// The service.
         service: Service,
@@ -152,6 +164,9 @@ pub enum KmsError {
         code: String,
     },
     /// AWS refused the request's date: this machine's clock is more than 5 minutes off.
+    #[error(
+        "{service} refused the request's time (\"{message}\"). Make sure the runner's clock is synchronised (NTP)."
+    )]
     ClockSkew {
         /// The service.
         service: Service,
@@ -159,6 +174,7 @@ pub enum KmsError {
         message: String,
     },
     /// The credentials were good once and have expired.
+    #[error("The {service} credentials have expired ({code}). Fetch them in the same job, right before this step. {}", credential_hint(.service))]
     ExpiredCredentials {
         /// The service.
         service: Service,
@@ -166,6 +182,7 @@ pub enum KmsError {
         code: String,
     },
     /// The key is not an RSA key.
+    #[error("The {service} key {key} is a {kind} key; GitHub Apps sign with RSA (RS256). {}", import_hint(.service))]
     NotRsa {
         /// The service.
         service: Service,
@@ -175,6 +192,7 @@ pub enum KmsError {
         kind: String,
     },
     /// The key exists but is not for signing.
+    #[error("The {service} key {key} is for {usage}, not for signing. {}", import_hint(.service))]
     NotForSigning {
         /// The service.
         service: Service,
@@ -184,6 +202,7 @@ pub enum KmsError {
         usage: String,
     },
     /// An RSA signing key that does not do RSASSA-PKCS1-v1_5 with SHA-256.
+    #[error("The {service} key {key} signs with {algorithm}, not RSASSA-PKCS1-v1_5 with SHA-256 (RS256), which GitHub requires. {}", import_hint(.service))]
     WrongAlgorithm {
         /// The service.
         service: Service,
@@ -193,6 +212,7 @@ pub enum KmsError {
         algorithm: String,
     },
     /// An RSA key smaller than GitHub's 2048 bits.
+    #[error("The {service} key {key} is a {bits}-bit RSA key; GitHub App keys are 2048-bit. {}", import_hint(.service))]
     TooSmall {
         /// The service.
         service: Service,
@@ -202,6 +222,9 @@ pub enum KmsError {
         bits: usize,
     },
     /// The key is disabled, pending deletion or otherwise not usable now.
+    #[error(
+        "The {service} key {key} cannot sign now ({state}). Enable it (or cancel its deletion) in {service}, or name another key in `kms-key`."
+    )]
     KeyUnusable {
         /// The service.
         service: Service,
@@ -211,16 +234,23 @@ pub enum KmsError {
         state: String,
     },
     /// Vault: nothing is mounted at the transit or auth path used.
+    #[error(
+        "Vault has nothing mounted at {mount}/. Set `vault-transit-mount` (or `vault-auth-mount` for the login) to the path where the engine or auth method is enabled."
+    )]
     MountNotFound {
         /// The mount path.
         mount: String,
     },
     /// Vault: the namespace does not exist.
+    #[error("Vault has no namespace \"{namespace}\". Check VAULT_NAMESPACE.")]
     NamespaceNotFound {
         /// The namespace.
         namespace: String,
     },
     /// The OIDC exchange (STS or Vault JWT login) was refused.
+    #[error(
+        "{service} refused the OIDC login for the role {role} ({code}: \"{message}\"). Check the role's trust: its audience (`oidc-audience`), subject and bound claims must match this job's token (repository, ref, environment)."
+    )]
     LoginRefused {
         /// The service.
         service: Service,
@@ -232,6 +262,7 @@ pub enum KmsError {
         message: String,
     },
     /// A keyless setting (input or endpoint variable) whose value is not valid.
+    #[error("`{setting}` {} is not valid: {problem}. Fix the value, then rerun the job.", Shown::of(.value))]
     BadKeylessSetting {
         /// The input or environment variable.
         setting: &'static str,
@@ -241,6 +272,9 @@ pub enum KmsError {
         problem: SettingProblem,
     },
     /// Google's STS has no such workload identity provider (or it is disabled or deleted).
+    #[error(
+        "Google's STS found no workload identity provider {provider} (\"{message}\"). Check `gcp-workload-identity-provider`: the project number, pool and provider ids, and that neither the pool nor the provider is disabled or deleted."
+    )]
     ProviderNotFound {
         /// The provider's resource name.
         provider: String,
@@ -248,6 +282,7 @@ pub enum KmsError {
         message: String,
     },
     /// The OIDC token's audience is not one the provider or federated credential allows.
+    #[error("{service} refused the OIDC token's audience {audience} (\"{message}\"). Add that audience to the {}, or set `oidc-audience` to one it allows.", audience_home(.service))]
     AudienceMismatch {
         /// Google's STS or Entra ID.
         service: Service,
@@ -257,6 +292,9 @@ pub enum KmsError {
         message: String,
     },
     /// IAM Credentials refused a token for the service account (no role, or no account).
+    #[error(
+        "Google's IAM Credentials refused a token for the service account {account} (\"{message}\"). Grant roles/iam.workloadIdentityUser on that account to this repository's principal set in the pool (principalSet://iam.googleapis.com/projects/<number>/locations/global/workloadIdentityPools/<pool>/attribute.repository/<owner>/<repo>), and check the account's email in `gcp-service-account`."
+    )]
     ServiceAccountDenied {
         /// The service account.
         account: String,
@@ -264,6 +302,9 @@ pub enum KmsError {
         message: String,
     },
     /// Entra ID has no such tenant (or not in this cloud).
+    #[error(
+        "Microsoft Entra ID has no tenant {tenant} (\"{message}\"). Check `azure-tenant-id` (the directory id of the app registration), and AZURE_AUTHORITY_HOST for a sovereign cloud."
+    )]
     TenantNotFound {
         /// `azure-tenant-id`.
         tenant: String,
@@ -271,6 +312,9 @@ pub enum KmsError {
         message: String,
     },
     /// Entra ID has no app with this client id in the tenant.
+    #[error(
+        "Microsoft Entra ID has no app {client_id} in the tenant {tenant} (\"{message}\"). Check `azure-client-id` (the app registration's Application (client) ID) and `azure-tenant-id`."
+    )]
     ClientNotFound {
         /// `azure-tenant-id`.
         tenant: String,
@@ -281,6 +325,9 @@ pub enum KmsError {
     },
     /// Entra ID refused the OIDC token as the app's client assertion (no federated
     /// credential matches its issuer, subject or audience, or it expired).
+    #[error(
+        "Microsoft Entra ID refused this job's OIDC token for the app {client_id} ({code}: \"{message}\"). Add a federated credential to the app whose issuer is https://token.actions.githubusercontent.com and whose subject matches this job exactly (repo:OWNER/REPO:ref:refs/heads/BRANCH, …:environment:NAME or …:pull_request; case matters)."
+    )]
     AssertionRefused {
         /// `azure-client-id`.
         client_id: String,
@@ -290,13 +337,22 @@ pub enum KmsError {
         message: String,
     },
     /// The runner offers no OIDC token: the job lacks `permissions: id-token: write`.
+    #[error(
+        "The runner offers no OIDC token (ACTIONS_ID_TOKEN_REQUEST_URL is not set). Give the job `permissions: id-token: write` so the action can trade it for credentials; pull requests from forks get none."
+    )]
     OidcUnavailable,
     /// The runner's OIDC endpoint refused the request.
+    #[error(
+        "The runner's OIDC token endpoint answered {status}. Check that the job has `permissions: id-token: write`, then retry the job."
+    )]
     OidcRefused {
         /// The HTTP status.
         status: u16,
     },
     /// The service answered something this program does not understand.
+    #[error(
+        "{service}'s answer could not be read (expected {what}). Check that the address points at {service} itself, not at a proxy's or a login page."
+    )]
     BadResponse {
         /// The service.
         service: Service,
@@ -304,6 +360,9 @@ pub enum KmsError {
         what: &'static str,
     },
     /// An integrity check on the answer failed (CRC32C, key name, key id).
+    #[error(
+        "{service}'s answer failed an integrity check ({check}). Retry the job; if it fails again, check what sits between the runner and {service}."
+    )]
     Integrity {
         /// The service.
         service: Service,
@@ -311,6 +370,9 @@ pub enum KmsError {
         check: &'static str,
     },
     /// The signature the service returned does not verify with the key's public key.
+    #[error(
+        "The signature {service} returned for the key {key} does not verify with that key's public key, so it was not sent to GitHub. Check that `kms-key` names one key version, then retry the job."
+    )]
     BadSignature {
         /// The service.
         service: Service,
@@ -318,6 +380,9 @@ pub enum KmsError {
         key: String,
     },
     /// Any other refusal, with the service's status, code and words.
+    #[error(
+        "{service} refused the request ({status} {code}: \"{message}\"). Check the key in `kms-key` and the credentials this step uses."
+    )]
     Refused {
         /// The service.
         service: Service,
@@ -454,7 +519,7 @@ impl fmt::Display for crate::kms::error::Rule {
 }
 
 /// How to give a service the credential it found missing.
-fn setting_hint(service: Service, missing: &str) -> &'static str {
+fn setting_hint(service: &Service, missing: &str) -> &'static str {
     match (service, missing) {
         (Service::AwsKms | Service::AwsSts, _) => {
             "Configure credentials in an earlier step (aws-actions/configure-aws-credentials exports them), or set `aws-role-arn` and give the job `permissions: id-token: write` so the action assumes the role itself."
@@ -478,7 +543,7 @@ fn setting_hint(service: Service, missing: &str) -> &'static str {
 }
 
 /// Where a service's credentials come from, for a refusal of them.
-fn credential_hint(service: Service) -> &'static str {
+fn credential_hint(service: &Service) -> &'static str {
     match service {
         Service::AwsKms | Service::AwsSts => {
             "Check AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and AWS_SESSION_TOKEN (all from the same configure-aws-credentials run), or use `aws-role-arn`."
@@ -498,7 +563,7 @@ fn credential_hint(service: Service) -> &'static str {
 }
 
 /// How to make a key usable for RS256 in its service.
-fn import_hint(service: Service) -> &'static str {
+fn import_hint(service: &Service) -> &'static str {
     match service {
         Service::AwsKms | Service::AwsSts => {
             "Import the app's .pem into a KMS key with key spec RSA_2048 and key usage SIGN_VERIFY (README, \"AWS KMS\")."
@@ -515,208 +580,37 @@ fn import_hint(service: Service) -> &'static str {
     }
 }
 
-impl fmt::Display for KmsError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        use KmsError::*;
-        match self {
-            BadUri { uri, problem } => write!(
-                f,
-                "`kms-key` {} is not a key reference: {problem}. Use awskms:///<key id, ARN or alias>, hashivault://<transit key>, gcpkms://projects/P/locations/L/keyRings/R/cryptoKeys/K/cryptoKeyVersions/N or azurekms://<vault>.vault.azure.net/<key>.",
-                Shown::of(uri)
-            ),
-            BadSetting { input, value, rule } => {
-                write!(f, "`{input}` must be {rule}")?;
-                // A credential's value is never kept, so never quoted.
-                if *rule != crate::kms::error::Rule::BearerToken {
-                    write!(f, "; the value given is {}", Shown::of(value))?;
-                }
-                f.write_str(". Correct it and run the job again.")
-            }
-            BadCredential { service, what } => write!(
-                f,
-                "The credential {what} from {service} is empty, too long, or holds white space or control characters, so it was not used. {}",
-                credential_hint(*service)
-            ),
-            MissingSetting { service, missing } => write!(
-                f,
-                "{service} needs {missing}, and none is set. {}",
-                setting_hint(*service, missing)
-            ),
-            RegionMissing { key } => write!(
-                f,
-                "AWS KMS needs a region for the key {key}, and none is set. Set AWS_REGION (configure-aws-credentials sets it), or name the key by its ARN (arn:aws:kms:REGION:ACCOUNT:key/ID)."
-            ),
-            KeyNotFound { service, key } => {
-                write!(f, "{service} has no key {key}")?;
-                f.write_str(match service {
-                    Service::AwsKms => {
-                        " in this region and account. Check the id, ARN or alias in `kms-key`, and AWS_REGION: a key lives in one region."
-                    }
-                    Service::Vault => {
-                        " in the transit engine. Check the name in `kms-key`, `vault-transit-mount` and VAULT_NAMESPACE."
-                    }
-                    _ => " (or the credentials may not see it). Check the name and version in `kms-key`.",
-                })
-            }
-            AccessDenied {
-                service,
-                key,
-                grant,
-                message,
-            } => write!(
-                f,
-                "{service} refused access to the key {key} (\"{message}\"). Grant {grant} on that key to the identity this step uses."
-            ),
-            InvalidCredentials { service, code } => write!(
-                f,
-                "{service} did not accept the credentials ({code}). {}",
-                credential_hint(*service)
-            ),
-            ClockSkew { service, message } => write!(
-                f,
-                "{service} refused the request's time (\"{message}\"). Make sure the runner's clock is synchronised (NTP)."
-            ),
-            ExpiredCredentials { service, code } => write!(
-                f,
-                "The {service} credentials have expired ({code}). Fetch them in the same job, right before this step. {}",
-                credential_hint(*service)
-            ),
-            NotRsa { service, key, kind } => write!(
-                f,
-                "The {service} key {key} is a {kind} key; GitHub Apps sign with RSA (RS256). {}",
-                import_hint(*service)
-            ),
-            NotForSigning {
-                service,
-                key,
-                usage,
-            } => write!(
-                f,
-                "The {service} key {key} is for {usage}, not for signing. {}",
-                import_hint(*service)
-            ),
-            WrongAlgorithm {
-                service,
-                key,
-                algorithm,
-            } => write!(
-                f,
-                "The {service} key {key} signs with {algorithm}, not RSASSA-PKCS1-v1_5 with SHA-256 (RS256), which GitHub requires. {}",
-                import_hint(*service)
-            ),
-            TooSmall { service, key, bits } => write!(
-                f,
-                "The {service} key {key} is a {bits}-bit RSA key; GitHub App keys are 2048-bit. {}",
-                import_hint(*service)
-            ),
-            KeyUnusable {
-                service,
-                key,
-                state,
-            } => write!(
-                f,
-                "The {service} key {key} cannot sign now ({state}). Enable it (or cancel its deletion) in {service}, or name another key in `kms-key`."
-            ),
-            MountNotFound { mount } => write!(
-                f,
-                "Vault has nothing mounted at {mount}/. Set `vault-transit-mount` (or `vault-auth-mount` for the login) to the path where the engine or auth method is enabled."
-            ),
-            NamespaceNotFound { namespace } => write!(
-                f,
-                "Vault has no namespace \"{namespace}\". Check VAULT_NAMESPACE."
-            ),
-            LoginRefused {
-                service,
-                role,
-                code,
-                message,
-            } => write!(
-                f,
-                "{service} refused the OIDC login for the role {role} ({code}: \"{message}\"). Check the role's trust: its audience (`oidc-audience`), subject and bound claims must match this job's token (repository, ref, environment)."
-            ),
-            BadKeylessSetting {
-                setting,
-                value,
-                problem,
-            } => write!(
-                f,
-                "`{setting}` {} is not valid: {problem}. Fix the value, then rerun the job.",
-                Shown::of(value)
-            ),
-            ProviderNotFound { provider, message } => write!(
-                f,
-                "Google's STS found no workload identity provider {provider} (\"{message}\"). Check `gcp-workload-identity-provider`: the project number, pool and provider ids, and that neither the pool nor the provider is disabled or deleted."
-            ),
-            AudienceMismatch {
-                service,
-                audience,
-                message,
-            } => write!(
-                f,
-                "{service} refused the OIDC token's audience {audience} (\"{message}\"). Add that audience to the {}, or set `oidc-audience` to one it allows.",
-                if *service == Service::EntraId {
-                    "federated credential's audiences (azure/login's default is api://AzureADTokenExchange)"
-                } else {
-                    "provider's allowed audiences (by default it allows https://iam.googleapis.com/<provider>)"
-                }
-            ),
-            ServiceAccountDenied { account, message } => write!(
-                f,
-                "Google's IAM Credentials refused a token for the service account {account} (\"{message}\"). Grant roles/iam.workloadIdentityUser on that account to this repository's principal set in the pool (principalSet://iam.googleapis.com/projects/<number>/locations/global/workloadIdentityPools/<pool>/attribute.repository/<owner>/<repo>), and check the account's email in `gcp-service-account`."
-            ),
-            TenantNotFound { tenant, message } => write!(
-                f,
-                "Microsoft Entra ID has no tenant {tenant} (\"{message}\"). Check `azure-tenant-id` (the directory id of the app registration), and AZURE_AUTHORITY_HOST for a sovereign cloud."
-            ),
-            ClientNotFound {
-                tenant,
-                client_id,
-                message,
-            } => write!(
-                f,
-                "Microsoft Entra ID has no app {client_id} in the tenant {tenant} (\"{message}\"). Check `azure-client-id` (the app registration's Application (client) ID) and `azure-tenant-id`."
-            ),
-            AssertionRefused {
-                client_id,
-                code,
-                message,
-            } => write!(
-                f,
-                "Microsoft Entra ID refused this job's OIDC token for the app {client_id} ({code}: \"{message}\"). Add a federated credential to the app whose issuer is https://token.actions.githubusercontent.com and whose subject matches this job exactly (repo:OWNER/REPO:ref:refs/heads/BRANCH, …:environment:NAME or …:pull_request; case matters)."
-            ),
-            OidcUnavailable => f.write_str(
-                "The runner offers no OIDC token (ACTIONS_ID_TOKEN_REQUEST_URL is not set). Give the job `permissions: id-token: write` so the action can trade it for credentials; pull requests from forks get none.",
-            ),
-            OidcRefused { status } => write!(
-                f,
-                "The runner's OIDC token endpoint answered {status}. Check that the job has `permissions: id-token: write`, then retry the job."
-            ),
-            BadResponse { service, what } => write!(
-                f,
-                "{service}'s answer could not be read (expected {what}). Check that the address points at {service} itself, not at a proxy's or a login page."
-            ),
-            Integrity { service, check } => write!(
-                f,
-                "{service}'s answer failed an integrity check ({check}). Retry the job; if it fails again, check what sits between the runner and {service}."
-            ),
-            BadSignature { service, key } => write!(
-                f,
-                "The signature {service} returned for the key {key} does not verify with that key's public key, so it was not sent to GitHub. Check that `kms-key` names one key version, then retry the job."
-            ),
-            Refused {
-                service,
-                status,
-                code,
-                message,
-            } => write!(
-                f,
-                "{service} refused the request ({status} {code}: \"{message}\"). Check the key in `kms-key` and the credentials this step uses."
-            ),
-        }
+/// The value of a setting that does not fit, quoted unless it is a credential (whose
+/// value is never kept, so never quoted).
+fn given(rule: &Rule, value: &str) -> String {
+    if *rule == Rule::BearerToken {
+        String::new()
+    } else {
+        format!("; the value given is {}", Shown::of(value))
     }
 }
 
-impl std::error::Error for KmsError {}
+/// Where to look for a key a service does not have.
+fn not_found_hint(service: &Service) -> &'static str {
+    match service {
+        Service::AwsKms => {
+            " in this region and account. Check the id, ARN or alias in `kms-key`, and AWS_REGION: a key lives in one region."
+        }
+        Service::Vault => {
+            " in the transit engine. Check the name in `kms-key`, `vault-transit-mount` and VAULT_NAMESPACE."
+        }
+        _ => " (or the credentials may not see it). Check the name and version in `kms-key`.",
+    }
+}
+
+/// Where the audiences an OIDC exchange allows are configured.
+fn audience_home(service: &Service) -> &'static str {
+    if *service == Service::EntraId {
+        "federated credential's audiences (azure/login's default is api://AzureADTokenExchange)"
+    } else {
+        "provider's allowed audiences (by default it allows https://iam.googleapis.com/<provider>)"
+    }
+}
 
 impl KmsError {
     /// The heading of the `::error` annotation.

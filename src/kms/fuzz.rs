@@ -1,8 +1,9 @@
 //! Bounded property tests of the readers that see untrusted bytes: the `kms-key` URI
 //! grammar, the other inputs' grammars, SPKI DER, PEM, the STS XML, and each service's
-//! JSON answers. A tiny deterministic PRNG mutates valid inputs (flips, cuts, inserts,
-//! splices of hostile bytes); each reader must return without panicking, and what it
-//! accepts must still satisfy its contract.
+//! JSON answers; and of the two hand-written algorithms, SigV4 and CRC32C. A tiny
+//! deterministic PRNG mutates valid inputs (flips, cuts, inserts, splices of hostile
+//! bytes); each reader must return without panicking, and what it accepts must still
+//! satisfy its contract.
 //!
 //! `cargo test --lib kms::fuzz` runs 2,000 cases per reader; run longer with
 //! `KMS_FUZZ_ITERATIONS=1000000 cargo test --release --lib kms::fuzz -- --nocapture`
@@ -225,14 +226,16 @@ fn sts_xml() {
     });
 }
 
-#[test]
-fn json_answers() {
-    use super::{Secret, aws, azure, gcp, oidc, vault};
+const GOOGLE_NAME: &str =
+    "projects/my-proj/locations/global/keyRings/r/cryptoKeys/k/cryptoKeyVersions/1";
+
+/// One valid answer of each service's shape, for the mutations to start from.
+fn json_seeds() -> Vec<Vec<u8>> {
     let der = app_spki();
     let pem = crate::fixture("app.pub.pem");
     let crc = super::crc32c::crc32c(pem.as_bytes());
-    let name = "projects/my-proj/locations/global/keyRings/r/cryptoKeys/k/cryptoKeyVersions/1";
-    let seeds: Vec<Vec<u8>> = [
+    let name = GOOGLE_NAME;
+    [
         serde_json::json!({"KeyId":"k","PublicKey": b64().encode(&der),"KeyUsage":"SIGN_VERIFY","KeySpec":"RSA_2048","SigningAlgorithms":["RSASSA_PKCS1_V1_5_SHA_256"]}),
         serde_json::json!({"data":{"type":"rsa-2048","latest_version":1,"keys":{"1":{"public_key":pem}}}}),
         serde_json::json!({"pem": pem, "pemCrc32c": crc.to_string(), "algorithm": "RSA_SIGN_PKCS1_2048_SHA256", "name": name}),
@@ -241,14 +244,19 @@ fn json_answers() {
     ]
     .iter()
     .map(|v| v.to_string().into_bytes())
-    .collect();
+    .collect()
+}
+
+/// One key in each of the four services.
+fn every_service() -> Vec<Box<dyn KeyService>> {
+    use super::{Secret, aws, azure, gcp, vault};
     let env = |k: &str| (k == "AWS_REGION").then(|| "us-east-1".to_string());
     let creds = super::sigv4::Credentials {
         access_key_id: "AKID".into(),
         secret_access_key: Secret::new("S"),
         session_token: None,
     };
-    let services: Vec<Box<dyn KeyService>> = vec![
+    vec![
         Box::new(aws::Kms::new(None, "alias/a", creds, &env).unwrap()),
         Box::new(vault::Transit::new(
             vault::Server {
@@ -261,7 +269,7 @@ fn json_answers() {
         )),
         Box::new(gcp::CloudKms {
             base_url: "http://g".into(),
-            version_name: name.into(),
+            version_name: GOOGLE_NAME.into(),
             token: Secret::new("t"),
         }),
         Box::new(azure::KeyVault::new(
@@ -270,7 +278,13 @@ fn json_answers() {
             None,
             Secret::new("t"),
         )),
-    ];
+    ]
+}
+
+#[test]
+fn json_answers() {
+    use super::{oidc, vault};
+    let (seeds, services) = (json_seeds(), every_service());
     let login = vault::JwtLogin {
         server: vault::Server {
             addr: "http://v".into(),
@@ -436,99 +450,113 @@ fn vault_value(rng: &mut Rng) -> String {
         + &pick(rng, word, 1)
 }
 
+/// A generated Google key version: accepted, and named in its request. Returns the URI.
+fn google_reaches(rng: &mut Rng) -> String {
+    let google = google_value(rng);
+    let KeyRef::Google { version_name } = KeyRef::parse(&format!("gcpkms://{google}")).unwrap()
+    else {
+        panic!("{google}")
+    };
+    let kms = super::gcp::CloudKms {
+        base_url: "https://cloudkms.googleapis.com".into(),
+        version_name,
+        token: super::Secret::new("t"),
+    };
+    assert_eq!(
+        kms.public_key_request(0).url,
+        format!("https://cloudkms.googleapis.com/v1/{google}/publicKey")
+    );
+    format!("gcpkms://{google}")
+}
+
+/// A generated Azure key: accepted, and named in its request. Returns the URI.
+fn azure_reaches(rng: &mut Rng) -> String {
+    let (host, name, version) = azure_value(rng);
+    let uri = match &version {
+        Some(v) => format!("azurekms://{host}/{name}/{v}"),
+        None => format!("azurekms://{host}/{name}"),
+    };
+    let KeyRef::Azure {
+        vault_host,
+        name: n2,
+        version: v2,
+    } = KeyRef::parse(&uri).unwrap()
+    else {
+        panic!("{uri}")
+    };
+    let kv = super::azure::KeyVault::new(&vault_host, &n2, v2.as_deref(), super::Secret::new("t"));
+    let path = version
+        .as_ref()
+        .map_or(name.clone(), |v| format!("{name}/{v}"));
+    assert_eq!(
+        kv.public_key_request(0).url,
+        format!("https://{host}/keys/{path}?api-version=7.4")
+    );
+    uri
+}
+
+/// A generated AWS key id, alias or ARN: accepted, and named in its request. Returns the URI.
+fn aws_reaches(rng: &mut Rng) -> String {
+    let key = aws_value(rng);
+    let KeyRef::Aws { key_id, .. } = KeyRef::parse(&format!("awskms:///{key}")).unwrap() else {
+        panic!("{key}")
+    };
+    let env = |k: &str| (k == "AWS_REGION").then(|| "us-east-1".to_string());
+    let creds = super::sigv4::Credentials {
+        access_key_id: "A".into(),
+        secret_access_key: super::Secret::new("S"),
+        session_token: None,
+    };
+    let req = super::aws::Kms::new(None, &key_id, creds, &env)
+        .unwrap()
+        .public_key_request(0);
+    let body: serde_json::Value = serde_json::from_slice(&req.body).unwrap();
+    assert_eq!(body["KeyId"], key);
+    format!("awskms:///{key}")
+}
+
+/// A generated transit key name: accepted, and named in its request. Returns the URI.
+fn vault_reaches(rng: &mut Rng) -> String {
+    use super::vault;
+    let name = vault_value(rng);
+    let KeyRef::Vault { name: n3, .. } = KeyRef::parse(&format!("openbao://{name}")).unwrap()
+    else {
+        panic!("{name}")
+    };
+    let t = vault::Transit::new(
+        vault::Server {
+            addr: "http://v".into(),
+            namespace: None,
+        },
+        super::Secret::new("t"),
+        "transit",
+        &n3,
+    );
+    assert_eq!(
+        t.public_key_request(0).url,
+        format!("http://v/v1/transit/keys/{name}")
+    );
+    format!("openbao://{name}")
+}
+
 /// Generated valid `kms-key` values of every form: each is accepted, and its name reaches
 /// the request that names the key. Also counts how many the old "looks like a credential"
 /// guess in `secret.rs` would have refused (printed, not asserted: that rule is not this
 /// module's).
 #[test]
 fn valid_values_reach_their_requests() {
-    use super::{Secret, aws, azure, gcp, vault};
     let mut rng = Rng(0x2545_f491_4f6c_dd1d);
     let n = iterations();
     let mut refused_by_guess = [0usize; 4];
     let start = Instant::now();
     for _ in 0..n {
-        let google = google_value(&mut rng);
-        let KeyRef::Google { version_name } = KeyRef::parse(&format!("gcpkms://{google}")).unwrap()
-        else {
-            panic!("{google}")
-        };
-        let kms = gcp::CloudKms {
-            base_url: "https://cloudkms.googleapis.com".into(),
-            version_name,
-            token: Secret::new("t"),
-        };
-        assert_eq!(
-            kms.public_key_request().url,
-            format!("https://cloudkms.googleapis.com/v1/{google}/publicKey")
-        );
-
-        let (host, name, version) = azure_value(&mut rng);
-        let uri = match &version {
-            Some(v) => format!("azurekms://{host}/{name}/{v}"),
-            None => format!("azurekms://{host}/{name}"),
-        };
-        let KeyRef::Azure {
-            vault_host,
-            name: n2,
-            version: v2,
-        } = KeyRef::parse(&uri).unwrap()
-        else {
-            panic!("{uri}")
-        };
-        let kv = azure::KeyVault::new(&vault_host, &n2, v2.as_deref(), Secret::new("t"));
-        let path = version
-            .as_ref()
-            .map_or(name.clone(), |v| format!("{name}/{v}"));
-        assert_eq!(
-            kv.public_key_request().url,
-            format!("https://{host}/keys/{path}?api-version=7.4")
-        );
-
-        let key = aws_value(&mut rng);
-        let KeyRef::Aws { key_id, .. } = KeyRef::parse(&format!("awskms:///{key}")).unwrap() else {
-            panic!("{key}")
-        };
-        let env = |k: &str| (k == "AWS_REGION").then(|| "us-east-1".to_string());
-        let creds = super::sigv4::Credentials {
-            access_key_id: "A".into(),
-            secret_access_key: Secret::new("S"),
-            session_token: None,
-        };
-        let req = aws::Kms::new(None, &key_id, creds, &env)
-            .unwrap()
-            .public_key_request_at(0);
-        let body: serde_json::Value = serde_json::from_slice(&req.body).unwrap();
-        assert_eq!(body["KeyId"], key);
-
-        let name = vault_value(&mut rng);
-        let KeyRef::Vault { name: n3, .. } = KeyRef::parse(&format!("openbao://{name}")).unwrap()
-        else {
-            panic!("{name}")
-        };
-        let t = vault::Transit::new(
-            vault::Server {
-                addr: "http://v".into(),
-                namespace: None,
-            },
-            Secret::new("t"),
-            "transit",
-            &n3,
-        );
-        assert_eq!(
-            t.public_key_request().url,
-            format!("http://v/v1/transit/keys/{name}")
-        );
-
-        for (i, v) in [
-            format!("gcpkms://{google}"),
-            uri,
-            format!("awskms:///{key}"),
-            format!("openbao://{name}"),
-        ]
-        .iter()
-        .enumerate()
-        {
+        let uris = [
+            google_reaches(&mut rng),
+            azure_reaches(&mut rng),
+            aws_reaches(&mut rng),
+            vault_reaches(&mut rng),
+        ];
+        for (i, v) in uris.iter().enumerate() {
             refused_by_guess[i] += usize::from(crate::secret::looks_secret(v));
         }
     }
@@ -540,4 +568,123 @@ fn valid_values_reach_their_requests() {
         refused_by_guess[2],
         refused_by_guess[3]
     );
+}
+
+/// A table-driven CRC32C (Castagnoli, reflected), independent of the bitwise one shipped.
+fn crc32c_by_table(data: &[u8]) -> u32 {
+    let mut table = [0u32; 256];
+    for (i, slot) in table.iter_mut().enumerate() {
+        let mut c = i as u32;
+        for _ in 0..8 {
+            c = if c & 1 == 1 {
+                (c >> 1) ^ 0x82F6_3B78
+            } else {
+                c >> 1
+            };
+        }
+        *slot = c;
+    }
+    !data.iter().fold(!0u32, |crc, &b| {
+        table[((crc ^ u32::from(b)) & 0xff) as usize] ^ (crc >> 8)
+    })
+}
+
+/// CRC32C: equal to a table-driven implementation on random data (lengths 0 to 600), and
+/// any one flipped bit changes it (a CRC detects every single-bit error).
+#[test]
+fn crc32c_matches_a_table_and_sees_every_flipped_bit() {
+    use super::crc32c::crc32c;
+    let mut rng = Rng(0x1234_5678_9abc_def1);
+    for _ in 0..iterations() {
+        let len = rng.below(601);
+        let mut data: Vec<u8> = (0..len).map(|_| rng.next() as u8).collect();
+        let crc = crc32c(&data);
+        assert_eq!(crc, crc32c_by_table(&data), "{data:?}");
+        if len > 0 {
+            let i = rng.below(len);
+            data[i] ^= 1 << rng.below(8);
+            assert_ne!(crc32c(&data), crc, "flipped byte {i}");
+        }
+    }
+}
+
+/// A random request to sign: URL, `X-Amz-Target` and body drawn from awkward bytes.
+fn random_request(rng: &mut Rng) -> super::ServiceRequest {
+    use super::{Method, Service, ServiceRequest};
+    let text = b"abcXYZ019-_.~ /?&=#:%+\t";
+    let host = b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-";
+    let url = format!(
+        "http{}://{}:{}/{}?{}",
+        ["", "s"][rng.below(2)],
+        pick_len(rng, host, 1, 30),
+        rng.below(65536),
+        pick_len(rng, text, 0, 40),
+        pick_len(rng, text, 0, 40)
+    );
+    let mut req = ServiceRequest::new(Service::AwsKms, Method::Post, url)
+        .header("X-Amz-Target", pick_len(rng, text, 0, 30))
+        .header("Content-Type", "application/x-amz-json-1.1");
+    req.body = (0..rng.below(300)).map(|_| rng.next() as u8).collect();
+    req
+}
+
+const SIGV4_SECRET: &str = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY";
+
+/// `req` signed at `date`, and its one `Authorization` header; no header holds the secret.
+fn signed_auth(req: &super::ServiceRequest, date: &str) -> String {
+    use super::sigv4::{self, Credentials};
+    let creds = Credentials {
+        access_key_id: "AKIDEXAMPLE".into(),
+        secret_access_key: super::Secret::new(SIGV4_SECRET),
+        session_token: Some(super::Secret::new("session/token+=")),
+    };
+    let mut req = req.clone();
+    sigv4::sign(&mut req, &creds, "us-east-1", "kms", date);
+    assert!(req.headers.iter().all(|(_, v)| !v.contains(SIGV4_SECRET)));
+    let all: Vec<&String> = req
+        .headers
+        .iter()
+        .filter(|(k, _)| k == "Authorization")
+        .map(|(_, v)| v)
+        .collect();
+    assert_eq!(all.len(), 1, "{req:?}");
+    all[0].clone()
+}
+
+/// SigV4 over random URLs, headers and bodies: never panics; the `Authorization` header
+/// has SigV4's shape (credential scope, sorted signed headers, 64 lower-case hex digits);
+/// the secret key appears in no header; signing is deterministic; and changing the body,
+/// a header's value or the date changes the signature.
+#[test]
+fn sigv4_signs_any_request_in_shape() {
+    let mut rng = Rng(0x0f1e_2d3c_4b5a_6978);
+    for _ in 0..iterations() {
+        let req = random_request(&mut rng);
+        let date = super::sigv4::amz_date(rng.below(4_000_000_000) as i64);
+        let a = signed_auth(&req, &date);
+        let scope = format!(
+            "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/{}/us-east-1/kms/aws4_request, SignedHeaders=",
+            &date[..8]
+        );
+        assert!(a.starts_with(&scope), "{a}");
+        let (signed, signature) = a[scope.len()..].split_once(", Signature=").unwrap();
+        let names: Vec<&str> = signed.split(';').collect();
+        assert!(names.windows(2).all(|w| w[0] < w[1]), "{signed}");
+        assert!(names.contains(&"host") && names.contains(&"x-amz-date"));
+        assert_eq!(signature.len(), 64);
+        assert!(
+            signature
+                .bytes()
+                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+        );
+        assert_eq!(signed_auth(&req, &date), a, "deterministic");
+        let mut body = req.clone();
+        body.body.push(b'!');
+        assert_ne!(signed_auth(&body, &date), a, "the body is signed");
+        let mut header = req.clone();
+        header.headers[0].1.push('!');
+        assert_ne!(signed_auth(&header, &date), a, "the headers are signed");
+        let later = super::sigv4::amz_date(4_000_000_001);
+        assert_ne!(signed_auth(&req, &later), a, "the date is signed");
+    }
 }

@@ -6,27 +6,35 @@
 //! network is the [`Exchange`] seam, so the program's one budgeted, retried, proxied client
 //! carries these calls as it carries GitHub's.
 //!
-//! - [`backend`]: settings and environment → a ready [`backend::Backend`], credentials masked;
+//! Cut by service, each resolving its own settings and environment:
+//! - [`aws`]: settings (region, endpoint, credentials from the environment) and `resolve`;
+//!   [`aws::kms`] (GetPublicKey, Sign), [`aws::sts`] (AssumeRoleWithWebIdentity),
+//!   [`aws::sigv4`] (request signing);
+//! - [`vault`]: server settings and `resolve`; [`vault::transit`], [`vault::login`] (JWT auth);
+//! - [`gcp`]: Cloud KMS and `resolve`; [`gcp::sts`] (STS and service-account impersonation);
+//! - [`azure`]: Key Vault and `resolve`; [`azure::login`] (Entra ID client assertion);
+//!
+//! and shared by them:
+//! - [`backend`]: checks the settings, then hands the key to its service's `resolve`;
+//! - `settings`: what the user configured, and the helpers each `resolve` reads and masks with;
 //! - [`uri`]: the `kms-key` forms (`awskms://`, `hashivault://`, `gcpkms://`, `azurekms://`);
-//! - [`aws`], [`vault`], [`gcp`], [`azure`]: each service's calls and key checks;
-//! - [`sigv4`]: AWS request signing; [`oidc`]: the runner's OIDC token;
-//! - [`gcp_sts`], [`azure_login`]: Google's and Azure's keyless exchanges;
-//! - [`spki`]: public keys, the fingerprint GitHub shows, local signature checks;
+//!   [`grammar`]: each input's grammar, from whoever defines the value;
+//! - [`address`]: the one URL builder and percent-encoder; [`oidc`]: the runner's OIDC token;
+//! - [`spki`]: a service's public key checked usable (DER, PEM and SPKI are [`crate::asn1`]'s);
 //! - [`crc32c`]: Google's integrity checksums; [`error`]: what can go wrong, as data.
 
+pub mod address;
 pub mod aws;
 pub mod azure;
-pub mod azure_login;
 pub mod backend;
 pub mod crc32c;
 pub mod error;
 #[cfg(test)]
 mod fuzz;
 pub mod gcp;
-pub mod gcp_sts;
 pub mod grammar;
 pub mod oidc;
-pub mod sigv4;
+mod settings;
 pub mod spki;
 pub mod uri;
 pub mod vault;
@@ -34,6 +42,7 @@ mod xml;
 
 use std::fmt;
 
+pub use aws::sigv4;
 pub use error::{KmsError, Service};
 
 /// Header names whose values are credentials: never logged, never in a Debug string.
@@ -159,6 +168,14 @@ impl ServiceResponse {
         })
     }
 
+    /// The body read as a typed answer; anything else is a [`KmsError::BadResponse`].
+    fn typed<T: serde::de::DeserializeOwned>(&self, service: Service) -> Result<T, KmsError> {
+        serde_json::from_slice(&self.body).map_err(|_| KmsError::BadResponse {
+            service,
+            what: "a JSON body",
+        })
+    }
+
     fn ok(&self) -> bool {
         (200..300).contains(&self.status)
     }
@@ -182,6 +199,11 @@ pub trait Exchange {
     type Error: From<KmsError>;
     /// Sends `req` and returns the service's answer.
     fn exchange(&self, req: &ServiceRequest) -> Result<ServiceResponse, Self::Error>;
+    /// The Unix time requests are made (and AWS's signed) at: the world's clock, read
+    /// here at the seam and passed in to the request builders, so a test can fix it.
+    fn now(&self) -> i64 {
+        crate::time::now()
+    }
 }
 
 /// The public key a service holds for the app, checked usable for RS256.
@@ -202,15 +224,15 @@ pub trait KeyService {
     fn service(&self) -> Service;
     /// The key as the user named it.
     fn key(&self) -> &str;
-    /// The request for the key's public half.
-    fn public_key_request(&self) -> ServiceRequest;
+    /// The request for the key's public half, made at Unix time `now`.
+    fn public_key_request(&self, now: i64) -> ServiceRequest;
     /// Reads the public key and checks the key can sign RS256.
     fn parse_public_key(
         &self,
         resp: &ServiceResponse,
     ) -> Result<(CheckedKey, spki::RsaPublicKey), KmsError>;
-    /// The request for one signature of `signing_input`.
-    fn sign_request(&self, signing_input: &[u8]) -> ServiceRequest;
+    /// The request for one signature of `signing_input`, made at Unix time `now`.
+    fn sign_request(&self, signing_input: &[u8], now: i64) -> ServiceRequest;
     /// Reads the signature.
     fn parse_sign(&self, resp: &ServiceResponse) -> Result<Vec<u8>, KmsError>;
 }
@@ -228,7 +250,7 @@ pub struct RemoteKey<S> {
 impl<S: KeyService> RemoteKey<S> {
     /// Fetches and checks the key's public half (one request).
     pub fn open<X: Exchange>(service: S, x: &X) -> Result<RemoteKey<S>, X::Error> {
-        let resp = x.exchange(&service.public_key_request())?;
+        let resp = x.exchange(&service.public_key_request(x.now()))?;
         let (checked, rsa) = service.parse_public_key(&resp)?;
         Ok(RemoteKey {
             service,
@@ -249,7 +271,7 @@ impl<S: KeyService> RemoteKey<S> {
 
     /// One signature (one request), verified against the public key.
     pub fn sign<X: Exchange>(&self, x: &X, signing_input: &[u8]) -> Result<Vec<u8>, X::Error> {
-        let resp = x.exchange(&self.service.sign_request(signing_input))?;
+        let resp = x.exchange(&self.service.sign_request(signing_input, x.now()))?;
         let sig = self.service.parse_sign(&resp)?;
         if !self.rsa.verify_rs256(signing_input, &sig) {
             return Err(KmsError::BadSignature {
@@ -308,20 +330,6 @@ fn sha256(data: &[u8]) -> [u8; 32] {
     let d = ring::digest::digest(&ring::digest::SHA256, data);
     let mut out = [0; 32];
     out.copy_from_slice(d.as_ref());
-    out
-}
-
-/// Percent-encodes all but RFC 3986's unreserved characters: right for query values,
-/// form bodies and SigV4's canonical query alike.
-fn percent_encode(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for b in s.bytes() {
-        if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
-            out.push(char::from(b));
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
     out
 }
 

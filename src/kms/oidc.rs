@@ -2,9 +2,8 @@
 //! in `ACTIONS_ID_TOKEN_REQUEST_URL` with `audience` set, bearer
 //! `ACTIONS_ID_TOKEN_REQUEST_TOKEN`, and read `.value`.
 
-use super::{
-    Exchange, KmsError, Method, Secret, Service, ServiceRequest, ServiceResponse, percent_encode,
-};
+use super::address;
+use super::{Exchange, KmsError, Method, Secret, Service, ServiceRequest, ServiceResponse};
 
 /// The audience AWS STS expects (configure-aws-credentials' default).
 pub const AWS_AUDIENCE: &str = "sts.amazonaws.com";
@@ -42,24 +41,9 @@ impl TokenRequest {
 
     /// The request for a token with `audience` (`None`: the runner's default, the owner's URL).
     pub fn request(&self, audience: Option<&str>) -> ServiceRequest {
-        let (base, fragment) = self.url.split_once('#').unwrap_or((&self.url, ""));
-        let (path, query) = base.split_once('?').unwrap_or((base, ""));
         // Replace any audience already in the URL rather than send two.
-        let mut params: Vec<String> = query
-            .split('&')
-            .filter(|p| !p.is_empty() && p.split('=').next() != Some("audience"))
-            .map(str::to_string)
-            .collect();
-        if let Some(aud) = audience.filter(|a| !a.is_empty()) {
-            params.push(format!("audience={}", percent_encode(aud)));
-        }
-        let mut url = path.to_string();
-        if !params.is_empty() {
-            url = format!("{url}?{}", params.join("&"));
-        }
-        if !fragment.is_empty() {
-            url = format!("{url}#{fragment}");
-        }
+        let audience = audience.filter(|a| !a.is_empty());
+        let url = address::with_param(&self.url, "audience", audience);
         ServiceRequest::new(Service::ActionsOidc, Method::Get, url)
             .header(
                 "Authorization",

@@ -174,10 +174,16 @@ mod tests {
 
     const UUID: &str = "1234abcd-12ab-34cd-56ef-1234567890ab";
 
-    #[test]
-    fn aws_forms() {
-        let mrk = "mrk-1234abcd12ab34cd56ef1234567890ab";
-        let alias_max = format!("alias/{}", "a/_-Z9".repeat(42)); // 6 + 252 = 258: too long
+    const MRK: &str = "mrk-1234abcd12ab34cd56ef1234567890ab";
+
+    /// An alias of 258 characters: 2 too long.
+    fn alias_too_long() -> String {
+        format!("alias/{}", "a/_-Z9".repeat(42))
+    }
+
+    /// Every form of AWS key id, in every partition and region shape.
+    fn valid_aws_keys() -> Vec<String> {
+        let (mrk, alias_max) = (MRK, alias_too_long());
         let alias_256 = &alias_max[..256];
         let mut valid = vec![
             "alias/github-app".to_string(),
@@ -214,7 +220,12 @@ mod tests {
                 ));
             }
         }
-        for key in &valid {
+        valid
+    }
+
+    #[test]
+    fn aws_forms() {
+        for key in &valid_aws_keys() {
             for (uri, endpoint) in [
                 (format!("awskms:///{key}"), None),
                 (
@@ -233,8 +244,17 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn aws_without_a_key() {
         assert_eq!(problem("awskms:///"), UriProblem::NoKey);
         assert_eq!(problem("awskms://host"), UriProblem::NoKey);
+    }
+
+    #[test]
+    fn aws_bad_keys() {
+        let alias_max = alias_too_long();
         for bad in [
             "1234abcd".to_string(),
             format!("{UUID}\u{1b}"),
@@ -257,6 +277,10 @@ mod tests {
                 "{bad:?}"
             );
         }
+    }
+
+    #[test]
+    fn aws_bad_endpoints() {
         for bad in [
             "a b:1",
             "host:0",
@@ -332,7 +356,13 @@ mod tests {
                 );
             }
         }
-        let base = "projects/my-proj/locations/global/keyRings/r/cryptoKeys/k";
+    }
+
+    const GOOGLE_BASE: &str = "projects/my-proj/locations/global/keyRings/r/cryptoKeys/k";
+
+    #[test]
+    fn google_name_and_version_problems() {
+        let base = GOOGLE_BASE;
         assert_eq!(
             problem(&format!("gcpkms://{base}")),
             UriProblem::GoogleVersionMissing
@@ -358,6 +388,14 @@ mod tests {
                 "{v:?}"
             );
         }
+        assert_eq!(
+            problem(&format!("gcpkms://{base}/cryptoKeyVersions/1/x")),
+            UriProblem::GoogleName
+        );
+    }
+
+    #[test]
+    fn google_part_problems() {
         let with = |p: &str, l: &str, r: &str, k: &str| {
             problem(&format!(
                 "gcpkms://projects/{p}/locations/{l}/keyRings/{r}/cryptoKeys/{k}/cryptoKeyVersions/1"
@@ -399,10 +437,6 @@ mod tests {
                 "{id}"
             );
         }
-        assert_eq!(
-            problem(&format!("gcpkms://{base}/cryptoKeyVersions/1/x")),
-            UriProblem::GoogleName
-        );
     }
 
     #[test]
@@ -435,6 +469,11 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn azure_form_name_and_version_problems() {
+        let version = "0a1b2c3d4e5f60718293a4b5c6d7e8f9";
         assert_eq!(
             problem("azurekms://acme.vault.azure.net"),
             UriProblem::NoKey
@@ -462,6 +501,10 @@ mod tests {
                 "{bad}"
             );
         }
+    }
+
+    #[test]
+    fn azure_vault_problems() {
         for bad in [
             "v.vault.azure.net",
             "a--b.vault.azure.net",

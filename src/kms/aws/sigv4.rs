@@ -3,7 +3,8 @@
 
 use ring::{digest, hmac};
 
-use super::{Secret, ServiceRequest};
+use crate::kms::address;
+use crate::kms::{Secret, ServiceRequest};
 
 /// An access key, as the SDKs read it from `AWS_ACCESS_KEY_ID` etc. or as STS returns it.
 #[derive(Clone, Debug)]
@@ -31,25 +32,8 @@ fn hmac(key: &[u8], data: &str) -> hmac::Tag {
     hmac::sign(&hmac::Key::new(hmac::HMAC_SHA256, key), data.as_bytes())
 }
 
-/// `(authority, path, query)` of an absolute `http(s)` URL, the default port dropped as
-/// HTTP clients drop it from `Host`.
-fn split_url(url: &str) -> (String, &str, &str) {
-    let (scheme, rest) = url.split_once("://").unwrap_or(("https", url));
-    let end = rest.find(['/', '?']).unwrap_or(rest.len());
-    let authority = &rest[..end];
-    let (path_query, _) = rest[end..].split_once('#').unwrap_or((&rest[end..], ""));
-    let (path, query) = path_query.split_once('?').unwrap_or((path_query, ""));
-    let default = if scheme.eq_ignore_ascii_case("http") {
-        ":80"
-    } else {
-        ":443"
-    };
-    let authority = authority.strip_suffix(default).unwrap_or(authority);
-    (authority.to_ascii_lowercase(), path, query)
-}
-
 /// Query parameters sorted, as SigV4's canonical request wants them. Values must already
-/// be encoded with [`percent_encode`](super::percent_encode), whose form SigV4 shares.
+/// be encoded with [`percent_encode`](crate::kms::address::percent_encode), whose form SigV4 shares.
 fn canonical_query(query: &str) -> String {
     let mut pairs: Vec<String> = query
         .split('&')
@@ -67,21 +51,9 @@ fn canonical_query(query: &str) -> String {
     pairs.join("&")
 }
 
-/// Signs `req` in place for `service` in `region` at `amz_date`: adds `Host`,
-/// `X-Amz-Date`, `X-Amz-Security-Token` (temporary credentials) and `Authorization`,
-/// signing every header the request carries.
-pub fn sign(
-    req: &mut ServiceRequest,
-    creds: &Credentials,
-    region: &str,
-    service: &str,
-    amz_date: &str,
-) {
-    let (host, path, query) = split_url(&req.url);
-    let (path, query) = (
-        if path.is_empty() { "/" } else { path }.to_string(),
-        canonical_query(query),
-    );
+/// Replaces `Host` and `Authorization`, adds `X-Amz-Date` and, for temporary
+/// credentials, `X-Amz-Security-Token`: the headers the signature covers with the rest.
+fn set_headers(req: &mut ServiceRequest, creds: &Credentials, host: String, amz_date: &str) {
     req.headers.retain(|(k, _)| {
         !k.eq_ignore_ascii_case("host") && !k.eq_ignore_ascii_case("authorization")
     });
@@ -92,8 +64,12 @@ pub fn sign(
         req.headers
             .push(("X-Amz-Security-Token".into(), token.expose().to_string()));
     }
-    let mut headers: Vec<(String, String)> = req
-        .headers
+}
+
+/// `(canonical headers, signed headers)`: names lower-cased and sorted, values with
+/// their white space runs folded to one space.
+fn canonical_headers(headers: &[(String, String)]) -> (String, String) {
+    let mut headers: Vec<(String, String)> = headers
         .iter()
         .map(|(k, v)| {
             let v = v.split_whitespace().collect::<Vec<_>>().join(" ");
@@ -101,12 +77,32 @@ pub fn sign(
         })
         .collect();
     headers.sort_unstable();
-    let canonical_headers: String = headers.iter().map(|(k, v)| format!("{k}:{v}\n")).collect();
-    let signed_headers = headers
+    let canonical: String = headers.iter().map(|(k, v)| format!("{k}:{v}\n")).collect();
+    let signed = headers
         .iter()
         .map(|(k, _)| k.as_str())
         .collect::<Vec<_>>()
         .join(";");
+    (canonical, signed)
+}
+
+/// Signs `req` in place for `service` in `region` at `amz_date`: adds `Host`,
+/// `X-Amz-Date`, `X-Amz-Security-Token` (temporary credentials) and `Authorization`,
+/// signing every header the request carries.
+pub fn sign(
+    req: &mut ServiceRequest,
+    creds: &Credentials,
+    region: &str,
+    service: &str,
+    amz_date: &str,
+) {
+    let (host, path, query) = address::parts(&req.url);
+    let (path, query) = (
+        if path.is_empty() { "/" } else { path }.to_string(),
+        canonical_query(query),
+    );
+    set_headers(req, creds, host, amz_date);
+    let (canonical_headers, signed_headers) = canonical_headers(&req.headers);
     let payload_hash = hex(digest::digest(&digest::SHA256, &req.body).as_ref());
     let canonical_request = format!(
         "{}\n{path}\n{query}\n{canonical_headers}\n{signed_headers}\n{payload_hash}",
@@ -236,11 +232,11 @@ mod tests {
     fn date_and_url_pieces() {
         assert_eq!(amz_date(1_440_938_160), "20150830T123600Z");
         assert_eq!(
-            split_url("https://kms.x.amazonaws.com:443/"),
+            address::parts("https://kms.x.amazonaws.com:443/"),
             ("kms.x.amazonaws.com".into(), "/", "")
         );
         assert_eq!(
-            split_url("http://127.0.0.1:80"),
+            address::parts("http://127.0.0.1:80"),
             ("127.0.0.1".into(), "", "")
         );
         assert_eq!(canonical_query("b=2&a=x%2Fy&c"), "a=x%2Fy&b=2&c=");

@@ -1,108 +1,21 @@
-//! Vault and OpenBao: transit keys (read, sign a SHA-256 digest with PKCS#1 v1.5) and
-//! the JWT auth login that trades the runner's OIDC token for a Vault token.
+//! Transit keys: read the public key, sign a SHA-256 digest with PKCS#1 v1.5.
 
 use base64::Engine;
-use serde_json::Value;
 
-use super::spki::{self, RsaPublicKey};
-use super::{
-    CheckedKey, Exchange, Json, KeyService, KmsError, Method, Secret, Service, ServiceRequest,
-    ServiceResponse, b64, sha256, short,
+use crate::kms::spki::{self, RsaPublicKey};
+use crate::kms::{
+    CheckedKey, Json, KeyService, KmsError, Method, Secret, Service, ServiceRequest,
+    ServiceResponse, b64, sha256,
 };
 
-/// Where transit is mounted unless told otherwise (cosign's `TRANSIT_SECRET_ENGINE_PATH`).
-pub const DEFAULT_TRANSIT_MOUNT: &str = "transit";
-/// Where JWT auth is mounted unless told otherwise (vault-action's default `path`).
-pub const DEFAULT_AUTH_MOUNT: &str = "jwt";
-
-pub use crate::env::Env;
-
-/// The first of `VAULT_<name>` and `BAO_<name>` that is set (vault-action exports the
-/// former, the `bao` CLI reads both).
-pub fn env_var(env: Env, name: &str) -> Option<String> {
-    [format!("VAULT_{name}"), format!("BAO_{name}")]
-        .iter()
-        .filter_map(|k| env(k))
-        .map(|v| v.trim().to_string())
-        .find(|v| !v.is_empty())
-}
-
-/// The server's address and namespace, shared by transit and the login.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Server {
-    /// `VAULT_ADDR` without a trailing `/`.
-    pub addr: String,
-    /// `VAULT_NAMESPACE`, sent as `X-Vault-Namespace`.
-    pub namespace: Option<String>,
-}
-
-impl Server {
-    /// From `VAULT_ADDR` (or `BAO_ADDR`) and `VAULT_NAMESPACE` (or `BAO_NAMESPACE`).
-    pub fn from_env(env: Env) -> Result<Server, KmsError> {
-        let addr = env_var(env, "ADDR").ok_or(KmsError::MissingSetting {
-            service: Service::Vault,
-            missing: "VAULT_ADDR",
-        })?;
-        let namespace = env_var(env, "NAMESPACE").map(|n| n.trim_matches('/').to_string());
-        // The namespace goes into a header and the policy paths: a Vault path or nothing.
-        if let Some(ns) = namespace
-            .as_ref()
-            .filter(|ns| !super::grammar::vault_mount(ns))
-        {
-            return Err(KmsError::BadSetting {
-                input: "VAULT_NAMESPACE",
-                value: ns.clone(),
-                rule: super::grammar::Rule::VaultNamespace,
-            });
-        }
-        Ok(Server {
-            addr: addr.trim_end_matches('/').to_string(),
-            namespace,
-        })
-    }
-
-    fn request(&self, method: Method, path: &str) -> ServiceRequest {
-        let req = ServiceRequest::new(Service::Vault, method, format!("{}/v1/{path}", self.addr));
-        match &self.namespace {
-            Some(ns) => req.header("X-Vault-Namespace", ns.clone()),
-            None => req,
-        }
-    }
-
-    /// The error every Vault call can give: `{"errors": [...]}` by status.
-    fn error(&self, resp: &ServiceResponse, mount: &str) -> (String, Option<KmsError>) {
-        let errors: Vec<String> = resp
-            .json(Service::Vault)
-            .ok()
-            .and_then(|v| v.get("errors").and_then(Value::as_array).cloned())
-            .unwrap_or_default()
-            .iter()
-            .filter_map(|e| e.as_str().map(str::to_string))
-            .collect();
-        // Vault wraps multierrors as "1 error occurred:\n\t* permission denied\n\n".
-        let joined = errors.join("; ").replace("1 error occurred:", "");
-        let message = short(&joined).trim_start_matches("* ").to_string();
-        let known = if resp.status == 404 && message.contains("namespace not found") {
-            Some(KmsError::NamespaceNotFound {
-                namespace: self.namespace.clone().unwrap_or_default(),
-            })
-        } else if resp.status == 404 && message.contains("no handler for route") {
-            Some(KmsError::MountNotFound {
-                mount: mount.to_string(),
-            })
-        } else {
-            None
-        };
-        (message, known)
-    }
-}
+use super::Server;
 
 /// One transit key.
 #[derive(Debug)]
 pub struct Transit {
     /// Address and namespace.
     pub server: Server,
-    /// The Vault token (`VAULT_TOKEN`, or from [`JwtLogin`]).
+    /// The Vault token (`VAULT_TOKEN`, or from [`JwtLogin`](super::JwtLogin)).
     pub token: Secret,
     /// The transit engine's mount path.
     pub mount: String,
@@ -191,13 +104,13 @@ impl KeyService for Transit {
     }
 
     /// `GET /v1/<mount>/keys/<name>`.
-    fn public_key_request(&self) -> ServiceRequest {
+    fn public_key_request(&self, _now: i64) -> ServiceRequest {
         self.authed(Method::Get, &format!("{}/keys/{}", self.mount, self.name))
     }
 
     /// Sign the SHA-256 of the signing input with PKCS#1 v1.5 (transit's RSA default is
     /// PSS, which GitHub refuses), with the key version that was read.
-    fn sign_request(&self, signing_input: &[u8]) -> ServiceRequest {
+    fn sign_request(&self, signing_input: &[u8], _now: i64) -> ServiceRequest {
         let input = b64().encode(sha256(signing_input));
         let mut body = vec![
             ("input", Json::Str(&input)),
@@ -274,109 +187,28 @@ impl KeyService for Transit {
     }
 }
 
-/// JWT auth: the runner's OIDC token for a Vault token with the role's policies.
-#[derive(Clone, Debug)]
-pub struct JwtLogin {
-    /// Address and namespace.
-    pub server: Server,
-    /// The auth method's mount path (`jwt` unless configured).
-    pub mount: String,
-    /// The role to log in as.
-    pub role: String,
-}
-
-impl JwtLogin {
-    /// `POST /v1/auth/<mount>/login {"role", "jwt"}`, sent without a token.
-    pub fn request(&self, oidc_token: &Secret) -> ServiceRequest {
-        self.server
-            .request(
-                Method::Post,
-                &format!("auth/{}/login", self.mount.trim_matches('/')),
-            )
-            .json(&[
-                ("role", Json::Str(&self.role)),
-                ("jwt", Json::Str(oidc_token.expose())),
-            ])
-    }
-
-    /// Reads `auth.client_token`.
-    pub fn parse(&self, resp: &ServiceResponse) -> Result<Secret, KmsError> {
-        if !resp.ok() {
-            let mount = format!("auth/{}", self.mount.trim_matches('/'));
-            let (message, known) = self.server.error(resp, &mount);
-            // Login routes need no token, so a 403 means no auth method is mounted there
-            // (OpenBao answers an unknown unauthenticated path "permission denied").
-            if resp.status == 403 && known.is_none() {
-                return Err(KmsError::MountNotFound { mount });
-            }
-            return Err(known.unwrap_or(KmsError::LoginRefused {
-                service: Service::Vault,
-                role: self.role.clone(),
-                code: resp.status.to_string(),
-                message,
-            }));
-        }
-        let v = resp.json(Service::Vault)?;
-        let token = v["auth"]["client_token"]
-            .as_str()
-            .filter(|t| !t.is_empty())
-            .ok_or(KmsError::BadResponse {
-                service: Service::Vault,
-                what: "auth.client_token",
-            })?;
-        if !super::grammar::credential(token) {
-            return Err(KmsError::BadCredential {
-                service: Service::Vault,
-                what: "auth.client_token",
-            });
-        }
-        Ok(Secret::new(token))
-    }
-
-    /// Logs in with `oidc_token`.
-    pub fn login<X: Exchange>(&self, x: &X, oidc_token: &Secret) -> Result<Secret, X::Error> {
-        let resp = x.exchange(&self.request(oidc_token))?;
-        Ok(self.parse(&resp)?)
-    }
-}
-
 #[cfg(test)]
 mod tests {
+    use super::super::tests::resp;
+    use serde_json::Value;
+
     use super::*;
 
-    fn resp(status: u16, body: &str) -> ServiceResponse {
-        ServiceResponse {
-            status,
-            headers: vec![],
-            body: body.as_bytes().to_vec(),
-        }
-    }
-
-    fn transit() -> Transit {
-        let env = |k: &str| match k {
-            "BAO_ADDR" => Some("http://127.0.0.1:8200/".to_string()),
-            "VAULT_NAMESPACE" => Some("team-a/".to_string()),
-            _ => None,
-        };
-        Transit::new(
-            Server::from_env(&env).unwrap(),
-            Secret::new("s.TOKEN"),
-            "/transit/",
-            "gh-app",
-        )
+    pub(super) fn transit() -> Transit {
+        super::super::tests::transit()
     }
 
     #[test]
     fn requests() {
         let t = transit();
-        let read = t.public_key_request();
+        let read = t.public_key_request(0);
         assert_eq!(read.url, "http://127.0.0.1:8200/v1/transit/keys/gh-app");
         assert!(
             read.headers
                 .contains(&("X-Vault-Namespace".into(), "team-a".into()))
         );
         assert!(!format!("{read:?}").contains("s.TOKEN"));
-        let sign = t.sign_request(b"abc");
+        let sign = t.sign_request(b"abc", 0);
         assert_eq!(
             sign.url,
             "http://127.0.0.1:8200/v1/transit/sign/gh-app/sha2-256"
@@ -485,7 +317,7 @@ mod tests {
             t.parse_public_key(&resp(200, &body("aes256-gcm96"))),
             Err(KmsError::NotForSigning { .. })
         ));
-        let sign = t.sign_request(b"abc");
+        let sign = t.sign_request(b"abc", 0);
         let body: Value = serde_json::from_slice(&sign.body).unwrap();
         assert_eq!(body["key_version"], 1, "signs with the version it checked");
         let sig = t
@@ -495,28 +327,5 @@ mod tests {
             ))
             .unwrap();
         assert_eq!(sig, vec![0, 1, 2]);
-    }
-
-    #[test]
-    fn login() {
-        let l = JwtLogin {
-            server: transit().server,
-            mount: "jwt".into(),
-            role: "r".into(),
-        };
-        let req = l.request(&Secret::new("OIDC.JWT.X"));
-        assert_eq!(req.url, "http://127.0.0.1:8200/v1/auth/jwt/login");
-        assert!(!req.headers.iter().any(|(k, _)| k == "X-Vault-Token"));
-        assert!(!format!("{req:?}").contains("OIDC.JWT.X"));
-        assert_eq!(
-            l.parse(&resp(200, r#"{"auth":{"client_token":"s.x"}}"#))
-                .unwrap()
-                .expose(),
-            "s.x"
-        );
-        assert!(matches!(
-            l.parse(&resp(400, r#"{"errors":["error validating token: invalid audience (aud) claim"]}"#)),
-            Err(KmsError::LoginRefused { message, .. }) if message.contains("invalid audience")
-        ));
     }
 }

@@ -10,9 +10,12 @@
 
 use serde_json::Value;
 
-use super::error::SettingProblem;
-use super::{Exchange, Json, KmsError, Method, Secret, Service, ServiceRequest, ServiceResponse};
-use super::{dns_name, short};
+use crate::kms::address;
+use crate::kms::error::SettingProblem;
+use crate::kms::{
+    Exchange, Json, KmsError, Method, Secret, Service, ServiceRequest, ServiceResponse,
+};
+use crate::kms::{dns_name, short};
 
 /// Google's STS, as gcloud names it (`CLOUDSDK_API_ENDPOINT_OVERRIDES_STS` replaces it).
 pub const DEFAULT_STS_URL: &str = "https://sts.googleapis.com";
@@ -138,7 +141,7 @@ pub struct GoogleSts {
 impl GoogleSts {
     /// `POST /v1/token` with the exchange, as JSON (STS takes JSON or a form).
     pub fn request(&self, oidc_token: &Secret) -> ServiceRequest {
-        let url = format!("{}/v1/token", self.base_url.trim_end_matches('/'));
+        let url = address::join(&self.base_url, "v1/token");
         let audience = self.provider.sts_audience();
         ServiceRequest::new(Service::GoogleSts, Method::Post, url).json(&[
             ("audience", Json::Str(&audience)),
@@ -215,10 +218,12 @@ impl Impersonation {
     /// `POST /v1/projects/-/serviceAccounts/<account>:generateAccessToken`, bearer the
     /// federated token; `scope` is a list (singular name, as the API spells it).
     pub fn request(&self, federated: &Secret) -> ServiceRequest {
-        let url = format!(
-            "{}/v1/projects/-/serviceAccounts/{}:generateAccessToken",
-            self.base_url.trim_end_matches('/'),
-            self.account
+        let url = address::join(
+            &self.base_url,
+            &format!(
+                "v1/projects/-/serviceAccounts/{}:generateAccessToken",
+                self.account
+            ),
         );
         let mut req = ServiceRequest::new(Service::GoogleIamCredentials, Method::Post, url)
             .header("Authorization", format!("Bearer {}", federated.expose()))

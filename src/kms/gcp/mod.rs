@@ -1,12 +1,21 @@
 //! Google Cloud KMS: `getPublicKey` (with the algorithm check) and `asymmetricSign` of a
 //! SHA-256 digest, both checked end to end with CRC32C as Google asks clients to.
 
-use base64::Engine;
-use serde_json::Value;
+pub mod sts;
 
-use super::crc32c::crc32c;
-use super::spki::{self, RsaPublicKey};
-use super::{
+use crate::env::Env;
+use crate::kms::Exchange;
+use crate::kms::address;
+use crate::kms::grammar;
+use crate::kms::settings::{Settings, bad_token, endpoint, masked, non_empty, oidc_token};
+use base64::Engine;
+use serde::Deserialize;
+use serde::de::IgnoredAny;
+use sts::{GoogleSts, Impersonation, Provider};
+
+use crate::kms::crc32c::crc32c;
+use crate::kms::spki::{self, RsaPublicKey};
+use crate::kms::{
     CheckedKey, Json, KeyService, KmsError, Method, Secret, Service, ServiceRequest,
     ServiceResponse, b64, sha256, short,
 };
@@ -31,19 +40,16 @@ pub struct CloudKms {
 
 impl CloudKms {
     fn request(&self, method: Method, suffix: &str) -> ServiceRequest {
-        let url = format!(
-            "{}/v1/{}{suffix}",
-            self.base_url.trim_end_matches('/'),
-            self.version_name
-        );
+        let url = address::join(&self.base_url, &format!("v1/{}{suffix}", self.version_name));
         ServiceRequest::new(Service::GoogleKms, method, url)
             .header("Authorization", format!("Bearer {}", self.token.expose()))
     }
 
     fn failure(&self, resp: &ServiceResponse, permission: &str) -> KmsError {
-        let v = resp.json(Service::GoogleKms).unwrap_or(Value::Null);
-        let status = v["error"]["status"].as_str().unwrap_or("").to_string();
-        let message = short(v["error"]["message"].as_str().unwrap_or(""));
+        let v: ErrorAnswer = resp.typed(Service::GoogleKms).unwrap_or_default();
+        let error = v.error.unwrap_or_default();
+        let status = error.status.unwrap_or_default();
+        let message = short(&error.message.unwrap_or_default());
         let service = Service::GoogleKms;
         let key = self.version_name.clone();
         match (resp.status, status.as_str()) {
@@ -74,13 +80,56 @@ impl CloudKms {
     }
 }
 
-/// Int64Value fields arrive as JSON strings (numbers accepted too).
-fn crc_field(v: &Value) -> Option<u32> {
+/// An Int64Value field: a JSON string (numbers accepted too); anything else is no value,
+/// so a check on it fails as an integrity check, not as an unreadable answer.
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum Int64 {
+    Text(String),
+    Number(u64),
+    Other(IgnoredAny),
+}
+
+/// A CRC32C as Google sends it, if it is one.
+fn crc_field(v: &Option<Int64>) -> Option<u32> {
     match v {
-        Value::String(s) => s.parse().ok(),
-        Value::Number(n) => n.as_u64().and_then(|n| u32::try_from(n).ok()),
+        Some(Int64::Text(s)) => s.parse().ok(),
+        Some(Int64::Number(n)) => u32::try_from(*n).ok(),
         _ => None,
     }
+}
+
+/// `getPublicKey`'s answer.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct PublicKeyAnswer {
+    pem: Option<String>,
+    pem_crc32c: Option<Int64>,
+    name: Option<String>,
+    algorithm: Option<String>,
+}
+
+/// `asymmetricSign`'s answer.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct SignAnswer {
+    signature: Option<String>,
+    signature_crc32c: Option<Int64>,
+    verified_digest_crc32c: Option<bool>,
+    name: Option<String>,
+}
+
+/// Google's error body, `{"error":{"status":…,"message":…}}`.
+#[derive(Deserialize, Default)]
+struct ErrorAnswer {
+    error: Option<ErrorBody>,
+}
+
+/// The error's status and message.
+#[derive(Deserialize, Default)]
+struct ErrorBody {
+    status: Option<String>,
+    message: Option<String>,
 }
 
 impl KeyService for CloudKms {
@@ -93,12 +142,12 @@ impl KeyService for CloudKms {
     }
 
     /// `GET …/cryptoKeyVersions/N/publicKey`.
-    fn public_key_request(&self) -> ServiceRequest {
+    fn public_key_request(&self, _now: i64) -> ServiceRequest {
         self.request(Method::Get, "/publicKey")
     }
 
     /// `POST …:asymmetricSign` with the SHA-256 digest and its CRC32C.
-    fn sign_request(&self, signing_input: &[u8]) -> ServiceRequest {
+    fn sign_request(&self, signing_input: &[u8], _now: i64) -> ServiceRequest {
         let digest = sha256(signing_input);
         let (sha256, crc) = (b64().encode(digest), crc32c(&digest).to_string());
         self.request(Method::Post, ":asymmetricSign").json(&[
@@ -116,26 +165,26 @@ impl KeyService for CloudKms {
         if !resp.ok() {
             return Err(self.failure(resp, VIEW_PERMISSION));
         }
-        let v = resp.json(Service::GoogleKms)?;
+        let v: PublicKeyAnswer = resp.typed(Service::GoogleKms)?;
         let service = Service::GoogleKms;
         let key = self.version_name.as_str();
-        let pem = v["pem"].as_str().ok_or(KmsError::BadResponse {
+        let pem = v.pem.as_deref().ok_or(KmsError::BadResponse {
             service,
             what: "pem",
         })?;
-        if crc_field(&v["pemCrc32c"]) != Some(crc32c(pem.as_bytes())) {
+        if crc_field(&v.pem_crc32c) != Some(crc32c(pem.as_bytes())) {
             return Err(KmsError::Integrity {
                 service,
                 check: "pemCrc32c",
             });
         }
-        if v["name"].as_str().is_some_and(|n| n != key) {
+        if v.name.as_deref().is_some_and(|n| n != key) {
             return Err(KmsError::Integrity {
                 service,
                 check: "name",
             });
         }
-        let algorithm = v["algorithm"].as_str().unwrap_or("");
+        let algorithm = v.algorithm.as_deref().unwrap_or("");
         let (name, kind) = (key.to_string(), algorithm.to_string());
         if algorithm.starts_with("EC_") || algorithm.contains("ED25519") {
             return Err(KmsError::NotRsa {
@@ -173,35 +222,135 @@ impl KeyService for CloudKms {
         if !resp.ok() {
             return Err(self.failure(resp, SIGN_PERMISSION));
         }
-        let v = resp.json(Service::GoogleKms)?;
+        let v: SignAnswer = resp.typed(Service::GoogleKms)?;
         let service = Service::GoogleKms;
-        let sig = v["signature"]
-            .as_str()
+        let sig = v
+            .signature
             .and_then(|s| b64().decode(s).ok())
             .ok_or(KmsError::BadResponse {
                 service,
                 what: "signature as base64",
             })?;
         let integrity = |check| Err(KmsError::Integrity { service, check });
-        if v["verifiedDigestCrc32c"] != true {
+        if v.verified_digest_crc32c != Some(true) {
             return integrity("verifiedDigestCrc32c");
         }
-        if crc_field(&v["signatureCrc32c"]) != Some(crc32c(&sig)) {
+        if crc_field(&v.signature_crc32c) != Some(crc32c(&sig)) {
             return integrity("signatureCrc32c");
         }
-        if v["name"].as_str() != Some(self.version_name.as_str()) {
+        if v.name.as_deref() != Some(self.version_name.as_str()) {
             return integrity("name");
         }
         Ok(sig)
     }
 }
 
+/// Google's access token: keyless (the OIDC token traded at STS, then for a service
+/// account's), else google-github-actions/auth's output, else Terraform's variable.
+fn google_token<X: Exchange>(
+    settings: &Settings,
+    env: Env,
+    x: &X,
+    mask: &dyn Fn(&str),
+) -> Result<Secret, X::Error> {
+    let Some((sts, impersonation)) = google_keyless(settings, env)? else {
+        // google-github-actions/auth outputs the token; Terraform's variable is the fallback.
+        return Ok(settings
+            .access_token
+            .clone()
+            .map(Ok)
+            .or_else(|| {
+                let t = env("GOOGLE_OAUTH_ACCESS_TOKEN")?;
+                let t = t.trim();
+                if t.is_empty() {
+                    return None;
+                }
+                Some(if grammar::bearer_token(t) {
+                    Ok(masked(Secret::new(t), mask))
+                } else {
+                    Err(bad_token("GOOGLE_OAUTH_ACCESS_TOKEN"))
+                })
+            })
+            .transpose()?
+            .ok_or(KmsError::MissingSetting {
+                service: Service::GoogleKms,
+                missing: "kms-access-token, or gcp-workload-identity-provider",
+            })?);
+    };
+    let oidc = oidc_token(x, env, Some(&sts.oidc_audience), mask)?;
+    let federated = masked(sts.exchange(x, &oidc)?, mask);
+    Ok(match impersonation {
+        Some(sa) => masked(sa.generate(x, &federated)?, mask),
+        None => federated,
+    })
+}
+
+/// Google's keyless exchange, checked before any request: STS, and the impersonation.
+fn google_keyless(
+    settings: &Settings,
+    env: Env,
+) -> Result<Option<(GoogleSts, Option<Impersonation>)>, KmsError> {
+    let Some(provider) = non_empty(&settings.gcp_workload_identity_provider) else {
+        return match non_empty(&settings.gcp_service_account) {
+            Some(_) => Err(KmsError::MissingSetting {
+                service: Service::GoogleKms,
+                missing: "gcp-workload-identity-provider (gcp-service-account needs it)",
+            }),
+            None => Ok(None),
+        };
+    };
+    let provider = Provider::parse(provider)?;
+    let impersonation = match non_empty(&settings.gcp_service_account) {
+        Some(sa) => Some(Impersonation {
+            account: sts::service_account(sa)?,
+            base_url: endpoint(
+                env,
+                "CLOUDSDK_API_ENDPOINT_OVERRIDES_IAMCREDENTIALS",
+                sts::DEFAULT_IAMCREDENTIALS_URL,
+            )?,
+        }),
+        None => None,
+    };
+    let sts = GoogleSts {
+        base_url: endpoint(
+            env,
+            "CLOUDSDK_API_ENDPOINT_OVERRIDES_STS",
+            sts::DEFAULT_STS_URL,
+        )?,
+        oidc_audience: non_empty(&settings.oidc_audience)
+            .map(str::to_string)
+            .unwrap_or_else(|| provider.default_audience()),
+        provider,
+    };
+    Ok(Some((sts, impersonation)))
+}
+
+/// The key version `version_name`, with a token from `kms-access-token`, the
+/// environment, or Google's keyless exchange.
+pub fn resolve<X: Exchange>(
+    settings: &Settings,
+    env: Env,
+    x: &X,
+    mask: &dyn Fn(&str),
+    version_name: String,
+) -> Result<CloudKms, X::Error> {
+    let token = google_token(settings, env, x, mask)?;
+    Ok(CloudKms {
+        base_url: settings
+            .endpoint_override
+            .clone()
+            .unwrap_or_else(|| DEFAULT_BASE_URL.to_string()),
+        version_name,
+        token,
+    })
+}
+
 #[cfg(test)]
 mod tests {
-    use serde_json::json;
+    use serde_json::{Value, json};
 
     use super::*;
-    use crate::kms::spki::tests::SIGNING_INPUT;
+    use crate::kms::spki::SIGNING_INPUT;
 
     const NAME: &str = "projects/p/locations/global/keyRings/r/cryptoKeys/k/cryptoKeyVersions/1";
 
@@ -223,7 +372,7 @@ mod tests {
 
     #[test]
     fn sign_request_carries_the_recorded_digest_and_crc() {
-        let req = kms().sign_request(SIGNING_INPUT.as_bytes());
+        let req = kms().sign_request(SIGNING_INPUT.as_bytes(), 0);
         assert_eq!(
             req.url,
             format!("http://127.0.0.1:9/v1/{NAME}:asymmetricSign")

@@ -6,10 +6,10 @@
 
 use serde_json::Value;
 
-use super::error::SettingProblem;
-use super::{
-    Exchange, KmsError, Method, Secret, Service, ServiceRequest, ServiceResponse, dns_name,
-    percent_encode, short,
+use crate::kms::address;
+use crate::kms::error::SettingProblem;
+use crate::kms::{
+    Exchange, KmsError, Method, Secret, Service, ServiceRequest, ServiceResponse, dns_name, short,
 };
 
 /// The audience a federated credential expects unless set otherwise (azure/login's default).
@@ -109,10 +109,9 @@ pub struct EntraLogin {
 impl EntraLogin {
     /// `POST <authority>/<tenant>/oauth2/v2.0/token`, a form.
     pub fn request(&self, oidc_token: &Secret) -> ServiceRequest {
-        let url = format!(
-            "{}/{}/oauth2/v2.0/token",
-            self.authority.trim_end_matches('/'),
-            self.tenant
+        let url = address::join(
+            &self.authority,
+            &format!("{}/oauth2/v2.0/token", self.tenant),
         );
         let form = [
             ("client_id", self.client_id.as_str()),
@@ -121,14 +120,10 @@ impl EntraLogin {
             ("client_assertion", oidc_token.expose()),
             ("scope", self.scope.as_str()),
         ];
-        let body: Vec<String> = form
-            .iter()
-            .map(|(k, v)| format!("{k}={}", percent_encode(v)))
-            .collect();
         let mut req = ServiceRequest::new(Service::EntraId, Method::Post, url)
             .header("Content-Type", "application/x-www-form-urlencoded")
             .header("Accept", "application/json");
-        req.body = body.join("&").into_bytes();
+        req.body = address::form(&form).into_bytes();
         req
     }
 
