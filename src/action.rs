@@ -276,9 +276,7 @@ pub fn post_stage() {
 
 /// A value main saved, if set and not blank.
 fn state(name: &str) -> Option<String> {
-    std::env::var(format!("STATE_{name}"))
-        .ok()
-        .filter(|v| !v.trim().is_empty())
+    crate::env::var(&format!("STATE_{name}"))
 }
 
 /// The tokens main saved (`token`, `token_1`, ...) with their expiry. Main saves

@@ -158,8 +158,6 @@ impl Error {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::kms::Service;
-    use crate::kms::error::{SettingProblem, UriProblem};
     use crate::secret::Shown;
     use crate::transport::{Call, Last, Method, Who};
 
@@ -215,113 +213,5 @@ mod tests {
     #[test]
     fn every_error_is_specific_and_actionable() {
         crate::catalogue::check(&catalogue(), 12, place, Error::title);
-    }
-
-    /// Every key-service error with sample details, and what its message must say.
-    #[rustfmt::skip]
-    fn kms_catalogue() -> Vec<(KmsError, Vec<&'static str>)> {
-        use KmsError::*;
-        use Service::*;
-        let key = || s("alias/github-app");
-        vec![
-            (BadUri { uri: s("kms://x"), problem: UriProblem::UnknownScheme }, vec!["\"kms://x\"", "awskms://", "hashivault://"]),
-            (BadSetting { input: "vault-role", value: s("a/b"), rule: crate::kms::error::Rule::VaultRole }, vec!["`vault-role`", "\"a/b\"", "Vault role name"]),
-            (BadCredential { service: AwsSts, what: "SessionToken" }, vec!["SessionToken", "AWS STS", "control characters"]),
-            (MissingSetting { service: AwsKms, missing: "AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or aws-role-arn" }, vec!["AWS_ACCESS_KEY_ID", "configure-aws-credentials", "id-token: write"]),
-            (RegionMissing { key: key() }, vec!["alias/github-app", "AWS_REGION", "ARN"]),
-            (KeyNotFound { service: Vault, key: s("gh-app") }, vec!["Vault has no key gh-app", "`vault-transit-mount`"]),
-            (AccessDenied { service: AwsKms, key: key(), grant: s("kms:Sign"), message: s("not authorized to perform: kms:Sign") }, vec!["Grant kms:Sign", "alias/github-app", "not authorized"]),
-            (InvalidCredentials { service: AwsKms, code: s("InvalidClientTokenId") }, vec!["InvalidClientTokenId", "AWS_ACCESS_KEY_ID"]),
-            (ClockSkew { service: AwsKms, message: s("Signature expired") }, vec!["Signature expired", "NTP"]),
-            (ExpiredCredentials { service: AzureKeyVault, code: s("TokenExpired") }, vec!["expired", "TokenExpired", "`kms-access-token`"]),
-            (NotRsa { service: AwsKms, key: key(), kind: s("ECC_NIST_P256") }, vec!["ECC_NIST_P256", "RSA_2048", "SIGN_VERIFY"]),
-            (NotForSigning { service: Vault, key: s("aes"), usage: s("aes256-gcm96") }, vec!["not for signing", "rsa-2048"]),
-            (WrongAlgorithm { service: GoogleKms, key: s("k"), algorithm: s("RSA_SIGN_PSS_2048_SHA256") }, vec!["RSA_SIGN_PSS_2048_SHA256", "RSA_SIGN_PKCS1_2048_SHA256"]),
-            (TooSmall { service: AzureKeyVault, key: s("k"), bits: 1024 }, vec!["1024-bit", "2048-bit", "sign"]),
-            (KeyUnusable { service: AwsKms, key: key(), state: s("Disabled") }, vec!["Disabled", "Enable it"]),
-            (MountNotFound { mount: s("transit2") }, vec!["transit2/", "`vault-transit-mount`"]),
-            (NamespaceNotFound { namespace: s("team-a") }, vec!["\"team-a\"", "VAULT_NAMESPACE"]),
-            (LoginRefused { service: Vault, role: s("widgets"), code: s("400"), message: s("invalid audience (aud) claim") }, vec!["role widgets", "invalid audience", "`oidc-audience`"]),
-            (OidcUnavailable, vec!["ACTIONS_ID_TOKEN_REQUEST_URL", "`permissions: id-token: write`"]),
-            (OidcRefused { status: 403 }, vec!["403", "id-token: write"]),
-            (BadResponse { service: GoogleKms, what: "signature" }, vec!["Google Cloud KMS", "signature", "Check"]),
-            (Integrity { service: GoogleKms, check: "signatureCrc32c" }, vec!["signatureCrc32c", "Retry"]),
-            (BadSignature { service: AzureKeyVault, key: s("k") }, vec!["does not verify", "not sent to GitHub"]),
-            (Refused { service: ActionsOidc, status: 418, code: s("Teapot"), message: s("no") }, vec!["418 Teapot", "\"no\""]),
-            (BadKeylessSetting { setting: "gcp-workload-identity-provider", value: s("projects/acme/locations/global/workloadIdentityPools/p/providers/x"), problem: SettingProblem::GcpProjectNumber }, vec!["`gcp-workload-identity-provider`", "project number", "gcloud projects describe"]),
-            (ProviderNotFound { provider: s("projects/1/locations/global/workloadIdentityPools/gh/providers/acme"), message: s("The target service indicated by the \"audience\" parameters is invalid.") }, vec!["no workload identity provider projects/1/", "`gcp-workload-identity-provider`", "disabled or deleted"]),
-            (AudienceMismatch { service: GoogleSts, audience: s("https://github.com/acme"), message: s("The audience in JWT does not match the expected values.") }, vec!["Google STS refused", "https://github.com/acme", "allowed audiences", "`oidc-audience`"]),
-            (ServiceAccountDenied { account: s("signer@acme.iam.gserviceaccount.com"), message: s("Permission 'iam.serviceAccounts.getAccessToken' denied") }, vec!["signer@acme.iam.gserviceaccount.com", "roles/iam.workloadIdentityUser", "principalSet://", "`gcp-service-account`"]),
-            (TenantNotFound { tenant: s("contoso.com"), message: s("AADSTS90002: Tenant 'contoso.com' not found.") }, vec!["no tenant contoso.com", "`azure-tenant-id`", "AZURE_AUTHORITY_HOST"]),
-            (ClientNotFound { tenant: s("contoso.com"), client_id: s("af3110ba-0ba9-4412-b1a0-59f50b7e9273"), message: s("AADSTS700016") }, vec!["no app af3110ba", "`azure-client-id`"]),
-            (AssertionRefused { client_id: s("af3110ba-0ba9-4412-b1a0-59f50b7e9273"), code: s("AADSTS700213"), message: s("No matching federated identity record found for presented assertion subject") }, vec!["AADSTS700213", "federated credential", "https://token.actions.githubusercontent.com", "case matters"]),
-        ]
-    }
-
-    /// Each key-service error's place in its catalogue, by an exhaustive `match`.
-    fn kms_place(e: &KmsError) -> usize {
-        use KmsError::*;
-        match e {
-            BadUri { .. } => 0,
-            BadSetting { .. } => 1,
-            BadCredential { .. } => 2,
-            MissingSetting { .. } => 3,
-            RegionMissing { .. } => 4,
-            KeyNotFound { .. } => 5,
-            AccessDenied { .. } => 6,
-            InvalidCredentials { .. } => 7,
-            ClockSkew { .. } => 8,
-            ExpiredCredentials { .. } => 9,
-            NotRsa { .. } => 10,
-            NotForSigning { .. } => 11,
-            WrongAlgorithm { .. } => 12,
-            TooSmall { .. } => 13,
-            KeyUnusable { .. } => 14,
-            MountNotFound { .. } => 15,
-            NamespaceNotFound { .. } => 16,
-            LoginRefused { .. } => 17,
-            BadKeylessSetting { .. } => 18,
-            ProviderNotFound { .. } => 19,
-            AudienceMismatch { .. } => 20,
-            ServiceAccountDenied { .. } => 21,
-            TenantNotFound { .. } => 22,
-            ClientNotFound { .. } => 23,
-            AssertionRefused { .. } => 24,
-            OidcUnavailable => 25,
-            OidcRefused { .. } => 26,
-            BadResponse { .. } => 27,
-            Integrity { .. } => 28,
-            BadSignature { .. } => 29,
-            Refused { .. } => 30,
-        }
-    }
-
-    /// Second forms of variants the catalogue holds once.
-    #[test]
-    #[rustfmt::skip]
-    fn keyless_sentences_name_their_service() {
-        use KmsError::*;
-        use Service::*;
-        for (e, must) in [
-            (BadKeylessSetting { setting: "azure-tenant-id", value: s("contoso"), problem: SettingProblem::AzureTenant }, vec!["`azure-tenant-id` \"contoso\"", "GUID", "contoso.onmicrosoft.com"]),
-            (AudienceMismatch { service: EntraId, audience: s("api://x"), message: s("AADSTS700212: No matching federated identity record") }, vec!["Microsoft Entra ID", "api://x", "federated credential", "api://AzureADTokenExchange"]),
-        ] {
-            let msg = e.to_string();
-            for m in must {
-                assert!(msg.contains(m), "{m:?} missing from {msg}");
-            }
-        }
-    }
-
-    #[test]
-    fn every_kms_error_is_specific_and_actionable() {
-        crate::catalogue::check(&kms_catalogue(), 31, kms_place, KmsError::title);
-        let secret = "-----BEGIN RSA PRIVATE KEY-----";
-        let shown = KmsError::BadUri {
-            uri: s(secret),
-            problem: UriProblem::NoKey,
-        }
-        .to_string();
-        assert!(!shown.contains(secret), "{shown}");
     }
 }

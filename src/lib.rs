@@ -113,9 +113,9 @@ pub fn run() -> ExitCode {
     let mut args = std::env::args();
     let argv0 = args.next().unwrap_or_default();
     let args: Vec<String> = args.collect();
-    let in_actions = std::env::var("GITHUB_ACTIONS").is_ok_and(|v| v == "true");
+    let in_actions = crate::env::raw("GITHUB_ACTIONS").is_some_and(|v| v == "true");
     let verbose = args.iter().any(|a| a == "--verbose" || a == "-v")
-        || std::env::var("RUNNER_DEBUG").is_ok_and(|v| v == "1");
+        || crate::env::raw("RUNNER_DEBUG").is_some_and(|v| v == "1");
 
     // The runner gives main and post the same args and env; only the entrypoint
     // path differs, so the post stage is recognised by argv[0]'s file name.

@@ -74,7 +74,7 @@ pub fn render(pairs: &[(&str, &str)]) -> Result<String, OutputError> {
 /// Appends `pairs` to the file named by the environment variable `var`
 /// (`GITHUB_OUTPUT` or `GITHUB_STATE`) in one write.
 pub fn append(var: &'static str, pairs: &[(&str, &str)]) -> Result<(), OutputError> {
-    let path = std::env::var(var).unwrap_or_default();
+    let path = crate::env::raw(var).unwrap_or_default();
     if path.is_empty() {
         return Err(OutputError::NotSet { var });
     }

@@ -28,7 +28,7 @@ pub struct Services<'t> {
 
 /// This process's environment, as the `kms` library reads it.
 fn env(name: &str) -> Option<String> {
-    std::env::var(name).ok()
+    crate::env::raw(name)
 }
 
 impl<'t> Services<'t> {

@@ -52,10 +52,7 @@ impl Inputs {
 
     /// Reads this process's environment.
     pub fn from_env() -> Result<Inputs, InputError> {
-        Inputs::collect(std::env::vars_os().filter_map(|(k, v)| {
-            // A value that is not UTF-8 cannot be any of ours; keep it visible as lossy text.
-            Some((k.into_string().ok()?, v.to_string_lossy().into_owned()))
-        }))
+        Inputs::collect(crate::env::all())
     }
 
     /// The value of input `name`, if set and non-empty.
