@@ -5,12 +5,11 @@
 //! checks the outcome, how many requests were sent, how long it took, and that
 //! no secret reached the log.
 
-mod support;
-
 use std::time::{Duration, Instant};
 
-use support::runner::{Run, Step, TempDir, assert_masked_first, redact};
-use support::{APP_KEY_PEM, Fault, MockGithub, Proxy, Scenario, TokenFormat};
+use testkit::bin;
+use testkit::runner::{Run, Step, TempDir, assert_masked_first, redact};
+use testkit::{APP_KEY_PEM, Fault, MockGithub, Proxy, Scenario, TokenFormat};
 
 const LOOKUP: &str = "/repos/acme/repo-a/installation";
 const MINT: &str = "/app/installations/1001/access_tokens";
@@ -182,7 +181,7 @@ impl Case {
             builder = builder.fault(f);
         }
         let gh = builder.start();
-        let mut step = Step::new(&gh.url());
+        let mut step = Step::new(bin!(), &gh.url());
         for (name, value) in self.inputs {
             step.input(name, value);
         }
@@ -454,7 +453,7 @@ fn retries_and_final_answers() {
                 vec![
                     Fault::on("POST", MINT)
                         .status(429)
-                        .header("retry-after", support::http::http_date(now() + 3))
+                        .header("retry-after", testkit::http::http_date(now() + 3))
                         .times(1),
                 ],
                 End::Created,
@@ -504,7 +503,7 @@ fn connection_refused_is_retried_then_reported() {
         .unwrap()
         .port();
     let url = format!("http://127.0.0.1:{port}");
-    let (run, took) = timed_main(&Step::new(&url));
+    let (run, took) = timed_main(&Step::new(bin!(), &url));
     let err = the_error(&run);
     assert!(err.starts_with("::error title=Network error::"), "{err}");
     assert!(
@@ -525,7 +524,7 @@ fn connection_refused_is_retried_then_reported() {
 fn spawn_main(step: &Step) -> (std::process::Child, std::path::PathBuf) {
     let out = step.dir.0.join("stdout.log");
     let child = step
-        .command(&support::runner::bin(), &[])
+        .command(bin!(), &[])
         .stdout(std::fs::File::create(&out).unwrap())
         .stderr(std::process::Stdio::null())
         .spawn()
@@ -543,7 +542,7 @@ fn secondary_rate_limit_without_retry_after_waits_the_minute() {
             .secondary_rate_limit(403, None)
             .times(1),
     ]);
-    let step = Step::new(&gh.url());
+    let step = Step::new(bin!(), &gh.url());
     let (mut child, out) = spawn_main(&step);
     let t = Instant::now();
     let mut line = None;
@@ -574,7 +573,7 @@ fn skewed(offset: i64) {
     let gh = MockGithub::builder(Scenario::standard())
         .clock_offset_secs(offset)
         .start();
-    let (run, took) = timed_main(&Step::new(&gh.url()));
+    let (run, took) = timed_main(&Step::new(bin!(), &gh.url()));
     assert_success(&gh, &run);
     // One corrective retry on the first JWT call; the mint reuses the offset.
     assert_eq!(gh.count("GET", LOOKUP), 2);
@@ -621,7 +620,7 @@ fn skew_offset_carries_over_to_later_calls_in_check_mode() {
     let gh = MockGithub::builder(Scenario::standard())
         .clock_offset_secs(600)
         .start();
-    let mut step = Step::new(&gh.url());
+    let mut step = Step::new(bin!(), &gh.url());
     step.input("check", "true");
     let (run, took) = timed_main(&step);
     assert_eq!(run.code, 0, "{}", run.log());
@@ -645,7 +644,7 @@ fn revoke_after_lag(status: u16, format: TokenFormat) {
     let gh = MockGithub::builder(scenario)
         .fault(Fault::on("DELETE", REVOKE).fresh_token_lag(1, status))
         .start();
-    let step = Step::new(&gh.url());
+    let step = Step::new(bin!(), &gh.url());
     let main = step.main();
     assert_success(&gh, &main);
     assert_eq!(gh.minted()[0].format, format);
@@ -679,12 +678,12 @@ fn fresh_token_404_on_revocation_is_retried_once() {
 #[test]
 fn an_old_tokens_401_on_revocation_is_not_retried() {
     let gh = mock_with(vec![Fault::on("DELETE", REVOKE).fresh_token_lag(1, 401)]);
-    let step = Step::new(&gh.url());
+    let step = Step::new(bin!(), &gh.url());
     let main = step.main();
     assert_success(&gh, &main);
     // As if main had minted it 6 s ago, just past the 5 s window: the expiry says so.
     let mut state = main.state.clone();
-    let expiry = support::http::iso8601(gh.now() + 3600 - 6);
+    let expiry = testkit::http::iso8601(gh.now() + 3600 - 6);
     state.insert("expires_at".into(), expiry);
     let t = Instant::now();
     let post = step.post_with_state(&state);
@@ -701,7 +700,7 @@ fn fresh_token_lag_on_bot_user_lookup_is_retried_once() {
     let gh = mock_with(vec![
         Fault::on("GET", "/users/mock-app").fresh_token_lag(1, 404),
     ]);
-    let mut step = Step::new(&gh.url());
+    let mut step = Step::new(bin!(), &gh.url());
     step.input("bot-identity", "true");
     let (run, took) = timed_main(&step);
     assert_success(&gh, &run);
@@ -715,7 +714,7 @@ fn fresh_token_lag_on_bot_user_lookup_is_retried_once() {
 #[test]
 fn revocation_failing_for_good_warns_and_never_fails_the_job() {
     let gh = mock_with(vec![Fault::on("DELETE", REVOKE).status(502)]);
-    let step = Step::new(&gh.url());
+    let step = Step::new(bin!(), &gh.url());
     let main = step.main();
     assert_success(&gh, &main);
     let t = Instant::now();
@@ -748,7 +747,7 @@ fn stalled_server_times_out_then_retry_succeeds() {
             .stall(Duration::from_secs(40))
             .times(1),
     ]);
-    let (run, took) = timed_main(&Step::new(&gh.url()));
+    let (run, took) = timed_main(&Step::new(bin!(), &gh.url()));
     assert_success(&gh, &run);
     assert_eq!(gh.count("GET", LOOKUP), 2);
     let lines = retry_lines(&run);
@@ -765,7 +764,7 @@ fn stalled_server_times_out_then_retry_succeeds() {
 fn https_proxy_tunnels_to_the_tls_api() {
     let gh = MockGithub::builder(Scenario::standard()).tls().start();
     let proxy = Proxy::start();
-    let mut step = Step::new(&gh.url());
+    let mut step = Step::new(bin!(), &gh.url());
     step.input("ca-certificates", &gh.ca_pem().unwrap())
         .var("HTTPS_PROXY", &proxy.url());
     let (run, took) = timed_main(&step);
@@ -788,7 +787,7 @@ fn http_proxy_with_credentials_never_logs_the_password() {
     let gh = mock_with(vec![]);
     let proxy = Proxy::with_credentials("user", "s3cret");
     let proxy_url = format!("http://user:s3cret@{}", proxy.addr());
-    let mut step = Step::new(&gh.url());
+    let mut step = Step::new(bin!(), &gh.url());
     step.var("HTTP_PROXY", &proxy_url);
     let main = step.main();
     assert_success(&gh, &main);
@@ -816,7 +815,7 @@ fn proxy_password_with_special_characters_is_percent_decoded() {
     let gh = mock_with(vec![]);
     let proxy = Proxy::with_credentials("ci user", "p@ss:w/rd");
     let url = format!("http://ci%20user:p%40ss%3Aw%2Frd@{}", proxy.addr());
-    let mut step = Step::new(&gh.url());
+    let mut step = Step::new(bin!(), &gh.url());
     step.var("http_proxy", &url);
     let (run, _) = timed_main(&step);
     assert_success(&gh, &run);
@@ -832,7 +831,7 @@ fn proxy_password_with_special_characters_is_percent_decoded() {
 fn proxy_refusing_the_credentials_fails_at_once_without_showing_them() {
     let gh = mock_with(vec![]);
     let proxy = Proxy::with_credentials("user", "s3cret");
-    let mut step = Step::new(&gh.url());
+    let mut step = Step::new(bin!(), &gh.url());
     let wrong = format!("http://user:wr0ngpass@{}", proxy.addr());
     step.var("https_proxy", &wrong).var("http_proxy", &wrong);
     let (run, took) = timed_main(&step);
@@ -857,7 +856,7 @@ fn proxy_refusing_the_credentials_fails_at_once_without_showing_them() {
 #[test]
 fn malformed_proxy_url_is_refused_without_showing_it() {
     let gh = mock_with(vec![]);
-    let mut step = Step::new(&gh.url());
+    let mut step = Step::new(bin!(), &gh.url());
     step.var("HTTP_PROXY", "http://user:s3cret@");
     let (run, took) = timed_main(&step);
     let err = the_error(&run);
@@ -877,7 +876,7 @@ fn malformed_proxy_url_is_refused_without_showing_it() {
 fn tls_failure_through_a_proxy_names_the_host_and_the_proxy() {
     let gh = tls_mock();
     let proxy = Proxy::with_credentials("user", "s3cret");
-    let mut step = Step::new(&gh.url());
+    let mut step = Step::new(bin!(), &gh.url());
     step.var(
         "HTTPS_PROXY",
         &format!("http://user:s3cret@{}", proxy.addr()),
@@ -905,7 +904,7 @@ fn tls_failure_through_a_proxy_names_the_host_and_the_proxy() {
 fn all_proxy_is_the_fallback() {
     let gh = mock_with(vec![]);
     let proxy = Proxy::start();
-    let mut step = Step::new(&gh.url());
+    let mut step = Step::new(bin!(), &gh.url());
     step.var("ALL_PROXY", &proxy.url());
     let (run, _) = timed_main(&step);
     assert_success(&gh, &run);
@@ -917,7 +916,7 @@ fn all_proxy_is_the_fallback() {
 fn no_proxy_bypasses_the_proxy() {
     let gh = mock_with(vec![]);
     let proxy = Proxy::start();
-    let mut step = Step::new(&gh.url());
+    let mut step = Step::new(bin!(), &gh.url());
     step.var("HTTP_PROXY", &proxy.url())
         .var("HTTPS_PROXY", &proxy.url())
         .var("NO_PROXY", "example.com,127.0.0.1");
@@ -940,7 +939,7 @@ fn private_ca_through_ssl_cert_file() {
     let dir = TempDir::new("ca");
     let file = dir.0.join("ca.pem");
     std::fs::write(&file, gh.ca_pem().unwrap()).unwrap();
-    let mut step = Step::new(&gh.url());
+    let mut step = Step::new(bin!(), &gh.url());
     step.var("SSL_CERT_FILE", file.to_str().unwrap());
     let (run, _) = timed_main(&step);
     assert_success(&gh, &run);
@@ -953,7 +952,7 @@ fn private_ca_through_ssl_cert_dir() {
     let gh = tls_mock();
     let dir = TempDir::new("cadir");
     std::fs::write(dir.0.join("private-ca.crt"), gh.ca_pem().unwrap()).unwrap();
-    let mut step = Step::new(&gh.url());
+    let mut step = Step::new(bin!(), &gh.url());
     step.var("SSL_CERT_DIR", dir.0.to_str().unwrap());
     let (run, _) = timed_main(&step);
     assert_success(&gh, &run);
@@ -964,7 +963,7 @@ fn private_ca_through_ssl_cert_dir() {
 #[test]
 fn private_ca_through_the_input() {
     let gh = tls_mock();
-    let mut step = Step::new(&gh.url());
+    let mut step = Step::new(bin!(), &gh.url());
     step.input("ca-certificates", &gh.ca_pem().unwrap());
     let main = step.main();
     assert_success(&gh, &main);
@@ -983,7 +982,7 @@ fn private_ca_through_the_input() {
 #[test]
 fn unknown_ca_is_refused_naming_the_host_and_the_cure() {
     let gh = tls_mock();
-    let (run, took) = timed_main(&Step::new(&gh.url()));
+    let (run, took) = timed_main(&Step::new(bin!(), &gh.url()));
     let err = the_error(&run);
     assert!(err.starts_with("::error title=TLS error::"), "{err}");
     assert!(

@@ -6,16 +6,14 @@
 //! one `::error`, no request to GitHub, no workflow command but the program's own, and no
 //! credential in the output.
 
-#[path = "../support/kms/mod.rs"]
-mod kms_support;
-
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 
-use crate::support::runner::{Run, Step};
-use crate::support::{MockGithub, OTHER_PUBLIC_KEY_PEM, Scenario};
-use kms_support::OidcStandIn;
-use kms_support::canned::Canned;
+use testkit::bin;
+use testkit::kms::OidcStandIn;
+use testkit::kms::canned::Canned;
+use testkit::runner::{Run, Step};
+use testkit::{MockGithub, OTHER_PUBLIC_KEY_PEM, Scenario};
 
 const OWN_COMMANDS: [&str; 5] = [
     "::add-mask::",
@@ -27,7 +25,7 @@ const OWN_COMMANDS: [&str; 5] = [
 
 /// A main step signing with `kms_key`, debug lines on.
 fn step(gh: &MockGithub, kms_key: &str) -> Step {
-    let mut step = Step::new(&gh.url());
+    let mut step = Step::new(bin!(), &gh.url());
     step.input("private-key", "")
         .input("kms-key", kms_key)
         .var("RUNNER_DEBUG", "1");
@@ -38,7 +36,7 @@ fn step(gh: &MockGithub, kms_key: &str) -> Step {
 /// runner would read but the program's own, and none of `secrets` in the output.
 fn refused(run: &Run, gh: &MockGithub, says: &[&str], secrets: &[&str]) {
     let requests = gh.requests().len();
-    crate::support::runner::assert_refused_before_github(run, requests, says, secrets);
+    testkit::runner::assert_refused_before_github(run, requests, says, secrets);
     for line in run.log().lines() {
         let line = line.trim_start();
         assert!(
@@ -93,7 +91,7 @@ fn aws_public_key_with_trailing_der_junk() {
 
 #[test]
 fn vault_public_key_with_trailing_der_junk() {
-    let pem = kms_support::public_pem(&der_with_junk());
+    let pem = testkit::kms::public_pem(&der_with_junk());
     let body = serde_json::json!({"data": {"type": "rsa-2048", "latest_version": 1,
         "keys": {"1": {"public_key": pem}}}});
     let vault = Canned::start(200, "application/json", &body.to_string());
@@ -151,7 +149,7 @@ fn sts_credentials_hiding_control_characters() {
             "<AssumeRoleWithWebIdentityResponse xmlns=\"https://sts.amazonaws.com/doc/2011-06-15/\"><AssumeRoleWithWebIdentityResult><Credentials>{inner}<Expiration>2026-12-01T07:33:46Z</Expiration></Credentials></AssumeRoleWithWebIdentityResult></AssumeRoleWithWebIdentityResponse>"
         );
         let sts = Canned::start(200, "text/xml", &xml);
-        let runner = OidcStandIn::start(crate::support::OTHER_KEY_PEM);
+        let runner = OidcStandIn::start(testkit::OTHER_KEY_PEM);
         let gh = MockGithub::start(Scenario::standard());
         let run = step(&gh, "awskms:///alias/github-app")
             .var("AWS_REGION", "us-east-1")
@@ -181,7 +179,7 @@ fn vault_login_token_with_a_line_break() {
         "application/json",
         r#"{"auth":{"client_token":"s.x\n::stop-commands::pwned"}}"#,
     );
-    let runner = OidcStandIn::start(crate::support::OTHER_KEY_PEM);
+    let runner = OidcStandIn::start(testkit::OTHER_KEY_PEM);
     let gh = MockGithub::start(Scenario::standard());
     let run = step(&gh, "hashivault://gh-app")
         .var("VAULT_ADDR", &vault.url)
@@ -287,7 +285,7 @@ fn inputs_outside_their_grammar_send_nothing() {
         ),
     ];
     let service = Canned::start(200, "application/json", "{}");
-    let runner = OidcStandIn::start(crate::support::OTHER_KEY_PEM);
+    let runner = OidcStandIn::start(testkit::OTHER_KEY_PEM);
     for (kms_key, inputs, says) in &cases {
         let gh = MockGithub::start(Scenario::standard());
         let mut s = step(&gh, kms_key);

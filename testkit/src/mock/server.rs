@@ -11,7 +11,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use super::super::http::{self, Request, Response};
 use super::super::jwt;
-use super::faults::{Fault, FaultKind};
+use super::faults::Fault;
 use super::routes::{Minted, error, is_installation_token};
 use super::scenario::{Installation, MSG_NO_USER_AGENT, MSG_NOT_FOUND, RATE_LIMIT, Scenario};
 

@@ -12,11 +12,12 @@ pub const NO_KEY_APP_ID: u64 = 777;
 pub const NO_KEY_CLIENT_ID: &str = "Iv23liNoKeyApp0000";
 
 /// The mock app's private key (PKCS#1), its public key, and another app's key.
-pub const APP_KEY_PEM: &str = include_str!("../../fixtures/app.pem");
-pub const APP_PUBLIC_KEY_PEM: &str = include_str!("../../fixtures/app.pub.pem");
-pub const OTHER_KEY_PEM: &str = include_str!("../../fixtures/other.pem");
-pub const OTHER_PUBLIC_KEY_PEM: &str = include_str!("../../fixtures/other.pub.pem");
-pub(super) const PERMISSIONS_JSON: &str = include_str!("../../fixtures/app-permissions.json");
+pub const APP_KEY_PEM: &str = include_str!("../../../tests/fixtures/app.pem");
+pub const APP_PUBLIC_KEY_PEM: &str = include_str!("../../../tests/fixtures/app.pub.pem");
+pub const OTHER_KEY_PEM: &str = include_str!("../../../tests/fixtures/other.pem");
+pub const OTHER_PUBLIC_KEY_PEM: &str = include_str!("../../../tests/fixtures/other.pub.pem");
+pub(super) const PERMISSIONS_JSON: &str =
+    include_str!("../../../tests/fixtures/app-permissions.json");
 
 pub const DOCS_URL: &str = "https://docs.github.com/rest";
 pub const MSG_NOT_FOUND: &str = "Not Found";

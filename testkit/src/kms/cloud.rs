@@ -17,7 +17,7 @@ use serde_json::{Value, json};
 use app_token_action::kms::crc32c::crc32c;
 use app_token_action::kms::spki::RsaPublicKey;
 
-use crate::support::http::{self, Request, Response};
+use crate::http::{self, Request, Response};
 
 /// SHA-256's DigestInfo prefix (RFC 8017 §9.2 note 1).
 const SHA256_PREFIX: [u8; 19] = [
@@ -174,7 +174,7 @@ impl CloudMock {
         let shared = Arc::new(Shared {
             flavour,
             key: RsaKey::from_pkcs1_pem(private_pem),
-            other_key: RsaKey::from_pkcs1_pem(crate::support::OTHER_KEY_PEM),
+            other_key: RsaKey::from_pkcs1_pem(crate::OTHER_KEY_PEM),
             settings: Mutex::new(Settings {
                 token: token.into(),
                 token_expired: false,
