@@ -257,31 +257,49 @@ fn key_formats_that_are_tolerated() {
     assert_eq!(gh.minted().len(), forms.len());
 }
 
-#[test]
-fn each_wrong_key_gets_its_own_message_before_any_request() {
+/// A wrong key (`tests/fixtures/FILE`) gets its own message, shows no key material, and
+/// sends nothing.
+fn wrong_key_gets_its_own_message_before_any_request(file: &str, says: &str) {
     let gh = mock();
-    let cases = [
-        ("app.pub.pem", "is a public key"),
-        ("openssh.key", "is an OpenSSH key"),
-        ("ec.pem", "is an EC key"),
-        ("ed25519.pem", "is an Ed25519 key"),
-        ("encrypted-pkcs8.pem", "encrypted with a passphrase"),
-        ("rsa1024.pem", "1024-bit RSA key"),
-    ];
-    for (file, says) in cases {
-        let key = fixture(file);
-        let main = Step::new(bin!(), &gh.url())
-            .input("private-key", &key)
-            .main();
-        let e = failed(&main);
-        assert!(e.starts_with("::error title=Invalid private key::"), "{e}");
-        assert!(e.contains(says), "{file}: {e}");
-        let body = key.lines().nth(2).unwrap_or("-");
-        assert!(
-            !main.logged().contains(body),
-            "{file}: key material in the log"
-        );
-    }
+    let key = fixture(file);
+    let main = Step::new(bin!(), &gh.url())
+        .input("private-key", &key)
+        .main();
+    let e = failed(&main);
+    assert!(e.starts_with("::error title=Invalid private key::"), "{e}");
+    assert!(e.contains(says), "{file}: {e}");
+    let body = key.lines().nth(2).unwrap_or("-");
+    assert!(
+        !main.logged().contains(body),
+        "{file}: key material in the log"
+    );
+    assert!(gh.requests().is_empty());
+}
+
+/// One `#[test]` per wrong key, so every failing one is reported: `name: file, message`.
+macro_rules! wrong_keys {
+    ($($name:ident: $file:expr, $says:expr;)+) => {
+        $(
+            #[test]
+            fn $name() {
+                wrong_key_gets_its_own_message_before_any_request($file, $says);
+            }
+        )+
+    };
+}
+
+wrong_keys! {
+    a_public_key_is_named: "app.pub.pem", "is a public key";
+    an_openssh_key_is_named: "openssh.key", "is an OpenSSH key";
+    an_ec_key_is_named: "ec.pem", "is an EC key";
+    an_ed25519_key_is_named: "ed25519.pem", "is an Ed25519 key";
+    an_encrypted_key_is_named: "encrypted-pkcs8.pem", "encrypted with a passphrase";
+    a_1024_bit_key_is_named: "rsa1024.pem", "1024-bit RSA key";
+}
+
+#[test]
+fn a_password_for_a_key_is_not_in_pem_form_and_not_shown() {
+    let gh = mock();
     let e = failed(
         &Step::new(bin!(), &gh.url())
             .input("private-key", "hunter2")
