@@ -1,3 +1,4 @@
+#![warn(missing_docs)]
 //! Test support for app-token-action, built once for every test and example: a mock GitHub
 //! API server (plain, GHES-prefixed or TLS), a forward proxy, JWT helpers, the runner's way
 //! of running the binary, an action.yml reader, and the key services' emulators and mocks

@@ -47,7 +47,9 @@ pub struct Trust {
 /// One request the mock received: method and path only (bodies hold the OIDC token).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Seen {
+    /// The method.
     pub method: String,
+    /// The path, without the query.
     pub path: String,
 }
 
