@@ -1,4 +1,3 @@
-#![warn(missing_docs)]
 //! Test support for app-token-action, built once for every test and example: a mock GitHub
 //! API server (plain, GHES-prefixed or TLS), a forward proxy, JWT helpers, the runner's way
 //! of running the binary, an action.yml reader, and the key services' emulators and mocks
@@ -6,6 +5,7 @@
 //!
 //! The binary under test is the caller's to name: integration tests pass [`bin!`] (Cargo
 //! sets `CARGO_BIN_EXE_*` only while compiling them), examples [`runner::release_bin`].
+#![warn(missing_docs)]
 
 pub mod action_yml;
 pub mod demo;
