@@ -54,6 +54,9 @@ RUN apk add --no-cache clang llvm musl-dev
 
 WORKDIR /src
 COPY Cargo.toml Cargo.lock ./
+# The workspace's dev-only test kit: its manifest only, so cargo resolves the workspace;
+# `cargo build --release` of the program never compiles it.
+COPY testkit/Cargo.toml testkit/
 COPY src/ src/
 
 # Registry and target directory live in BuildKit cache mounts (kept between local builds,

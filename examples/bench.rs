@@ -9,14 +9,11 @@
 //! main.js` as the runner starts it, paired run by run with its bare linux-x64 binary on
 //! the same mock, and node's own start (`node -e 0`).
 
-#[path = "../tests/support/mod.rs"]
-mod support;
-
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use support::runner::{Step, bin};
-use support::{MockGithub, Scenario};
+use testkit::runner::{Step, release_bin};
+use testkit::{MockGithub, Scenario};
 
 fn children_usage() -> libc::rusage {
     // SAFETY: getrusage writes into the zeroed struct we own.
@@ -60,7 +57,7 @@ fn main() {
         .and_then(|a| a.parse().ok())
         .unwrap_or(50);
     let gh = MockGithub::start(Scenario::standard());
-    let mut step = Step::new(&gh.url());
+    let mut step = Step::new(&release_bin(), &gh.url());
     // Debug lines carry each request's duration.
     step.var("RUNNER_DEBUG", "1");
 
@@ -86,7 +83,7 @@ fn main() {
     let mut starts = Vec::new();
     for _ in 0..runs {
         let started = Instant::now();
-        let out = std::process::Command::new(bin())
+        let out = std::process::Command::new(release_bin())
             .arg("--version")
             .output()
             .expect("run --version");
@@ -95,7 +92,7 @@ fn main() {
     }
 
     // Key parse and JWT signing, in process (the same code the binary runs).
-    let key_text = support::APP_KEY_PEM;
+    let key_text = testkit::APP_KEY_PEM;
     let n = 200u32;
     let t = Instant::now();
     for _ in 0..n {
@@ -114,7 +111,9 @@ fn main() {
     walls.sort();
     starts.sort();
     let median = percentile(&walls, 0.5);
-    let size = std::fs::metadata(bin()).map(|m| m.len()).unwrap_or(0);
+    let size = std::fs::metadata(release_bin())
+        .map(|m| m.len())
+        .unwrap_or(0);
     println!("| measure | value |");
     println!("|---|---|");
     println!("| main stage runs | {runs} |");
@@ -178,7 +177,7 @@ fn main() {
     ];
     for (name, inputs) in scenarios {
         let gh = MockGithub::start(Scenario::standard());
-        let mut step = Step::new(&gh.url());
+        let mut step = Step::new(&release_bin(), &gh.url());
         for (k, v) in inputs {
             step.input(k, v);
         }
@@ -197,7 +196,7 @@ fn main() {
 /// binary) and that binary alone, alternating on one mock; node's bare start.
 fn launcher_pairs(runs: usize, dir: &Path, node: &Path) {
     let gh = MockGithub::start(Scenario::standard());
-    let step = Step::new(&gh.url());
+    let step = Step::new(&release_bin(), &gh.url());
     let bare: PathBuf = dir.join("bin/app-token-action-linux-x64");
     let launcher = || {
         let mut cmd = step.command(node, &[]);

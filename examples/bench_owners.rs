@@ -6,13 +6,10 @@
 //!
 //! `scripts/bench` runs it (`BENCH_OWNER_RUNS`, default 5; `BENCH_LATENCY_MS`, 50).
 
-#[path = "../tests/support/mod.rs"]
-mod support;
-
 use std::time::{Duration, Instant};
 
-use support::runner::Step;
-use support::{APP_ID, MockGithub, Scenario};
+use testkit::runner::{Step, release_bin};
+use testkit::{APP_ID, MockGithub, Scenario};
 
 /// The standard scenario with accounts `org-0` … `org-7` added: ten in all.
 fn ten_owners() -> (Scenario, Vec<String>) {
@@ -38,7 +35,7 @@ fn median(mut v: Vec<Duration>) -> Duration {
 fn time(gh: &MockGithub, owners: &str, runs: usize) -> Vec<Duration> {
     (0..runs)
         .map(|_| {
-            let mut step = Step::new(&gh.url());
+            let mut step = Step::new(&release_bin(), &gh.url());
             step.input("owners", owners);
             let t = Instant::now();
             let run = step.main();

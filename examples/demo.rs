@@ -3,13 +3,12 @@
 //! API, printed the way a workflow log shows them (masked values as `***`).
 //!
 //! Run with `scripts/demo` (builds the release binary first). The flow itself is
-//! `tests/support/demo.rs`, which a test runs too.
-
-#[path = "../tests/support/mod.rs"]
-mod support;
+//! `testkit/src/demo.rs`, which a test runs too.
 
 fn main() {
-    let outcome = support::demo::run(&mut |line| println!("{line}"));
+    let outcome = testkit::demo::run(&testkit::runner::release_bin(), &mut |line| {
+        println!("{line}")
+    });
     let worked = outcome.main_code == 0
         && outcome
             .later

@@ -6,12 +6,9 @@
 //! Prints `MOCK_URL=<url>` on stdout once listening (with `--tls`, after writing the CA
 //! certificate PEM to the `--ca-file` path).
 
-#[path = "../tests/support/mod.rs"]
-mod support;
-
 use std::io::{Read, Write};
 
-use support::{MockGithub, Scenario};
+use testkit::{MockGithub, Scenario};
 
 fn usage() -> ! {
     eprintln!(

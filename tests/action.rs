@@ -1,13 +1,12 @@
 //! The action's main and post stages, run as the runner runs them, against the
 //! mock GitHub API. One scenario per behaviour.
 
-mod support;
-
 use std::collections::BTreeMap;
 
 use base64::Engine;
-use support::runner::{Run, Step, assert_masked_first, redact};
-use support::{
+use testkit::bin;
+use testkit::runner::{Run, Step, assert_masked_first, redact};
+use testkit::{
     Auth, BOT_USER_ID, Fault, MockGithub, NO_KEY_CLIENT_ID, Scenario, TokenFormat, fixture,
 };
 
@@ -34,7 +33,7 @@ fn ok(run: &Run) {
 #[test]
 fn default_scope_is_the_workflow_repository() {
     let gh = mock();
-    let main = Step::new(&gh.url()).main();
+    let main = Step::new(bin!(), &gh.url()).main();
     ok(&main);
     let minted = gh.minted();
     assert_eq!(minted.len(), 1);
@@ -54,7 +53,9 @@ fn default_scope_is_the_workflow_repository() {
 #[test]
 fn owner_alone_covers_the_whole_installation() {
     let gh = mock();
-    let main = Step::new(&gh.url()).input("owner", "octocat").main();
+    let main = Step::new(bin!(), &gh.url())
+        .input("owner", "octocat")
+        .main();
     ok(&main);
     assert_eq!(gh.count("GET", "/users/octocat/installation"), 1);
     assert_eq!(main.output("installation-id"), "1002");
@@ -64,7 +65,7 @@ fn owner_alone_covers_the_whole_installation() {
 #[test]
 fn repositories_with_owner_look_up_the_first() {
     let gh = mock();
-    let main = Step::new(&gh.url())
+    let main = Step::new(bin!(), &gh.url())
         .input("owner", "acme")
         .input("repositories", "repo-b,\nwebsite")
         .main();
@@ -79,7 +80,7 @@ fn repositories_with_owner_look_up_the_first() {
 #[test]
 fn repositories_as_owner_slash_name_use_the_repository_owner() {
     let gh = mock();
-    let main = Step::new(&gh.url())
+    let main = Step::new(bin!(), &gh.url())
         .input("repositories", "acme/website, acme/repo-a")
         .main();
     ok(&main);
@@ -93,7 +94,7 @@ fn repositories_as_owner_slash_name_use_the_repository_owner() {
 #[test]
 fn repository_of_another_owner_fails_before_any_request() {
     let gh = mock();
-    let main = Step::new(&gh.url())
+    let main = Step::new(bin!(), &gh.url())
         .input("repositories", "other-org/tool")
         .main();
     let e = failed(&main);
@@ -107,7 +108,9 @@ fn repository_of_another_owner_fails_before_any_request() {
 #[test]
 fn enterprise_installation() {
     let gh = mock();
-    let main = Step::new(&gh.url()).input("enterprise", "big-corp").main();
+    let main = Step::new(bin!(), &gh.url())
+        .input("enterprise", "big-corp")
+        .main();
     ok(&main);
     assert_eq!(gh.count("GET", "/enterprises/big-corp/installation"), 1);
     assert_eq!(main.output("installation-id"), "1003");
@@ -117,7 +120,7 @@ fn enterprise_installation() {
 fn enterprise_with_owner_or_repositories_is_refused() {
     let gh = mock();
     for (k, v) in [("owner", "acme"), ("repositories", "repo-a")] {
-        let main = Step::new(&gh.url())
+        let main = Step::new(bin!(), &gh.url())
             .input("enterprise", "big-corp")
             .input(k, v)
             .main();
@@ -130,7 +133,7 @@ fn enterprise_with_owner_or_repositories_is_refused() {
 #[test]
 fn installation_id_skips_the_lookup() {
     let gh = mock();
-    let main = Step::new(&gh.url())
+    let main = Step::new(bin!(), &gh.url())
         .input("installation-id", "1001")
         .input("repositories", "website")
         .main();
@@ -147,10 +150,12 @@ fn installation_id_skips_the_lookup() {
 #[test]
 fn missing_repository_context_is_named() {
     let gh = mock();
-    let main = Step::new(&gh.url()).unset("GITHUB_REPOSITORY").main();
+    let main = Step::new(bin!(), &gh.url())
+        .unset("GITHUB_REPOSITORY")
+        .main();
     let e = failed(&main);
     assert!(e.contains("GITHUB_REPOSITORY is not set"), "{e}");
-    let main = Step::new(&gh.url())
+    let main = Step::new(bin!(), &gh.url())
         .unset("GITHUB_REPOSITORY")
         .unset("GITHUB_REPOSITORY_OWNER")
         .input("repositories", "repo-a")
@@ -164,7 +169,7 @@ fn missing_repository_context_is_named() {
 fn more_than_500_repositories_is_refused() {
     let gh = mock();
     let list: Vec<String> = (0..501).map(|i| format!("r{i}")).collect();
-    let main = Step::new(&gh.url())
+    let main = Step::new(bin!(), &gh.url())
         .input("repositories", &list.join(","))
         .main();
     assert!(failed(&main).contains("at most 500"));
@@ -177,7 +182,7 @@ fn more_than_500_repositories_is_refused() {
 fn numeric_app_id_in_either_spelling() {
     let gh = mock();
     for var in ["INPUT_APP-ID", "INPUT_APP_ID"] {
-        let main = Step::new(&gh.url())
+        let main = Step::new(bin!(), &gh.url())
             .input("client-id", "")
             .var(var, "12345")
             .main();
@@ -197,19 +202,19 @@ fn numeric_app_id_in_either_spelling() {
 #[test]
 fn client_id_wins_over_app_id() {
     let gh = mock();
-    let main = Step::new(&gh.url()).input("app-id", "999").main();
+    let main = Step::new(bin!(), &gh.url()).input("app-id", "999").main();
     ok(&main);
     assert!(
         gh.requests()
             .iter()
-            .all(|r| matches!(&r.auth, Auth::Jwt { iss } if iss == support::CLIENT_ID))
+            .all(|r| matches!(&r.auth, Auth::Jwt { iss } if iss == testkit::CLIENT_ID))
     );
 }
 
 #[test]
 fn two_spellings_with_different_values_are_refused() {
     let gh = mock();
-    let main = Step::new(&gh.url())
+    let main = Step::new(bin!(), &gh.url())
         .input("client-id", "")
         .var("INPUT_APP-ID", "12345")
         .var("INPUT_APP_ID", "54321")
@@ -221,9 +226,9 @@ fn two_spellings_with_different_values_are_refused() {
 #[test]
 fn missing_id_and_missing_key() {
     let gh = mock();
-    let e = failed(&Step::new(&gh.url()).input("client-id", "").main());
+    let e = failed(&Step::new(bin!(), &gh.url()).input("client-id", "").main());
     assert!(e.contains("client-id") && e.contains("app-id"), "{e}");
-    let e = failed(&Step::new(&gh.url()).input("private-key", "").main());
+    let e = failed(&Step::new(bin!(), &gh.url()).input("private-key", "").main());
     assert!(
         e.contains("`kms-key`") && e.contains("neither is set"),
         "{e}"
@@ -245,35 +250,61 @@ fn key_formats_that_are_tolerated() {
         base64::engine::general_purpose::STANDARD.encode(pem.as_bytes()),
     ];
     for form in &forms {
-        ok(&Step::new(&gh.url()).input("private-key", form).main());
+        ok(&Step::new(bin!(), &gh.url())
+            .input("private-key", form)
+            .main());
     }
     assert_eq!(gh.minted().len(), forms.len());
 }
 
-#[test]
-fn each_wrong_key_gets_its_own_message_before_any_request() {
+/// A wrong key (`tests/fixtures/FILE`) gets its own message, shows no key material, and
+/// sends nothing.
+fn wrong_key_gets_its_own_message_before_any_request(file: &str, says: &str) {
     let gh = mock();
-    let cases = [
-        ("app.pub.pem", "is a public key"),
-        ("openssh.key", "is an OpenSSH key"),
-        ("ec.pem", "is an EC key"),
-        ("ed25519.pem", "is an Ed25519 key"),
-        ("encrypted-pkcs8.pem", "encrypted with a passphrase"),
-        ("rsa1024.pem", "1024-bit RSA key"),
-    ];
-    for (file, says) in cases {
-        let key = fixture(file);
-        let main = Step::new(&gh.url()).input("private-key", &key).main();
-        let e = failed(&main);
-        assert!(e.starts_with("::error title=Invalid private key::"), "{e}");
-        assert!(e.contains(says), "{file}: {e}");
-        let body = key.lines().nth(2).unwrap_or("-");
-        assert!(
-            !main.logged().contains(body),
-            "{file}: key material in the log"
-        );
-    }
-    let e = failed(&Step::new(&gh.url()).input("private-key", "hunter2").main());
+    let key = fixture(file);
+    let main = Step::new(bin!(), &gh.url())
+        .input("private-key", &key)
+        .main();
+    let e = failed(&main);
+    assert!(e.starts_with("::error title=Invalid private key::"), "{e}");
+    assert!(e.contains(says), "{file}: {e}");
+    let body = key.lines().nth(2).unwrap_or("-");
+    assert!(
+        !main.logged().contains(body),
+        "{file}: key material in the log"
+    );
+    assert!(gh.requests().is_empty());
+}
+
+/// One `#[test]` per wrong key, so every failing one is reported: `name: file, message`.
+macro_rules! wrong_keys {
+    ($($name:ident: $file:expr, $says:expr;)+) => {
+        $(
+            #[test]
+            fn $name() {
+                wrong_key_gets_its_own_message_before_any_request($file, $says);
+            }
+        )+
+    };
+}
+
+wrong_keys! {
+    a_public_key_is_named: "app.pub.pem", "is a public key";
+    an_openssh_key_is_named: "openssh.key", "is an OpenSSH key";
+    an_ec_key_is_named: "ec.pem", "is an EC key";
+    an_ed25519_key_is_named: "ed25519.pem", "is an Ed25519 key";
+    an_encrypted_key_is_named: "encrypted-pkcs8.pem", "encrypted with a passphrase";
+    a_1024_bit_key_is_named: "rsa1024.pem", "1024-bit RSA key";
+}
+
+#[test]
+fn a_password_for_a_key_is_not_in_pem_form_and_not_shown() {
+    let gh = mock();
+    let e = failed(
+        &Step::new(bin!(), &gh.url())
+            .input("private-key", "hunter2")
+            .main(),
+    );
     assert!(e.contains("not in PEM form"), "{e}");
     assert!(!e.contains("hunter2"));
     assert!(gh.requests().is_empty());
@@ -284,7 +315,7 @@ fn each_wrong_key_gets_its_own_message_before_any_request() {
 #[test]
 fn a_key_of_another_app() {
     let gh = mock();
-    let main = Step::new(&gh.url())
+    let main = Step::new(bin!(), &gh.url())
         .input("private-key", &fixture("other.pem"))
         .main();
     let e = failed(&main);
@@ -296,7 +327,7 @@ fn a_key_of_another_app() {
 #[test]
 fn an_id_that_names_no_app_with_a_key() {
     let gh = mock();
-    let main = Step::new(&gh.url())
+    let main = Step::new(bin!(), &gh.url())
         .input("client-id", NO_KEY_CLIENT_ID)
         .main();
     let e = failed(&main);
@@ -312,7 +343,9 @@ fn an_id_that_names_no_app_with_a_key() {
 fn a_client_secret_given_as_the_id_is_caught_before_any_request() {
     let gh = mock();
     let secret = "0123456789abcdef0123456789abcdef01234567";
-    let main = Step::new(&gh.url()).input("client-id", secret).main();
+    let main = Step::new(bin!(), &gh.url())
+        .input("client-id", secret)
+        .main();
     let e = failed(&main);
     assert!(e.contains("shape of a client secret"), "{e}");
     assert!(!main.log().contains(secret), "the secret is not echoed");
@@ -322,7 +355,7 @@ fn a_client_secret_given_as_the_id_is_caught_before_any_request() {
 #[test]
 fn a_key_file_path_instead_of_the_key() {
     let gh = mock();
-    let main = Step::new(&gh.url())
+    let main = Step::new(bin!(), &gh.url())
         .input("private-key", "./secrets/app.private-key.pem")
         .main();
     let e = failed(&main);
@@ -333,7 +366,7 @@ fn a_key_file_path_instead_of_the_key() {
 #[test]
 fn app_not_installed_names_the_account_and_the_settings() {
     let gh = mock();
-    let main = Step::new(&gh.url())
+    let main = Step::new(bin!(), &gh.url())
         .input("owner", "nobody")
         .var("GITHUB_SERVER_URL", "https://ghe.example.com")
         .main();
@@ -349,7 +382,7 @@ fn app_not_installed_names_the_account_and_the_settings() {
 #[test]
 fn permissions_narrow_the_token() {
     let gh = mock();
-    let main = Step::new(&gh.url())
+    let main = Step::new(bin!(), &gh.url())
         .input("permission-contents", "read")
         .input("permission-pull-requests", "write")
         .main();
@@ -364,7 +397,7 @@ fn permissions_narrow_the_token() {
 #[test]
 fn permission_typo_suggests_the_name() {
     let gh = mock();
-    let main = Step::new(&gh.url())
+    let main = Step::new(bin!(), &gh.url())
         .var("INPUT_PERMISSION-CONTENT", "read")
         .main();
     let e = failed(&main);
@@ -383,7 +416,7 @@ fn logins_slugs_and_ids_are_checked_before_any_request() {
         ("enterprise", "big/corp"),
         ("client-id", "Iv23liMock\nClient01"),
     ] {
-        let main = Step::new(&gh.url()).input(input, value).main();
+        let main = Step::new(bin!(), &gh.url()).input(input, value).main();
         let e = failed(&main);
         assert!(e.starts_with("::error title=Invalid input::"), "{e}");
         assert!(e.contains(&format!("`{input}` must be")), "{e}");
@@ -400,7 +433,7 @@ fn a_lookup_answer_without_an_account_is_named_once() {
                 .body(r#"{"id":1001,"app_slug":"mock-app"}"#),
         )
         .start();
-    let main = Step::new(&gh.url()).main();
+    let main = Step::new(bin!(), &gh.url()).main();
     ok(&main);
     let summary = main
         .stdout
@@ -413,7 +446,7 @@ fn a_lookup_answer_without_an_account_is_named_once() {
 #[test]
 fn permission_level_is_checked() {
     let gh = mock();
-    let main = Step::new(&gh.url())
+    let main = Step::new(bin!(), &gh.url())
         .input("permission-workflows", "read")
         .main();
     let e = failed(&main);
@@ -425,7 +458,7 @@ fn permission_level_is_checked() {
 #[test]
 fn unknown_permission_is_sent_with_a_warning() {
     let gh = mock();
-    let main = Step::new(&gh.url())
+    let main = Step::new(bin!(), &gh.url())
         .var("INPUT_PERMISSION-COPILOT-SPACES", "read")
         .main();
     assert!(main.stdout.contains("::warning title=Unknown permission::"));
@@ -441,7 +474,7 @@ fn unknown_permission_is_sent_with_a_warning() {
 #[test]
 fn permission_not_granted_is_explained() {
     let gh = mock();
-    let main = Step::new(&gh.url())
+    let main = Step::new(bin!(), &gh.url())
         .input("permission-administration", "write")
         .main();
     let e = failed(&main);
@@ -455,7 +488,7 @@ fn permission_not_granted_is_explained() {
 #[test]
 fn inaccessible_repository_is_explained() {
     let gh = mock();
-    let main = Step::new(&gh.url())
+    let main = Step::new(bin!(), &gh.url())
         .input("repositories", "repo-a,secret-repo")
         .main();
     let e = failed(&main);
@@ -474,7 +507,7 @@ fn api_url_with_path_prefix_and_trailing_slash() {
         .path_prefix("/api/v3")
         .start();
     let url = format!("{}/", gh.url());
-    let main = Step::new(&url).main();
+    let main = Step::new(bin!(), &url).main();
     ok(&main);
     assert_eq!(gh.minted().len(), 1);
 }
@@ -482,7 +515,7 @@ fn api_url_with_path_prefix_and_trailing_slash() {
 #[test]
 fn empty_api_url_input_falls_back_to_github_api_url() {
     let gh = mock();
-    let main = Step::new("http://127.0.0.1:9")
+    let main = Step::new(bin!(), "http://127.0.0.1:9")
         .input("github-api-url", "")
         .var("GITHUB_API_URL", &gh.url())
         .main();
@@ -493,7 +526,7 @@ fn empty_api_url_input_falls_back_to_github_api_url() {
 #[test]
 fn each_request_has_a_debug_line_without_credentials() {
     let gh = mock();
-    let main = Step::new(&gh.url()).main();
+    let main = Step::new(bin!(), &gh.url()).main();
     ok(&main);
     let debug: Vec<&str> = main
         .stdout
@@ -519,7 +552,7 @@ fn each_request_has_a_debug_line_without_credentials() {
 
 #[test]
 fn plain_http_is_only_for_loopback() {
-    let main = Step::new("http://ghe.example.com/api/v3").main();
+    let main = Step::new(bin!(), "http://ghe.example.com/api/v3").main();
     let e = failed(&main);
     assert!(e.contains("plain http"), "{e}");
 }
@@ -527,7 +560,7 @@ fn plain_http_is_only_for_loopback() {
 #[test]
 fn requests_carry_githubs_headers() {
     let gh = mock();
-    ok(&Step::new(&gh.url()).main());
+    ok(&Step::new(bin!(), &gh.url()).main());
     let ua = format!("app-token-action/{}", env!("CARGO_PKG_VERSION"));
     for r in gh.requests() {
         assert_eq!(r.header("user-agent"), Some(ua.as_str()));
@@ -539,7 +572,7 @@ fn requests_carry_githubs_headers() {
 #[test]
 fn outputs_are_heredocs_with_random_delimiters() {
     let gh = mock();
-    let main = Step::new(&gh.url()).main();
+    let main = Step::new(bin!(), &gh.url()).main();
     ok(&main);
     let delimiters: Vec<&str> = main
         .output_file
@@ -565,7 +598,7 @@ fn a_value_with_a_line_break_cannot_inject_an_output() {
                 .body(installation.to_string()),
         )
         .start();
-    let step = Step::new(&gh.url());
+    let step = Step::new(bin!(), &gh.url());
     let main = step.main();
     assert!(!main.stdout.lines().any(|l| l.starts_with("injected")));
     let e = failed(&main);
@@ -592,7 +625,7 @@ fn text_from_github_cannot_start_a_workflow_command() {
             ),
         )
         .start();
-    let main = Step::new(&gh.url()).main();
+    let main = Step::new(bin!(), &gh.url()).main();
     assert_eq!(main.code, 0, "{}", main.shown());
     assert!(
         !main.stdout.lines().any(|l| l.starts_with("::warning")),
@@ -604,7 +637,9 @@ fn text_from_github_cannot_start_a_workflow_command() {
 #[test]
 fn bot_identity() {
     let gh = mock();
-    let main = Step::new(&gh.url()).input("bot-identity", "true").main();
+    let main = Step::new(bin!(), &gh.url())
+        .input("bot-identity", "true")
+        .main();
     ok(&main);
     assert_eq!(main.output("bot-user-id"), BOT_USER_ID.to_string());
     assert_eq!(
@@ -619,7 +654,9 @@ fn bot_identity_lookup_failure_only_warns() {
     let gh = MockGithub::builder(Scenario::standard())
         .fault(Fault::on("GET", "/users/mock-app").status(403))
         .start();
-    let main = Step::new(&gh.url()).input("bot-identity", "true").main();
+    let main = Step::new(bin!(), &gh.url())
+        .input("bot-identity", "true")
+        .main();
     ok(&main);
     assert!(
         main.stdout
@@ -632,7 +669,7 @@ fn bot_identity_lookup_failure_only_warns() {
 #[test]
 fn check_mode_validates_without_minting() {
     let gh = mock();
-    let main = Step::new(&gh.url()).input("check", "true").main();
+    let main = Step::new(bin!(), &gh.url()).input("check", "true").main();
     assert_eq!(main.code, 0, "{}", main.shown());
     assert!(gh.minted().is_empty());
     assert_eq!(gh.count("GET", "/app"), 1);
@@ -650,7 +687,7 @@ fn check_mode_validates_without_minting() {
 fn booleans_are_strict() {
     let gh = mock();
     let e = failed(
-        &Step::new(&gh.url())
+        &Step::new(bin!(), &gh.url())
             .input("skip-token-revoke", "yes")
             .main(),
     );
@@ -693,7 +730,9 @@ fn token_format_input_sends_githubs_header() {
         (classic_by_default(), "", None, TokenFormat::Classic),
     ];
     for (gh, input, header, format) in cases {
-        let main = Step::new(&gh.url()).input("token-format", input).main();
+        let main = Step::new(bin!(), &gh.url())
+            .input("token-format", input)
+            .main();
         ok(&main);
         let minted = &gh.minted()[0];
         assert_eq!(minted.format_header.as_deref(), header, "{input:?}");
@@ -706,7 +745,11 @@ fn token_format_input_sends_githubs_header() {
 fn a_bad_token_format_fails_before_any_request() {
     let gh = mock();
     for bad in ["enabled", "Stateless", "new", "true"] {
-        let e = failed(&Step::new(&gh.url()).input("token-format", bad).main());
+        let e = failed(
+            &Step::new(bin!(), &gh.url())
+                .input("token-format", bad)
+                .main(),
+        );
         assert!(e.starts_with("::error title=Invalid input::"), "{e}");
         assert!(
             e.contains("`token-format` must be `stateless`") && e.contains(&format!("\"{bad}\"")),
@@ -723,7 +766,7 @@ fn both_formats_pass_whole_through_outputs_masks_and_revocation() {
         ("stateful", TokenFormat::Classic),
     ] {
         let gh = mock();
-        let mut step = Step::new(&gh.url());
+        let mut step = Step::new(bin!(), &gh.url());
         step.input("token-format", input)
             .input("bot-identity", "true")
             .var("RUNNER_DEBUG", "1");
@@ -771,7 +814,7 @@ fn errors_and_warnings_after_the_mint_hold_no_fragment_of_the_token() {
         .fault(Fault::on("GET", "/users/mock-app").status(401))
         .fault(Fault::on("DELETE", "/installation/token").status(403))
         .start();
-    let mut step = Step::new(&gh.url());
+    let mut step = Step::new(bin!(), &gh.url());
     step.input("bot-identity", "true").var("RUNNER_DEBUG", "1");
     let main = step.main();
     ok(&main);
@@ -792,7 +835,7 @@ fn errors_and_warnings_after_the_mint_hold_no_fragment_of_the_token() {
 #[test]
 fn post_revokes_the_token_of_main() {
     let gh = mock();
-    let step = Step::new(&gh.url());
+    let step = Step::new(bin!(), &gh.url());
     let main = step.main();
     ok(&main);
     assert_eq!(main.state["token"], main.output("token"));
@@ -827,7 +870,7 @@ fn post_revokes_the_token_of_main() {
 #[test]
 fn skip_token_revoke_saves_no_state_and_post_skips() {
     let gh = mock();
-    let mut step = Step::new(&gh.url());
+    let mut step = Step::new(bin!(), &gh.url());
     step.input("skip-token-revoke", "True");
     let main = step.main();
     ok(&main);
@@ -841,7 +884,7 @@ fn skip_token_revoke_saves_no_state_and_post_skips() {
 #[test]
 fn post_without_state_makes_no_request() {
     let gh = mock();
-    let step = Step::new(&gh.url());
+    let step = Step::new(bin!(), &gh.url());
     let post = step.post_with_state(&BTreeMap::new());
     assert_eq!(post.code, 0);
     assert!(post.stdout.contains("No token to revoke"));
@@ -855,7 +898,7 @@ fn post_skips_an_expired_token() {
         ("token".to_string(), "ghs_expired".to_string()),
         ("expires_at".to_string(), "2020-01-01T00:00:00Z".to_string()),
     ]);
-    let post = Step::new(&gh.url()).post_with_state(&state);
+    let post = Step::new(bin!(), &gh.url()).post_with_state(&state);
     assert_eq!(post.code, 0);
     assert!(post.stdout.contains("already expired"));
     assert!(gh.requests().is_empty());
@@ -878,7 +921,7 @@ fn post_judges_expiry_by_githubs_clock() {
         ),
         ("clock_offset".to_string(), "5400".to_string()),
     ]);
-    let post = Step::new(&gh.url()).post_with_state(&state);
+    let post = Step::new(bin!(), &gh.url()).post_with_state(&state);
     assert_eq!(post.code, 0);
     assert!(post.stdout.contains("already expired"), "{}", post.shown());
     assert!(gh.requests().is_empty());
@@ -887,7 +930,7 @@ fn post_judges_expiry_by_githubs_clock() {
 #[test]
 fn post_on_an_already_invalid_token_is_a_notice() {
     let gh = mock();
-    let step = Step::new(&gh.url());
+    let step = Step::new(bin!(), &gh.url());
     let main = step.main();
     ok(&main);
     step.post(&main);
@@ -907,7 +950,7 @@ fn post_failure_is_a_warning_and_never_fails_the_job() {
     let gh = MockGithub::builder(Scenario::standard())
         .fault(Fault::on("DELETE", "/installation/token").status(403))
         .start();
-    let step = Step::new(&gh.url());
+    let step = Step::new(bin!(), &gh.url());
     let main = step.main();
     ok(&main);
     let post = step.post(&main);
@@ -922,7 +965,7 @@ fn post_failure_is_a_warning_and_never_fails_the_job() {
 
 #[test]
 fn no_arguments_outside_actions_prints_usage() {
-    let out = std::process::Command::new(support::runner::bin())
+    let out = std::process::Command::new(bin!())
         .env_clear()
         .output()
         .expect("run");
@@ -936,7 +979,7 @@ fn no_arguments_outside_actions_prints_usage() {
 #[test]
 fn the_demo_shows_the_token_working() {
     let mut lines = Vec::new();
-    let outcome = support::demo::run(&mut |l| lines.push(l));
+    let outcome = testkit::demo::run(bin!(), &mut |l| lines.push(l));
     let shown = lines.join("\n");
     assert_eq!(outcome.main_code, 0, "{shown}");
     assert_eq!(
@@ -962,7 +1005,7 @@ fn the_demo_shows_the_token_working() {
 /// (`None`: a deleted fork) into acme/repo-a.
 fn pull_request_step(
     gh: &MockGithub,
-    dir: &support::runner::TempDir,
+    dir: &testkit::runner::TempDir,
     event: &str,
     head: Option<(u64, &str)>,
 ) -> Step {
@@ -976,7 +1019,7 @@ fn pull_request_step(
     });
     let path = dir.0.join(format!("event-{event}.json"));
     std::fs::write(&path, payload.to_string()).unwrap();
-    let mut step = Step::new(&gh.url());
+    let mut step = Step::new(bin!(), &gh.url());
     step.var("GITHUB_EVENT_NAME", event)
         .var("GITHUB_EVENT_PATH", path.to_str().unwrap());
     step
@@ -985,7 +1028,7 @@ fn pull_request_step(
 #[test]
 fn a_forks_pull_request_is_refused_before_any_request_when_asked() {
     let gh = mock();
-    let dir = support::runner::TempDir::new("fork");
+    let dir = testkit::runner::TempDir::new("fork");
     for event in ["pull_request", "pull_request_target", "pull_request_review"] {
         let mut step = pull_request_step(&gh, &dir, event, Some((2, "mallory/repo-a")));
         step.input("fork-pull-requests", "refuse");
@@ -1000,7 +1043,7 @@ fn a_forks_pull_request_is_refused_before_any_request_when_asked() {
     let mut step = pull_request_step(&gh, &dir, "pull_request_target", None);
     step.input("fork-pull-requests", "refuse");
     failed(&step.main());
-    let mut step = Step::new(&gh.url());
+    let mut step = Step::new(bin!(), &gh.url());
     step.var("GITHUB_EVENT_NAME", "pull_request_target")
         .var("GITHUB_EVENT_PATH", "/nonexistent/event.json")
         .input("fork-pull-requests", "refuse");
@@ -1011,7 +1054,7 @@ fn a_forks_pull_request_is_refused_before_any_request_when_asked() {
 #[test]
 fn a_forks_pull_request_mints_with_one_notice_by_default() {
     let gh = mock();
-    let dir = support::runner::TempDir::new("fork");
+    let dir = testkit::runner::TempDir::new("fork");
     let run = pull_request_step(
         &gh,
         &dir,
@@ -1036,7 +1079,7 @@ fn a_forks_pull_request_mints_with_one_notice_by_default() {
     let run = step.main();
     ok(&run);
     assert!(!run.stdout.contains("::notice"), "{}", run.stdout);
-    let mut step = Step::new(&gh.url());
+    let mut step = Step::new(bin!(), &gh.url());
     step.input("fork-pull-requests", "deny");
     assert!(failed(&step.main()).contains("must be `allow`"));
 }
@@ -1044,7 +1087,7 @@ fn a_forks_pull_request_mints_with_one_notice_by_default() {
 #[test]
 fn require_permissions_refuses_a_token_with_every_permission() {
     let gh = mock();
-    let mut step = Step::new(&gh.url());
+    let mut step = Step::new(bin!(), &gh.url());
     step.input("require-permissions", "true");
     let err = failed(&step.main());
     assert!(
@@ -1074,7 +1117,7 @@ fn json_output(run: &Run, name: &str) -> serde_json::Map<String, serde_json::Val
 #[test]
 fn owners_get_a_token_each_masked_before_any_output_and_all_revoked() {
     let gh = mock();
-    let mut step = Step::new(&gh.url());
+    let mut step = Step::new(bin!(), &gh.url());
     step.input("owners", "acme, octocat")
         .input("permission-contents", "read");
     let run = step.main();
@@ -1124,10 +1167,10 @@ fn owners_star_mints_for_every_installation_over_every_page() {
         let mut inst = template.clone();
         inst.id = 2000 + i;
         inst.account = format!("org-{i}");
-        scenario.installations.push((support::APP_ID, inst));
+        scenario.installations.push((testkit::APP_ID, inst));
     }
     let gh = MockGithub::start(scenario);
-    let mut step = Step::new(&gh.url());
+    let mut step = Step::new(bin!(), &gh.url());
     step.input("owners", "*");
     let run = step.main();
     ok(&run);
@@ -1151,7 +1194,7 @@ fn owners_star_mints_for_every_installation_over_every_page() {
 #[test]
 fn one_owner_failing_fails_the_step_and_revokes_the_others_at_once() {
     let gh = mock();
-    let mut step = Step::new(&gh.url());
+    let mut step = Step::new(bin!(), &gh.url());
     step.input("owners", "acme,nobody,octocat");
     let run = step.main();
     let err = failed(&run);
@@ -1178,12 +1221,12 @@ fn one_owner_failing_fails_the_step_and_revokes_the_others_at_once() {
 fn owners_exclude_the_inputs_that_choose_one_installation() {
     let gh = mock();
     for other in ["owner", "repositories", "enterprise", "installation-id"] {
-        let mut step = Step::new(&gh.url());
+        let mut step = Step::new(bin!(), &gh.url());
         step.input("owners", "acme,octocat").input(other, "1");
         let err = failed(&step.main());
         assert!(err.contains(&format!("`{other}`")), "{err}");
     }
-    let mut step = Step::new(&gh.url());
+    let mut step = Step::new(bin!(), &gh.url());
     step.input("owners", "acme, not/a login");
     assert!(failed(&step.main()).contains("`owners`"));
     assert!(gh.requests().is_empty());

@@ -7,11 +7,9 @@
 //! action.yml is read with a small line-based parser (no YAML crate): top-level keys at
 //! column 0, entries of `inputs:`/`outputs:`/`runs:` at two spaces, their properties at four.
 
-mod support;
-
 use std::collections::BTreeSet;
 use std::path::PathBuf;
-use support::action_yml::{ActionYml, parse_action_yml};
+use testkit::action_yml::{ActionYml, parse_action_yml};
 
 // What the program reads and writes, taken from the program itself.
 
@@ -73,7 +71,7 @@ fn repo_root() -> PathBuf {
 }
 
 fn action_yml() -> ActionYml {
-    support::action_yml::read_action_yml(&repo_root())
+    testkit::action_yml::read_action_yml(&repo_root())
 }
 
 fn set(items: impl IntoIterator<Item = String>) -> BTreeSet<String> {

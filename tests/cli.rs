@@ -1,18 +1,16 @@
 //! The command line: token on stdout, diagnostics on stderr, same path as the action.
 
-mod support;
-
 use std::io::Write;
 use std::process::{Command, Output, Stdio};
 
-use support::{CLIENT_ID, MockGithub, Scenario, TokenFormat, runner::bin};
+use testkit::{CLIENT_ID, MockGithub, Scenario, TokenFormat, bin};
 
 fn key_path() -> String {
-    support::fixture_path("app.pem")
+    testkit::fixture_path("app.pem")
 }
 
 fn cli<S: AsRef<std::ffi::OsStr>>(args: &[S], stdin: &str) -> Output {
-    let mut child = Command::new(bin())
+    let mut child = Command::new(bin!())
         .args(args)
         .env_clear()
         .stdin(Stdio::piped())
@@ -207,7 +205,7 @@ fn check_flag_mints_nothing() {
 #[test]
 fn revoke_takes_the_same_ca_option_as_token() {
     let gh = MockGithub::builder(Scenario::standard()).tls().start();
-    let dir = support::runner::TempDir::new("cli-ca");
+    let dir = testkit::runner::TempDir::new("cli-ca");
     let ca = dir.0.join("ca.pem");
     std::fs::write(&ca, gh.ca_pem().expect("TLS mock")).expect("write CA");
     let ca = ca.to_string_lossy().into_owned();

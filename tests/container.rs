@@ -26,10 +26,6 @@
 //! its own [`lease`] and gets the image with [`image`]; the engine stays up while any lease
 //! is alive.
 
-#[path = "support/kms/mod.rs"]
-mod kms_support;
-mod support;
-
 use std::collections::BTreeMap;
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
@@ -38,9 +34,10 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
-use support::fixture;
-use support::mock::{MockGithub, Scenario, TokenFormat};
-use support::runner::{Run, Step, parse_file_commands};
+use testkit::bin;
+use testkit::fixture;
+use testkit::mock::{MockGithub, Scenario, TokenFormat};
+use testkit::runner::{Run, Step, parse_file_commands};
 
 /// The image's size is reported, not budgeted (a pull of ~1 MB compressed is not what
 /// users wait for); this bound only catches a debug or unstripped binary shipped by
@@ -626,7 +623,7 @@ fn run_step(
     }
     cmd.args(["-e", "GITHUB_ACTIONS=true", "-e", "CI=true"]);
     if stage == Stage::Post {
-        let yml = support::action_yml::read_action_yml(&repo_root());
+        let yml = testkit::action_yml::read_action_yml(&repo_root());
         let post = yml.runs["post-entrypoint"].clone();
         cmd.arg("--entrypoint").arg(post);
     }
@@ -655,7 +652,7 @@ fn run_step(
         std::fs::read_to_string(fc_host.join(f)).unwrap()
     };
     let parse = |name: &str| {
-        support::runner::parse_file_commands(&read(name))
+        testkit::runner::parse_file_commands(&read(name))
             .unwrap_or_else(|e| panic!("{name}: {e} (the runner would fail the step)"))
     };
     StepResult {
@@ -671,7 +668,7 @@ fn run_step(
 /// every declared input (its default, `${{ github.api_url }}` evaluated, or empty), plus the
 /// GITHUB_*/RUNNER_* variables a container step gets.
 fn step_env(api_url: &str, with: &[(&str, &str)]) -> Vec<(String, String)> {
-    let yml = support::action_yml::read_action_yml(&repo_root());
+    let yml = testkit::action_yml::read_action_yml(&repo_root());
     let mut env = Vec::new();
     for (name, props) in &yml.inputs {
         let value = match with.iter().find(|(k, _)| k == name) {
@@ -722,7 +719,7 @@ fn run_post(
 
 /// For failure messages: masked values shown as `***`, as the runner logs them.
 fn describe(r: &StepResult) -> String {
-    support::runner::redact(&format!(
+    testkit::runner::redact(&format!(
         "{}exit {:?}\n--- stdout\n{}--- stderr\n{}--- outputs {:?}\n--- state {:?}",
         r.stdout
             .lines()
@@ -892,7 +889,7 @@ fn main_mints_and_post_revokes(engine: &Lease, image: &str) {
 /// (`--network host`), a transit key whose public half the mock API registers, `kms-key`
 /// instead of `private-key`, VAULT_ADDR and VAULT_TOKEN in the step's environment.
 fn vault_key_signs_in_the_container(engine: &Lease, image: &str) {
-    let bao = kms_support::Bao::start().expect("OpenBao (scripts/services)");
+    let bao = testkit::kms::Bao::start().expect("OpenBao (scripts/services)");
     bao.mount_transit("");
     bao.create_key("gh-app", "rsa-2048");
     let mut scenario = Scenario::standard();
@@ -1101,7 +1098,7 @@ fn image_is_small_shell_free_root_and_execs_the_binary(engine: &Lease, image: &s
         .unwrap_or_else(|| panic!("no /post: {entries:?}"));
     assert_eq!(post.kind, b'2', "/post must be a symlink: {post:?}");
     assert_eq!(post.link, "app-token-action");
-    let yml = support::action_yml::read_action_yml(&repo_root());
+    let yml = testkit::action_yml::read_action_yml(&repo_root());
     assert_eq!(yml.runs["post-entrypoint"], "/post");
 }
 
@@ -1157,7 +1154,7 @@ fn release_binaries_of_both_architectures_run_main_and_post() {
         let emulator = (arch != host_arch()).then_some(qemu);
         let how = emulator.map_or("natively".to_string(), |q| format!("under {q}"));
         let gh = MockGithub::builder(Scenario::standard()).tls().start();
-        let mut step = Step::new(&gh.url());
+        let mut step = Step::new(bin!(), &gh.url());
         step.input("ca-certificates", &gh.ca_pem().expect("TLS mock"));
 
         let main = exec_stage(&step, emulator, &bin, &[]);
@@ -1168,7 +1165,7 @@ fn release_binaries_of_both_architectures_run_main_and_post() {
             "{arch}: the token output is not one the mock minted:\n{}",
             main.shown()
         );
-        support::runner::assert_masked_first(&main.log(), &token);
+        testkit::runner::assert_masked_first(&main.log(), &token);
 
         let state: Vec<(String, String)> = main
             .state

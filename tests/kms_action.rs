@@ -4,14 +4,11 @@
 //! service key's public half. Each failure names itself in one `::error`, before any
 //! request to GitHub, and no credential reaches the log.
 
-#[path = "support/kms/mod.rs"]
-mod kms_support;
-mod support;
-
-use kms_support::moto::{self, ACCOUNT, REGION};
-use kms_support::{Bao, CloudMock, Moto, OidcStandIn};
-use support::runner::{Run, Step, assert_masked_first};
-use support::{APP_KEY_PEM, MockGithub, OTHER_KEY_PEM, OTHER_PUBLIC_KEY_PEM, Scenario};
+use testkit::bin;
+use testkit::kms::moto::{self, ACCOUNT, REGION};
+use testkit::kms::{Bao, CloudMock, Moto, OidcStandIn};
+use testkit::runner::{Run, Step, assert_masked_first};
+use testkit::{APP_KEY_PEM, MockGithub, OTHER_KEY_PEM, OTHER_PUBLIC_KEY_PEM, Scenario};
 
 const GOOGLE_KEY: &str =
     "projects/acme-ci/locations/global/keyRings/ci/cryptoKeys/github-app/cryptoKeyVersions/1";
@@ -26,7 +23,7 @@ fn github_with_key(public_pem: &str) -> MockGithub {
 
 /// A main step that signs with `kms_key` instead of the private key, debug lines on.
 fn step(gh: &MockGithub, kms_key: &str) -> Step {
-    let mut step = Step::new(&gh.url());
+    let mut step = Step::new(bin!(), &gh.url());
     step.input("private-key", "")
         .input("kms-key", kms_key)
         .var("RUNNER_DEBUG", "1");
@@ -60,7 +57,7 @@ fn no_secret(run: &Run, secrets: &[&str]) {
 /// A failed main: exit 1, one `::error` containing each of `says`, no request to
 /// GitHub, no secret in the log; the error line.
 fn refused(run: &Run, gh: &MockGithub, says: &[&str], secrets: &[&str]) -> String {
-    support::runner::assert_refused_before_github(run, gh.requests().len(), says, secrets)
+    testkit::runner::assert_refused_before_github(run, gh.requests().len(), says, secrets)
 }
 
 /// Debug lines of calls to the service at `path` (`POST / -> 200`).
@@ -353,10 +350,10 @@ fn exactly_one_of_private_key_and_kms_key() {
 #[test]
 fn a_local_key_logs_its_fingerprint_as_github_lists_it() {
     let gh = MockGithub::start(Scenario::standard());
-    let run = Step::new(&gh.url()).main();
+    let run = Step::new(bin!(), &gh.url()).main();
     assert_eq!(run.code, 0, "{}", run.shown());
     // base64(SHA-256(SPKI DER)) of tests/fixtures/app.pub.pem, as `openssl … | openssl base64` prints it.
-    let der = pem::parse(support::APP_PUBLIC_KEY_PEM).unwrap();
+    let der = pem::parse(testkit::APP_PUBLIC_KEY_PEM).unwrap();
     let sha = ring::digest::digest(&ring::digest::SHA256, der.contents());
     let fp = base64::Engine::encode(&base64::engine::general_purpose::STANDARD, sha);
     assert!(

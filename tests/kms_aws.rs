@@ -3,21 +3,17 @@
 //! library's SigV4-signed requests, with moto's signature and policy checks switched on
 //! where the test says so.
 
-#[path = "support/kms/mod.rs"]
-mod kms_support;
-mod support;
-
 use app_token_action::kms::aws::{Kms, Sts};
 use app_token_action::kms::backend::{Backend, Settings};
 use app_token_action::kms::oidc::{self, TokenRequest};
 use app_token_action::kms::sigv4::Credentials;
 use app_token_action::kms::{KmsError, RemoteKey, Secret, Service};
-use kms_support::moto::{
+use serde_json::json;
+use testkit::kms::moto::{
     ACCOUNT, REGION, admin, create_key, env, kms_admin, user, web_identity_role,
 };
-use kms_support::{Moto, OidcStandIn, Wire, failed, github_status, jwt, signing_input};
-use serde_json::json;
-use support::{CLIENT_ID, MockGithub, Scenario};
+use testkit::kms::{Moto, OidcStandIn, Wire, failed, github_status, jwt, signing_input};
+use testkit::{CLIENT_ID, MockGithub, Scenario};
 
 fn kms(moto: &Moto, key_id: &str, creds: Credentials) -> Kms {
     Kms::new(None, key_id, creds, &env(moto)).unwrap()
@@ -37,7 +33,10 @@ fn moto_key_signs_a_jwt_the_mock_github_accepts() {
     assert_eq!(key.checked().bits, 2048);
 
     // The app's registered key is the one moto generated.
-    assert_eq!(kms_support::github_status_for_service_key(&key, &wire), 200);
+    assert_eq!(
+        testkit::kms::github_status_for_service_key(&key, &wire),
+        200
+    );
     assert_eq!(wire.sent(), 2);
     let input = signing_input(CLIENT_ID, app_token_action::time::now());
     let sig = key.sign(&wire, input.as_bytes()).unwrap();
@@ -161,7 +160,7 @@ fn oidc_token_through_sts_to_a_signature() {
     let key_id = create_key(&moto, "RSA_2048", "SIGN_VERIFY");
     let role_arn = web_identity_role(&moto, "gh-signer", &["kms:GetPublicKey", "kms:Sign"]);
 
-    let runner = OidcStandIn::start(support::OTHER_KEY_PEM);
+    let runner = OidcStandIn::start(testkit::OTHER_KEY_PEM);
     let wire = Wire::new();
     let oidc_token = TokenRequest::from_env(&runner.env())
         .unwrap()
@@ -202,7 +201,7 @@ fn oidc_token_through_sts_to_a_signature() {
 fn keyless_from_settings_masks_every_secret_it_meets() {
     let Some(moto) = Moto::start() else { return };
     let key_id = create_key(&moto, "RSA_2048", "SIGN_VERIFY");
-    let runner = OidcStandIn::start(support::OTHER_KEY_PEM);
+    let runner = OidcStandIn::start(testkit::OTHER_KEY_PEM);
     let runner_env = runner.env();
     let moto_env = env(&moto);
     let step_env = |k: &str| runner_env(k).or_else(|| moto_env(k));

@@ -2,17 +2,13 @@
 //! mocks of their REST APIs: the library's requests, checks and typed errors, and a
 //! signature the mock GitHub API accepts.
 
-#[path = "support/kms/mod.rs"]
-mod kms_support;
-mod support;
-
 use app_token_action::kms::azure::{self, KeyVault};
 use app_token_action::kms::gcp::{self, CloudKms};
 use app_token_action::kms::spki;
 use app_token_action::kms::uri::KeyRef;
 use app_token_action::kms::{KmsError, RemoteKey, Secret, Service};
-use kms_support::{CloudMock, Wire, github_status, jwt, signing_input};
-use support::{APP_KEY_PEM, APP_PUBLIC_KEY_PEM, CLIENT_ID, MockGithub, Scenario};
+use testkit::kms::{CloudMock, Wire, github_status, jwt, signing_input};
+use testkit::{APP_KEY_PEM, APP_PUBLIC_KEY_PEM, CLIENT_ID, MockGithub, Scenario};
 
 const VERSION: &str =
     "projects/acme-ci/locations/global/keyRings/github/cryptoKeys/app/cryptoKeyVersions/1";
@@ -47,8 +43,8 @@ fn azure_key(mock: &CloudMock, version: Option<&str>, token: &str) -> KeyVault {
 }
 
 /// The error, checked to hold no token.
-fn failed<T: std::fmt::Debug>(result: Result<T, kms_support::Failure>) -> KmsError {
-    kms_support::failed(result, &[GOOGLE_TOKEN, AZURE_TOKEN])
+fn failed<T: std::fmt::Debug>(result: Result<T, testkit::kms::Failure>) -> KmsError {
+    testkit::kms::failed(result, &[GOOGLE_TOKEN, AZURE_TOKEN])
 }
 
 #[test]

@@ -6,15 +6,12 @@
 //! failure is one `::error` before any request to GitHub, and no credential (request
 //! token, OIDC token, federated or access token) reaches the log.
 
-#[path = "support/kms/mod.rs"]
-mod kms_support;
-mod support;
-
-use kms_support::keyless::{ENTRA_TOKEN, FEDERATED_TOKEN, SA_TOKEN};
-use kms_support::{CloudMock, KeylessMock, OidcStandIn};
-use support::rng::Rng;
-use support::runner::{Run, Step, assert_masked_first};
-use support::{APP_KEY_PEM, MockGithub, OTHER_KEY_PEM, OTHER_PUBLIC_KEY_PEM, Scenario};
+use testkit::bin;
+use testkit::kms::keyless::{ENTRA_TOKEN, FEDERATED_TOKEN, SA_TOKEN};
+use testkit::kms::{CloudMock, KeylessMock, OidcStandIn};
+use testkit::rng::Rng;
+use testkit::runner::{Run, Step, assert_masked_first};
+use testkit::{APP_KEY_PEM, MockGithub, OTHER_KEY_PEM, OTHER_PUBLIC_KEY_PEM, Scenario};
 
 const GOOGLE_KEY: &str =
     "projects/acme-ci/locations/global/keyRings/ci/cryptoKeys/github-app/cryptoKeyVersions/1";
@@ -26,7 +23,7 @@ const CLIENT: &str = "af3110ba-0ba9-4412-b1a0-59f50b7e9273";
 
 /// A main step signing with `kms_key`, debug lines on, the runner's OIDC variables set.
 fn step(gh: &MockGithub, kms_key: &str, runner: &OidcStandIn) -> Step {
-    let mut step = Step::new(&gh.url());
+    let mut step = Step::new(bin!(), &gh.url());
     step.input("private-key", "")
         .input("kms-key", kms_key)
         .var("RUNNER_DEBUG", "1")
@@ -64,7 +61,7 @@ fn minted(run: &Run, gh: &MockGithub, masked: &[&str], secrets: &[String]) {
 /// A failed main: exit 1, one `::error` containing each of `says`, no request to
 /// GitHub, none of `secrets` in the log.
 fn refused(run: &Run, gh: &MockGithub, says: &[&str], secrets: &[String]) {
-    support::runner::assert_refused_before_github(run, gh.requests().len(), says, secrets);
+    testkit::runner::assert_refused_before_github(run, gh.requests().len(), says, secrets);
 }
 
 // ---- Google Cloud ----
@@ -574,11 +571,11 @@ fn the_cli_takes_the_keyless_flags() {
     let a = azure();
     let gh = MockGithub::start(Scenario::standard());
     let host = a.vault.url.trim_start_matches("http://");
-    let out = std::process::Command::new(support::runner::bin())
+    let out = std::process::Command::new(bin!())
         .args([
             "token",
             "--client-id",
-            support::CLIENT_ID,
+            testkit::CLIENT_ID,
             "--owner",
             "acme",
         ])

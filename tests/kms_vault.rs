@@ -3,19 +3,15 @@
 //! CLI), signatures checked by the mock GitHub API, JWT auth with a test OIDC token that
 //! OpenBao verifies, namespaces, and each failure's typed error.
 
-#[path = "support/kms/mod.rs"]
-mod kms_support;
-mod support;
-
 use app_token_action::kms::backend::{Backend, Settings};
 use app_token_action::kms::oidc::TokenRequest;
 use app_token_action::kms::spki;
 use app_token_action::kms::vault::{JwtLogin, Server, Transit};
 use app_token_action::kms::{KmsError, Method, RemoteKey, Secret, Service};
 use base64::Engine;
-use kms_support::{Bao, OidcStandIn, Wire, failed, github_status, jwt, signing_input};
 use serde_json::{Value, json};
-use support::{
+use testkit::kms::{Bao, OidcStandIn, Wire, failed, github_status, jwt, signing_input};
+use testkit::{
     APP_PUBLIC_KEY_PEM, CLIENT_ID, MockGithub, OTHER_KEY_PEM, OTHER_PUBLIC_KEY_PEM, Scenario,
 };
 
@@ -38,7 +34,10 @@ fn transit_key_signs_a_jwt_the_mock_github_accepts() {
     let wire = Wire::new();
     let key = RemoteKey::open(transit(&bao, &bao.root_token, "gh-app"), &wire).unwrap();
     assert_eq!(key.checked().bits, 2048);
-    assert_eq!(kms_support::github_status_for_service_key(&key, &wire), 200);
+    assert_eq!(
+        testkit::kms::github_status_for_service_key(&key, &wire),
+        200
+    );
     assert_eq!(wire.sent(), 2);
 }
 
@@ -47,7 +46,7 @@ fn imported_app_key_gives_the_apps_fingerprint_and_signature() {
     let Some(bao) = Bao::start() else { return };
     bao.mount_transit("");
     // BYOK as the docs tell users: base64 of the PKCS#8 DER, wrapped by `bao transit import`.
-    let pkcs8 = pem::parse(support::fixture("app-pkcs8.pem")).unwrap();
+    let pkcs8 = pem::parse(testkit::fixture("app-pkcs8.pem")).unwrap();
     let dir = std::env::temp_dir().join(format!("kms-vault-import-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let file = dir.join("app.p8.der.b64");
@@ -56,7 +55,7 @@ fn imported_app_key_gives_the_apps_fingerprint_and_signature() {
         base64::engine::general_purpose::STANDARD.encode(pkcs8.contents()),
     )
     .unwrap();
-    let out = std::process::Command::new(kms_support::services::bin_dir().join("bao"))
+    let out = std::process::Command::new(testkit::kms::services::bin_dir().join("bao"))
         .args([
             "transit",
             "import",
@@ -289,9 +288,9 @@ fn oidc_token_through_jwt_login_to_a_signature() {
         }
     );
     // A token from another issuer key is refused by OpenBao's own signature check.
-    let forged = Secret::new(support::jwt::sign_rs256(
-        support::APP_KEY_PEM,
-        &kms_support::oidc::claims("https://github.com/acme"),
+    let forged = Secret::new(testkit::jwt::sign_rs256(
+        testkit::APP_KEY_PEM,
+        &testkit::kms::oidc::claims("https://github.com/acme"),
     ));
     assert!(matches!(
         failed(login("widgets-main").login(&wire, &forged), &secrets),

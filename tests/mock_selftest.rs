@@ -1,15 +1,13 @@
 //! Tests of the mock GitHub itself: it must reject what GitHub rejects, or the binary's
 //! tests would pass against a lenient fake.
 
-mod support;
-
 use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use serde_json::{Value, json};
-use support::jwt::{self, app_jwt, sign_rs256};
-use support::*;
+use testkit::jwt::{self, app_jwt, sign_rs256};
+use testkit::*;
 
 const UA: &str = "app-token-action-selftest/0";
 
@@ -279,7 +277,7 @@ fn clock_offset_moves_jwt_checks_and_date() {
     );
     assert_eq!(
         r.header("date").unwrap(),
-        support::http::http_date(m.now()).as_str()
+        testkit::http::http_date(m.now()).as_str()
     );
     // Signing against the mock's clock works.
     let r = req(
@@ -389,7 +387,7 @@ fn mint_happy_paths() {
     assert_eq!(v["repository_selection"], "all");
     assert!(v.get("repositories").is_none());
     let exp = v["expires_at"].as_str().unwrap();
-    let expected = support::http::iso8601(m.now() + 3600);
+    let expected = testkit::http::iso8601(m.now() + 3600);
     assert!(
         exp.len() == 20 && exp[..15] == expected[..15],
         "{exp} vs {expected}"
@@ -562,22 +560,22 @@ fn mint_rejects_what_github_rejects() {
         (
             1001,
             r#"{"repositories":["acme/repo-a"]}"#.into(),
-            Some(support::mock::MSG_BAD_REPOS),
+            Some(testkit::mock::MSG_BAD_REPOS),
         ),
         (
             1001,
             r#"{"repositories":["nope"]}"#.into(),
-            Some(support::mock::MSG_BAD_REPOS),
+            Some(testkit::mock::MSG_BAD_REPOS),
         ),
         (
             1002,
             r#"{"repositories":["repo-a"]}"#.into(),
-            Some(support::mock::MSG_BAD_REPOS),
+            Some(testkit::mock::MSG_BAD_REPOS),
         ),
         (
             1001,
             r#"{"repository_ids":[1]}"#.into(),
-            Some(support::mock::MSG_BAD_REPOS),
+            Some(testkit::mock::MSG_BAD_REPOS),
         ),
         (1001, many, None),
         (
@@ -593,12 +591,12 @@ fn mint_rejects_what_github_rejects() {
         (
             1002,
             r#"{"permissions":{"issues":"write"}}"#.into(),
-            Some(support::mock::MSG_NOT_GRANTED),
+            Some(testkit::mock::MSG_NOT_GRANTED),
         ),
         (
             1002,
             r#"{"permissions":{"contents":"write"}}"#.into(),
-            Some(support::mock::MSG_NOT_GRANTED),
+            Some(testkit::mock::MSG_NOT_GRANTED),
         ),
         (
             1001,
@@ -1040,13 +1038,13 @@ fn keep_alive_and_chunked_bodies() {
 #[test]
 fn http_helpers() {
     assert_eq!(
-        support::http::http_date(784_111_777),
+        testkit::http::http_date(784_111_777),
         "Sun, 06 Nov 1994 08:49:37 GMT"
     );
-    assert_eq!(support::http::iso8601(0), "1970-01-01T00:00:00Z");
+    assert_eq!(testkit::http::iso8601(0), "1970-01-01T00:00:00Z");
     assert_eq!(
-        support::http::iso8601(1_767_225_600),
+        testkit::http::iso8601(1_767_225_600),
         "2026-01-01T00:00:00Z"
     );
-    assert_eq!(support::http::percent_decode("a%5Bbot%5d%"), "a[bot]%");
+    assert_eq!(testkit::http::percent_decode("a%5Bbot%5d%"), "a[bot]%");
 }

@@ -11,7 +11,7 @@
 //!   the runner gives it to a node action (`INPUT_*` with hyphens, host paths for the file
 //!   commands, `STATE_*` in post, the working directory = `GITHUB_WORKSPACE`), against the
 //!   mock GitHub API over TLS. Linux x64 natively; Linux arm64 under qemu-aarch64-static
-//!   (tests/support/native/pretend.js makes node report arm64 and starts the binary the
+//!   (testkit/native/pretend.js makes node report arm64 and starts the binary the
 //!   launcher picks under the emulator). Windows: the .exe under wine through its command
 //!   line (wine drops hyphenated variable names, so the `INPUT_` contract is tested with
 //!   the Linux binaries), with a test-only ProcessPrng stub (wine 8 lacks it). macOS: the
@@ -19,16 +19,15 @@
 //!
 //! Never skipped: a missing tool fails the test, naming scripts/setup.
 
-mod support;
-
 use std::collections::BTreeMap;
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::sync::OnceLock;
 
-use support::mock::{MockGithub, Scenario};
-use support::runner::{Run, Step, TempDir, assert_masked_first};
+use testkit::bin;
+use testkit::mock::{MockGithub, Scenario};
+use testkit::runner::{Run, Step, TempDir, assert_masked_first};
 
 /// bin/ of a release commit: name, and what `file`-level checks expect of it.
 const BINARIES: [&str; 5] = [
@@ -110,7 +109,7 @@ fn binary(name: &str) -> PathBuf {
     path
 }
 
-/// How the launcher is made to see another platform (tests/support/native/pretend.js).
+/// How the launcher is made to see another platform (testkit/native/pretend.js).
 #[derive(Clone, Copy)]
 struct Pretend {
     platform: Option<&'static str>,
@@ -160,7 +159,7 @@ fn run_node(
     ];
     if pretend.iter().any(|(_, v)| v.is_some()) {
         cmd.arg("--require")
-            .arg(repo_root().join("tests/support/native/pretend.js"));
+            .arg(testkit::kit_file("native/pretend.js"));
         for (k, v) in pretend {
             if let Some(v) = v {
                 cmd.env(k, v);
@@ -195,8 +194,8 @@ fn native_action_yml_is_generated_from_the_root_one() {
         generated == committed,
         "native/action.yml is stale: run scripts/native-action --action-yml > native/action.yml"
     );
-    let root = support::action_yml::read_action_yml(&repo_root());
-    let native = support::action_yml::read_action_yml(&repo_root().join("native"));
+    let root = testkit::action_yml::read_action_yml(&repo_root());
+    let native = testkit::action_yml::read_action_yml(&repo_root().join("native"));
     assert_eq!(native.inputs, root.inputs);
     assert_eq!(native.input_order, root.input_order);
     assert_eq!(native.outputs, root.outputs);
@@ -272,7 +271,7 @@ fn entry_holds_five_binaries_and_their_sums() {
 /// state in the host's file-command files, the token masked first, post revoking it.
 fn main_and_post(arch: &str, how: Pretend) {
     let gh = MockGithub::builder(Scenario::standard()).tls().start();
-    let mut step = Step::new(&gh.url());
+    let mut step = Step::new(bin!(), &gh.url());
     let ca = step.dir.0.join("ghes-ca.pem");
     std::fs::write(&ca, gh.ca_pem().expect("TLS mock")).unwrap();
     step.var("NODE_EXTRA_CA_CERTS", ca.to_str().unwrap());
@@ -329,7 +328,7 @@ fn launcher_runs_main_and_post_with_the_linux_arm64_binary_under_qemu() {
 #[test]
 fn launcher_passes_a_failure_through_unchanged() {
     let gh = MockGithub::start(Scenario::standard());
-    let mut step = Step::new(&gh.url());
+    let mut step = Step::new(bin!(), &gh.url());
     step.input("token-format", "bogus");
     let bare = step.finish(step.command(&binary("app-token-action-linux-x64"), &[]));
     let launched = run_node(&step, entry(), "main.js", &[], NATIVE);
@@ -366,7 +365,7 @@ fn launcher_passes_a_failure_through_unchanged() {
 #[test]
 fn unsupported_platform_gets_one_clear_error() {
     let gh = MockGithub::start(Scenario::standard());
-    let step = Step::new(&gh.url());
+    let step = Step::new(bin!(), &gh.url());
     let freebsd = Pretend {
         platform: Some("freebsd"),
         ..NATIVE
@@ -396,7 +395,7 @@ fn unsupported_platform_gets_one_clear_error() {
 #[test]
 fn commit_without_binaries_gets_one_clear_error() {
     let gh = MockGithub::start(Scenario::standard());
-    let step = Step::new(&gh.url());
+    let step = Step::new(bin!(), &gh.url());
     let unreleased = TempDir::new("unreleased");
     for f in ["action.yml", "launch.js", "main.js", "post.js"] {
         std::fs::copy(repo_root().join("native").join(f), unreleased.0.join(f)).unwrap();
@@ -460,7 +459,7 @@ fn windows_binary_under_wine_mints_and_revokes() {
         Command::new("x86_64-w64-mingw32-gcc")
             .args(["-shared", "-O2", "-o"])
             .arg(dir.0.join("bcryptprimitives.dll"))
-            .arg(repo_root().join("tests/support/native/processprng.c"))
+            .arg(testkit::kit_file("native/processprng.c"))
             .arg("-ladvapi32"),
         "x86_64-w64-mingw32-gcc (the test-only ProcessPrng stub)",
     );
@@ -477,14 +476,14 @@ fn windows_binary_under_wine_mints_and_revokes() {
     let ca = dir.0.join("ca.pem");
     std::fs::write(&ca, gh.ca_pem().unwrap()).unwrap();
     let key = dir.0.join("key.pem");
-    std::fs::write(&key, support::APP_KEY_PEM).unwrap();
+    std::fs::write(&key, testkit::APP_KEY_PEM).unwrap();
     let (api, ca, key) = (gh.url(), wine_path(&ca), wine_path(&key));
     let minted = wine(
         &dir,
         &[
             "token",
             "--client-id",
-            support::CLIENT_ID,
+            testkit::CLIENT_ID,
             "--private-key-file",
             &key,
             "--owner",

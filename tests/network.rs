@@ -5,12 +5,11 @@
 //! checks the outcome, how many requests were sent, how long it took, and that
 //! no secret reached the log.
 
-mod support;
-
 use std::time::{Duration, Instant};
 
-use support::runner::{Run, Step, TempDir, assert_masked_first, redact};
-use support::{APP_KEY_PEM, Fault, MockGithub, Proxy, Scenario, TokenFormat};
+use testkit::bin;
+use testkit::runner::{Run, Step, TempDir, assert_masked_first, redact};
+use testkit::{APP_KEY_PEM, Fault, MockGithub, Proxy, Scenario, TokenFormat};
 
 const LOOKUP: &str = "/repos/acme/repo-a/installation";
 const MINT: &str = "/app/installations/1001/access_tokens";
@@ -132,7 +131,7 @@ enum End {
     Failed(&'static [&'static str]),
 }
 
-/// One scenario of the table: what the mock does, what main must end with, how
+/// One scenario: what the mock does, what main must end with, how
 /// many requests reach which path, what each retry line says, and how long it takes.
 struct Case {
     name: &'static str,
@@ -182,7 +181,7 @@ impl Case {
             builder = builder.fault(f);
         }
         let gh = builder.start();
-        let mut step = Step::new(&gh.url());
+        let mut step = Step::new(bin!(), &gh.url());
         for (name, value) in self.inputs {
             step.input(name, value);
         }
@@ -221,271 +220,347 @@ impl Case {
     }
 }
 
+// One `#[test]` per scenario, so every failing one is reported; the harness runs them in
+// parallel (they wait for seconds each and are independent).
+
 #[test]
-fn retries_and_final_answers() {
-    let cases = vec![
-        Case {
-            requests: &[("POST", MINT, 3), ("GET", LOOKUP, 1)],
-            retries: &[&["500", "attempt 2 of 4"], &["500", "attempt 3 of 4"]],
-            // Backoff ~1 s then ~2 s, each ×0.5–1.5.
-            took: (MS(1500), SECS(15)),
-            ..Case::new(
-                "mint 500 twice, then created",
-                vec![Fault::on("POST", MINT).status(500).times(2)],
-                End::Created,
-            )
+fn mint_500_twice_then_created() {
+    Case {
+        requests: &[("POST", MINT, 3), ("GET", LOOKUP, 1)],
+        retries: &[&["500", "attempt 2 of 4"], &["500", "attempt 3 of 4"]],
+        // Backoff ~1 s then ~2 s, each ×0.5–1.5.
+        took: (MS(1500), SECS(15)),
+        ..Case::new(
+            "mint 500 twice, then created",
+            vec![Fault::on("POST", MINT).status(500).times(2)],
+            End::Created,
+        )
+    }
+    .check();
+}
+
+#[test]
+fn mint_500_forever_fails_cleanly_after_four_attempts() {
+    Case {
+        requests: &[("POST", MINT, 4), ("GET", LOOKUP, 1)],
+        retries: &[&[], &[], &[]],
+        // ~1 + 2 + 4 s of backoff, each ×0.5–1.5: 3.5–10.5 s.
+        took: (MS(3500), SECS(20)),
+        extra: |gh, _, _| assert!(gh.minted().is_empty()),
+        ..Case::new(
+            "mint 500 forever fails cleanly after four attempts",
+            vec![Fault::on("POST", MINT).status(500)],
+            End::Failed(&[
+                "::error title=GitHub API error::",
+                "500",
+                "after 4 attempts",
+            ]),
+        )
+    }
+    .check();
+}
+
+#[test]
+fn lookup_502_then_found() {
+    Case {
+        requests: &[("GET", LOOKUP, 2), ("POST", MINT, 1)],
+        retries: &[&["502", "GET /repos/acme/repo-a/installation"]],
+        took: (MS(500), SECS(15)),
+        ..Case::new(
+            "lookup 502, then found",
+            vec![Fault::on("GET", LOOKUP).status(502).times(1)],
+            End::Created,
+        )
+    }
+    .check();
+}
+
+#[test]
+fn connection_closed_without_an_answer_then_found() {
+    Case {
+        requests: &[("GET", LOOKUP, 2), ("POST", MINT, 1)],
+        retries: &[&[]],
+        took: (MS(500), SECS(15)),
+        extra: |gh, _, _| assert_eq!(gh.requests()[0].status, 0, "the first lookup got no answer"),
+        ..Case::new(
+            "connection closed without an answer, then found",
+            vec![Fault::on("GET", LOOKUP).close().times(1)],
+            End::Created,
+        )
+    }
+    .check();
+}
+
+#[test]
+fn malformed_json_is_a_clean_error_without_retry() {
+    Case {
+        requests: &[("POST", MINT, 1)],
+        // The truncated body holds a token-looking value: it must not be quoted.
+        hidden: &["ghs_truncated"],
+        ..Case::new(
+            "malformed JSON is a clean error without retry",
+            vec![Fault::on("POST", MINT).malformed_json(201)],
+            End::Failed(&["could not be read", "not the expected JSON"]),
+        )
+    }
+    .check();
+}
+
+#[test]
+fn an_oversized_body_is_a_clean_error() {
+    Case {
+        // Too large is not transient: one request, no retry.
+        requests: &[("POST", MINT, 1)],
+        took: (Duration::ZERO, SECS(15)),
+        hidden: &["ghs_oversized"],
+        ..Case::new(
+            "an oversized body is a clean error",
+            // 16 MiB + 1 KiB: just over the cap.
+            vec![Fault::on("POST", MINT).oversized(201, 16 * 1024 * 1024 + 1024)],
+            End::Failed(&[
+                "16777216 bytes",
+                "::error title=GitHub API error::",
+                "could not be read",
+            ]),
+        )
+    }
+    .check();
+}
+
+#[test]
+fn lookup_404_is_not_installed_after_one_request() {
+    Case {
+        inputs: &[("owner", "nobody")],
+        requests: &[("GET", "/users/nobody/installation", 1)],
+        total: Some(1),
+        ..Case::new(
+            "lookup 404 is not installed, after one request",
+            vec![],
+            End::Failed(&[
+                "::error title=App installation not found::",
+                "not installed on the account nobody",
+            ]),
+        )
+    }
+    .check();
+}
+
+#[test]
+fn a_plain_403_is_final() {
+    Case {
+        requests: &[("POST", MINT, 1)],
+        ..Case::new(
+            "a plain 403 is final",
+            vec![
+                Fault::on("POST", MINT)
+                    .status(403)
+                    .message("Resource not accessible by integration"),
+            ],
+            End::Failed(&["403", "Resource not accessible"]),
+        )
+    }
+    .check();
+}
+
+#[test]
+fn status_400_is_final() {
+    Case {
+        requests: &[("GET", LOOKUP, 1)],
+        total: Some(1),
+        ..Case::new(
+            "400 is final",
+            vec![
+                Fault::on("GET", LOOKUP)
+                    .status(400)
+                    .message("Problems parsing JSON"),
+            ],
+            End::Failed(&["400", "Problems parsing JSON"]),
+        )
+    }
+    .check();
+}
+
+#[test]
+fn status_422_is_final() {
+    Case {
+        // The installation has issues:write at most: admin is not granted.
+        inputs: &[("permission-administration", "write")],
+        requests: &[("POST", MINT, 1)],
+        total: Some(2),
+        ..Case::new(
+            "422 is final",
+            vec![],
+            End::Failed(&["::error title=Token request refused::", "not granted"]),
+        )
+    }
+    .check();
+}
+
+#[test]
+fn retry_after_1_on_a_429() {
+    Case {
+        requests: &[("POST", MINT, 2)],
+        retries: &[&["429", "retrying in 1.0 s", "as GitHub asked"]],
+        took: (SECS(1), SECS(15)),
+        ..Case::new(
+            "Retry-After: 1 on a 429",
+            vec![
+                Fault::on("POST", MINT)
+                    .status(429)
+                    .message("Too many requests")
+                    .header("retry-after", "1")
+                    .times(1),
+            ],
+            End::Created,
+        )
+    }
+    .check();
+}
+
+#[test]
+fn the_primary_rate_limits_403_waits_for_the_reset() {
+    Case {
+        requests: &[("GET", LOOKUP, 2), ("POST", MINT, 1)],
+        retries: &[&["403", "as GitHub asked", "(rate limit exhausted)"]],
+        // The reset is 2 s ahead (whole seconds): at least a second and a bit of waiting.
+        took: (SECS(2), SECS(15)),
+        ..Case::new(
+            "the primary rate limit's 403 waits for the reset",
+            vec![Fault::on("GET", LOOKUP).primary_rate_limit(403, 2).times(1)],
+            End::Created,
+        )
+    }
+    .check();
+}
+
+#[test]
+fn retry_after_of_an_hour_fails_at_once_saying_when() {
+    Case {
+        requests: &[("POST", MINT, 1)],
+        took: (Duration::ZERO, SECS(5)),
+        ..Case::new(
+            "Retry-After of an hour fails at once, saying when",
+            vec![
+                Fault::on("POST", MINT)
+                    .status(429)
+                    .message("Too many requests")
+                    .header("retry-after", "3600"),
+            ],
+            End::Failed(&[
+                "::error title=Rate limited::",
+                "Retry after 20",
+                "3600 s from now",
+                "at most 60 s",
+            ]),
+        )
+    }
+    .check();
+}
+
+#[test]
+fn a_primary_rate_limit_reset_in_an_hour_fails_at_once() {
+    Case {
+        requests: &[("GET", LOOKUP, 1)],
+        total: Some(1),
+        took: (Duration::ZERO, SECS(5)),
+        ..Case::new(
+            "a primary rate limit reset in an hour fails at once",
+            vec![Fault::on("GET", LOOKUP).primary_rate_limit(403, 3600)],
+            End::Failed(&[
+                "::error title=Rate limited::",
+                "API rate limit exceeded",
+                "Retry after 20",
+            ]),
+        )
+    }
+    .check();
+}
+
+#[test]
+fn the_primary_rate_limits_reset_is_read_on_githubs_clock() {
+    Case {
+        // GitHub's clock is 10 minutes ahead: the reset (2 s ahead on GitHub's clock)
+        // is 602 s ahead on this machine's. Measured against the answer's Date it is
+        // a short wait, not a refusal. One clock-skew retry, one rate-limit retry.
+        clock_offset: 600,
+        requests: &[("GET", LOOKUP, 2), ("POST", MINT, 2)],
+        retries: &[&[]],
+        took: (SECS(2), SECS(15)),
+        ..Case::new(
+            "the primary rate limit's reset is read on GitHub's clock",
+            vec![Fault::on("POST", MINT).primary_rate_limit(429, 2).times(1)],
+            End::Created,
+        )
+    }
+    .check();
+}
+
+#[test]
+fn retry_after_on_a_503_is_honoured() {
+    Case {
+        requests: &[("GET", LOOKUP, 2)],
+        retries: &[&["503", "retrying in 2.0 s", "as GitHub asked"]],
+        took: (SECS(2), SECS(15)),
+        ..Case::new(
+            "Retry-After on a 503 is honoured",
+            vec![
+                Fault::on("GET", LOOKUP)
+                    .status(503)
+                    .header("retry-after", "2")
+                    .times(1),
+            ],
+            End::Created,
+        )
+    }
+    .check();
+}
+
+#[test]
+fn retry_after_as_an_http_date() {
+    Case {
+        requests: &[("POST", MINT, 2)],
+        retries: &[&["as GitHub asked"]],
+        took: (Duration::ZERO, SECS(15)),
+        // The wait is "until that date" on GitHub's clock: at most 3 s, however long
+        // this machine took to get there; and the program really waits it.
+        extra: |_, run, took| {
+            let wait = announced_wait(&retry_lines(run)[0]);
+            assert!(wait <= SECS(3), "{wait:?}");
+            assert!(took >= wait, "{took:?} < {wait:?}");
         },
-        Case {
-            requests: &[("POST", MINT, 4), ("GET", LOOKUP, 1)],
-            retries: &[&[], &[], &[]],
-            // ~1 + 2 + 4 s of backoff, each ×0.5–1.5: 3.5–10.5 s.
-            took: (MS(3500), SECS(20)),
-            extra: |gh, _, _| assert!(gh.minted().is_empty()),
-            ..Case::new(
-                "mint 500 forever fails cleanly after four attempts",
-                vec![Fault::on("POST", MINT).status(500)],
-                End::Failed(&[
-                    "::error title=GitHub API error::",
-                    "500",
-                    "after 4 attempts",
-                ]),
-            )
-        },
-        Case {
-            requests: &[("GET", LOOKUP, 2), ("POST", MINT, 1)],
-            retries: &[&["502", "GET /repos/acme/repo-a/installation"]],
-            took: (MS(500), SECS(15)),
-            ..Case::new(
-                "lookup 502, then found",
-                vec![Fault::on("GET", LOOKUP).status(502).times(1)],
-                End::Created,
-            )
-        },
-        Case {
-            requests: &[("GET", LOOKUP, 2), ("POST", MINT, 1)],
-            retries: &[&[]],
-            took: (MS(500), SECS(15)),
-            extra: |gh, _, _| {
-                assert_eq!(gh.requests()[0].status, 0, "the first lookup got no answer")
-            },
-            ..Case::new(
-                "connection closed without an answer, then found",
-                vec![Fault::on("GET", LOOKUP).close().times(1)],
-                End::Created,
-            )
-        },
-        Case {
-            requests: &[("POST", MINT, 1)],
-            // The truncated body holds a token-looking value: it must not be quoted.
-            hidden: &["ghs_truncated"],
-            ..Case::new(
-                "malformed JSON is a clean error without retry",
-                vec![Fault::on("POST", MINT).malformed_json(201)],
-                End::Failed(&["could not be read", "not the expected JSON"]),
-            )
-        },
-        Case {
-            // Too large is not transient: one request, no retry.
-            requests: &[("POST", MINT, 1)],
-            took: (Duration::ZERO, SECS(15)),
-            hidden: &["ghs_oversized"],
-            ..Case::new(
-                "an oversized body is a clean error",
-                // 16 MiB + 1 KiB: just over the cap.
-                vec![Fault::on("POST", MINT).oversized(201, 16 * 1024 * 1024 + 1024)],
-                End::Failed(&[
-                    "16777216 bytes",
-                    "::error title=GitHub API error::",
-                    "could not be read",
-                ]),
-            )
-        },
-        Case {
-            inputs: &[("owner", "nobody")],
-            requests: &[("GET", "/users/nobody/installation", 1)],
-            total: Some(1),
-            ..Case::new(
-                "lookup 404 is not installed, after one request",
-                vec![],
-                End::Failed(&[
-                    "::error title=App installation not found::",
-                    "not installed on the account nobody",
-                ]),
-            )
-        },
-        Case {
-            requests: &[("POST", MINT, 1)],
-            ..Case::new(
-                "a plain 403 is final",
-                vec![
-                    Fault::on("POST", MINT)
-                        .status(403)
-                        .message("Resource not accessible by integration"),
-                ],
-                End::Failed(&["403", "Resource not accessible"]),
-            )
-        },
-        Case {
-            requests: &[("GET", LOOKUP, 1)],
-            total: Some(1),
-            ..Case::new(
-                "400 is final",
-                vec![
-                    Fault::on("GET", LOOKUP)
-                        .status(400)
-                        .message("Problems parsing JSON"),
-                ],
-                End::Failed(&["400", "Problems parsing JSON"]),
-            )
-        },
-        Case {
-            // The installation has issues:write at most: admin is not granted.
-            inputs: &[("permission-administration", "write")],
-            requests: &[("POST", MINT, 1)],
-            total: Some(2),
-            ..Case::new(
-                "422 is final",
-                vec![],
-                End::Failed(&["::error title=Token request refused::", "not granted"]),
-            )
-        },
-        Case {
-            requests: &[("POST", MINT, 2)],
-            retries: &[&["429", "retrying in 1.0 s", "as GitHub asked"]],
-            took: (SECS(1), SECS(15)),
-            ..Case::new(
-                "Retry-After: 1 on a 429",
-                vec![
-                    Fault::on("POST", MINT)
-                        .status(429)
-                        .message("Too many requests")
-                        .header("retry-after", "1")
-                        .times(1),
-                ],
-                End::Created,
-            )
-        },
-        Case {
-            requests: &[("GET", LOOKUP, 2), ("POST", MINT, 1)],
-            retries: &[&["403", "as GitHub asked", "(rate limit exhausted)"]],
-            // The reset is 2 s ahead (whole seconds): at least a second and a bit of waiting.
-            took: (SECS(2), SECS(15)),
-            ..Case::new(
-                "the primary rate limit's 403 waits for the reset",
-                vec![Fault::on("GET", LOOKUP).primary_rate_limit(403, 2).times(1)],
-                End::Created,
-            )
-        },
-        Case {
-            requests: &[("POST", MINT, 1)],
-            took: (Duration::ZERO, SECS(5)),
-            ..Case::new(
-                "Retry-After of an hour fails at once, saying when",
-                vec![
-                    Fault::on("POST", MINT)
-                        .status(429)
-                        .message("Too many requests")
-                        .header("retry-after", "3600"),
-                ],
-                End::Failed(&[
-                    "::error title=Rate limited::",
-                    "Retry after 20",
-                    "3600 s from now",
-                    "at most 60 s",
-                ]),
-            )
-        },
-        Case {
-            requests: &[("GET", LOOKUP, 1)],
-            total: Some(1),
-            took: (Duration::ZERO, SECS(5)),
-            ..Case::new(
-                "a primary rate limit reset in an hour fails at once",
-                vec![Fault::on("GET", LOOKUP).primary_rate_limit(403, 3600)],
-                End::Failed(&[
-                    "::error title=Rate limited::",
-                    "API rate limit exceeded",
-                    "Retry after 20",
-                ]),
-            )
-        },
-        Case {
-            // GitHub's clock is 10 minutes ahead: the reset (2 s ahead on GitHub's clock)
-            // is 602 s ahead on this machine's. Measured against the answer's Date it is
-            // a short wait, not a refusal. One clock-skew retry, one rate-limit retry.
-            clock_offset: 600,
-            requests: &[("GET", LOOKUP, 2), ("POST", MINT, 2)],
-            retries: &[&[]],
-            took: (SECS(2), SECS(15)),
-            ..Case::new(
-                "the primary rate limit's reset is read on GitHub's clock",
-                vec![Fault::on("POST", MINT).primary_rate_limit(429, 2).times(1)],
-                End::Created,
-            )
-        },
-        Case {
-            requests: &[("GET", LOOKUP, 2)],
-            retries: &[&["503", "retrying in 2.0 s", "as GitHub asked"]],
-            took: (SECS(2), SECS(15)),
-            ..Case::new(
-                "Retry-After on a 503 is honoured",
-                vec![
-                    Fault::on("GET", LOOKUP)
-                        .status(503)
-                        .header("retry-after", "2")
-                        .times(1),
-                ],
-                End::Created,
-            )
-        },
-        Case {
-            requests: &[("POST", MINT, 2)],
-            retries: &[&["as GitHub asked"]],
-            took: (Duration::ZERO, SECS(15)),
-            // The wait is "until that date" on GitHub's clock: at most 3 s, however long
-            // this machine took to get there; and the program really waits it.
-            extra: |_, run, took| {
-                let wait = announced_wait(&retry_lines(run)[0]);
-                assert!(wait <= SECS(3), "{wait:?}");
-                assert!(took >= wait, "{took:?} < {wait:?}");
-            },
-            ..Case::new(
-                "Retry-After as an HTTP date",
-                vec![
-                    Fault::on("POST", MINT)
-                        .status(429)
-                        .header("retry-after", support::http::http_date(now() + 3))
-                        .times(1),
-                ],
-                End::Created,
-            )
-        },
-        Case {
-            // A 403 (not 429) recognised by GitHub's secondary-rate-limit message.
-            // Without Retry-After the wait is a full minute: see the test below.
-            requests: &[("POST", MINT, 2)],
-            retries: &[&["403", "retrying in 1.0 s", "(secondary rate limit)"]],
-            took: (SECS(1), SECS(15)),
-            ..Case::new(
-                "the secondary rate limit's 403 with Retry-After is retried",
-                vec![
-                    Fault::on("POST", MINT)
-                        .secondary_rate_limit(403, Some(1))
-                        .times(1),
-                ],
-                End::Created,
-            )
-        },
-    ];
-    // In parallel: the scenarios wait for seconds each, and are independent.
-    std::thread::scope(|s| {
-        let runs: Vec<_> = cases
-            .into_iter()
-            .map(|c| s.spawn(move || c.check()))
-            .collect();
-        let failed = runs.into_iter().filter_map(|r| r.join().err()).count();
-        assert_eq!(failed, 0, "{failed} scenario(s) failed (see above)");
-    });
+        ..Case::new(
+            "Retry-After as an HTTP date",
+            vec![
+                Fault::on("POST", MINT)
+                    .status(429)
+                    .header("retry-after", testkit::http::http_date(now() + 3))
+                    .times(1),
+            ],
+            End::Created,
+        )
+    }
+    .check();
+}
+
+#[test]
+fn the_secondary_rate_limits_403_with_retry_after_is_retried() {
+    Case {
+        // A 403 (not 429) recognised by GitHub's secondary-rate-limit message.
+        // Without Retry-After the wait is a full minute: see the test below.
+        requests: &[("POST", MINT, 2)],
+        retries: &[&["403", "retrying in 1.0 s", "(secondary rate limit)"]],
+        took: (SECS(1), SECS(15)),
+        ..Case::new(
+            "the secondary rate limit's 403 with Retry-After is retried",
+            vec![
+                Fault::on("POST", MINT)
+                    .secondary_rate_limit(403, Some(1))
+                    .times(1),
+            ],
+            End::Created,
+        )
+    }
+    .check();
 }
 
 /// This machine's clock, Unix seconds.
@@ -504,7 +579,7 @@ fn connection_refused_is_retried_then_reported() {
         .unwrap()
         .port();
     let url = format!("http://127.0.0.1:{port}");
-    let (run, took) = timed_main(&Step::new(&url));
+    let (run, took) = timed_main(&Step::new(bin!(), &url));
     let err = the_error(&run);
     assert!(err.starts_with("::error title=Network error::"), "{err}");
     assert!(
@@ -525,7 +600,7 @@ fn connection_refused_is_retried_then_reported() {
 fn spawn_main(step: &Step) -> (std::process::Child, std::path::PathBuf) {
     let out = step.dir.0.join("stdout.log");
     let child = step
-        .command(&support::runner::bin(), &[])
+        .command(bin!(), &[])
         .stdout(std::fs::File::create(&out).unwrap())
         .stderr(std::process::Stdio::null())
         .spawn()
@@ -543,7 +618,7 @@ fn secondary_rate_limit_without_retry_after_waits_the_minute() {
             .secondary_rate_limit(403, None)
             .times(1),
     ]);
-    let step = Step::new(&gh.url());
+    let step = Step::new(bin!(), &gh.url());
     let (mut child, out) = spawn_main(&step);
     let t = Instant::now();
     let mut line = None;
@@ -574,7 +649,7 @@ fn skewed(offset: i64) {
     let gh = MockGithub::builder(Scenario::standard())
         .clock_offset_secs(offset)
         .start();
-    let (run, took) = timed_main(&Step::new(&gh.url()));
+    let (run, took) = timed_main(&Step::new(bin!(), &gh.url()));
     assert_success(&gh, &run);
     // One corrective retry on the first JWT call; the mint reuses the offset.
     assert_eq!(gh.count("GET", LOOKUP), 2);
@@ -621,7 +696,7 @@ fn skew_offset_carries_over_to_later_calls_in_check_mode() {
     let gh = MockGithub::builder(Scenario::standard())
         .clock_offset_secs(600)
         .start();
-    let mut step = Step::new(&gh.url());
+    let mut step = Step::new(bin!(), &gh.url());
     step.input("check", "true");
     let (run, took) = timed_main(&step);
     assert_eq!(run.code, 0, "{}", run.log());
@@ -645,7 +720,7 @@ fn revoke_after_lag(status: u16, format: TokenFormat) {
     let gh = MockGithub::builder(scenario)
         .fault(Fault::on("DELETE", REVOKE).fresh_token_lag(1, status))
         .start();
-    let step = Step::new(&gh.url());
+    let step = Step::new(bin!(), &gh.url());
     let main = step.main();
     assert_success(&gh, &main);
     assert_eq!(gh.minted()[0].format, format);
@@ -679,12 +754,12 @@ fn fresh_token_404_on_revocation_is_retried_once() {
 #[test]
 fn an_old_tokens_401_on_revocation_is_not_retried() {
     let gh = mock_with(vec![Fault::on("DELETE", REVOKE).fresh_token_lag(1, 401)]);
-    let step = Step::new(&gh.url());
+    let step = Step::new(bin!(), &gh.url());
     let main = step.main();
     assert_success(&gh, &main);
     // As if main had minted it 6 s ago, just past the 5 s window: the expiry says so.
     let mut state = main.state.clone();
-    let expiry = support::http::iso8601(gh.now() + 3600 - 6);
+    let expiry = testkit::http::iso8601(gh.now() + 3600 - 6);
     state.insert("expires_at".into(), expiry);
     let t = Instant::now();
     let post = step.post_with_state(&state);
@@ -701,7 +776,7 @@ fn fresh_token_lag_on_bot_user_lookup_is_retried_once() {
     let gh = mock_with(vec![
         Fault::on("GET", "/users/mock-app").fresh_token_lag(1, 404),
     ]);
-    let mut step = Step::new(&gh.url());
+    let mut step = Step::new(bin!(), &gh.url());
     step.input("bot-identity", "true");
     let (run, took) = timed_main(&step);
     assert_success(&gh, &run);
@@ -715,7 +790,7 @@ fn fresh_token_lag_on_bot_user_lookup_is_retried_once() {
 #[test]
 fn revocation_failing_for_good_warns_and_never_fails_the_job() {
     let gh = mock_with(vec![Fault::on("DELETE", REVOKE).status(502)]);
-    let step = Step::new(&gh.url());
+    let step = Step::new(bin!(), &gh.url());
     let main = step.main();
     assert_success(&gh, &main);
     let t = Instant::now();
@@ -748,7 +823,7 @@ fn stalled_server_times_out_then_retry_succeeds() {
             .stall(Duration::from_secs(40))
             .times(1),
     ]);
-    let (run, took) = timed_main(&Step::new(&gh.url()));
+    let (run, took) = timed_main(&Step::new(bin!(), &gh.url()));
     assert_success(&gh, &run);
     assert_eq!(gh.count("GET", LOOKUP), 2);
     let lines = retry_lines(&run);
@@ -765,7 +840,7 @@ fn stalled_server_times_out_then_retry_succeeds() {
 fn https_proxy_tunnels_to_the_tls_api() {
     let gh = MockGithub::builder(Scenario::standard()).tls().start();
     let proxy = Proxy::start();
-    let mut step = Step::new(&gh.url());
+    let mut step = Step::new(bin!(), &gh.url());
     step.input("ca-certificates", &gh.ca_pem().unwrap())
         .var("HTTPS_PROXY", &proxy.url());
     let (run, took) = timed_main(&step);
@@ -788,7 +863,7 @@ fn http_proxy_with_credentials_never_logs_the_password() {
     let gh = mock_with(vec![]);
     let proxy = Proxy::with_credentials("user", "s3cret");
     let proxy_url = format!("http://user:s3cret@{}", proxy.addr());
-    let mut step = Step::new(&gh.url());
+    let mut step = Step::new(bin!(), &gh.url());
     step.var("HTTP_PROXY", &proxy_url);
     let main = step.main();
     assert_success(&gh, &main);
@@ -816,7 +891,7 @@ fn proxy_password_with_special_characters_is_percent_decoded() {
     let gh = mock_with(vec![]);
     let proxy = Proxy::with_credentials("ci user", "p@ss:w/rd");
     let url = format!("http://ci%20user:p%40ss%3Aw%2Frd@{}", proxy.addr());
-    let mut step = Step::new(&gh.url());
+    let mut step = Step::new(bin!(), &gh.url());
     step.var("http_proxy", &url);
     let (run, _) = timed_main(&step);
     assert_success(&gh, &run);
@@ -832,7 +907,7 @@ fn proxy_password_with_special_characters_is_percent_decoded() {
 fn proxy_refusing_the_credentials_fails_at_once_without_showing_them() {
     let gh = mock_with(vec![]);
     let proxy = Proxy::with_credentials("user", "s3cret");
-    let mut step = Step::new(&gh.url());
+    let mut step = Step::new(bin!(), &gh.url());
     let wrong = format!("http://user:wr0ngpass@{}", proxy.addr());
     step.var("https_proxy", &wrong).var("http_proxy", &wrong);
     let (run, took) = timed_main(&step);
@@ -857,7 +932,7 @@ fn proxy_refusing_the_credentials_fails_at_once_without_showing_them() {
 #[test]
 fn malformed_proxy_url_is_refused_without_showing_it() {
     let gh = mock_with(vec![]);
-    let mut step = Step::new(&gh.url());
+    let mut step = Step::new(bin!(), &gh.url());
     step.var("HTTP_PROXY", "http://user:s3cret@");
     let (run, took) = timed_main(&step);
     let err = the_error(&run);
@@ -877,7 +952,7 @@ fn malformed_proxy_url_is_refused_without_showing_it() {
 fn tls_failure_through_a_proxy_names_the_host_and_the_proxy() {
     let gh = tls_mock();
     let proxy = Proxy::with_credentials("user", "s3cret");
-    let mut step = Step::new(&gh.url());
+    let mut step = Step::new(bin!(), &gh.url());
     step.var(
         "HTTPS_PROXY",
         &format!("http://user:s3cret@{}", proxy.addr()),
@@ -905,7 +980,7 @@ fn tls_failure_through_a_proxy_names_the_host_and_the_proxy() {
 fn all_proxy_is_the_fallback() {
     let gh = mock_with(vec![]);
     let proxy = Proxy::start();
-    let mut step = Step::new(&gh.url());
+    let mut step = Step::new(bin!(), &gh.url());
     step.var("ALL_PROXY", &proxy.url());
     let (run, _) = timed_main(&step);
     assert_success(&gh, &run);
@@ -917,7 +992,7 @@ fn all_proxy_is_the_fallback() {
 fn no_proxy_bypasses_the_proxy() {
     let gh = mock_with(vec![]);
     let proxy = Proxy::start();
-    let mut step = Step::new(&gh.url());
+    let mut step = Step::new(bin!(), &gh.url());
     step.var("HTTP_PROXY", &proxy.url())
         .var("HTTPS_PROXY", &proxy.url())
         .var("NO_PROXY", "example.com,127.0.0.1");
@@ -940,7 +1015,7 @@ fn private_ca_through_ssl_cert_file() {
     let dir = TempDir::new("ca");
     let file = dir.0.join("ca.pem");
     std::fs::write(&file, gh.ca_pem().unwrap()).unwrap();
-    let mut step = Step::new(&gh.url());
+    let mut step = Step::new(bin!(), &gh.url());
     step.var("SSL_CERT_FILE", file.to_str().unwrap());
     let (run, _) = timed_main(&step);
     assert_success(&gh, &run);
@@ -953,7 +1028,7 @@ fn private_ca_through_ssl_cert_dir() {
     let gh = tls_mock();
     let dir = TempDir::new("cadir");
     std::fs::write(dir.0.join("private-ca.crt"), gh.ca_pem().unwrap()).unwrap();
-    let mut step = Step::new(&gh.url());
+    let mut step = Step::new(bin!(), &gh.url());
     step.var("SSL_CERT_DIR", dir.0.to_str().unwrap());
     let (run, _) = timed_main(&step);
     assert_success(&gh, &run);
@@ -964,7 +1039,7 @@ fn private_ca_through_ssl_cert_dir() {
 #[test]
 fn private_ca_through_the_input() {
     let gh = tls_mock();
-    let mut step = Step::new(&gh.url());
+    let mut step = Step::new(bin!(), &gh.url());
     step.input("ca-certificates", &gh.ca_pem().unwrap());
     let main = step.main();
     assert_success(&gh, &main);
@@ -983,7 +1058,7 @@ fn private_ca_through_the_input() {
 #[test]
 fn unknown_ca_is_refused_naming_the_host_and_the_cure() {
     let gh = tls_mock();
-    let (run, took) = timed_main(&Step::new(&gh.url()));
+    let (run, took) = timed_main(&Step::new(bin!(), &gh.url()));
     let err = the_error(&run);
     assert!(err.starts_with("::error title=TLS error::"), "{err}");
     assert!(

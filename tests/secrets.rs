@@ -2,15 +2,14 @@
 //! armour and body damaged many ways, and token-shaped strings, put into every
 //! input in turn; no output of main or post may hold 16 characters of either.
 
-mod support;
-
 use std::collections::{BTreeMap, HashSet};
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
-use support::rng::Rng;
-use support::runner::{Run, Step, declared_inputs};
-use support::{APP_KEY_PEM, Fault, MockGithub, Scenario};
+use testkit::bin;
+use testkit::rng::Rng;
+use testkit::runner::{Run, Step, declared_inputs};
+use testkit::{APP_KEY_PEM, Fault, MockGithub, Scenario};
 
 /// The length of a run of secret text that counts as a leak.
 const RUN: usize = 16;
@@ -219,7 +218,7 @@ fn no_output_holds_the_key_or_a_token() {
                 s.spawn(move || {
                     let mut found = Vec::new();
                     for (input, (what, value)) in chunk {
-                        let mut step = Step::new(&gh.url());
+                        let mut step = Step::new(bin!(), &gh.url());
                         step.input(input, value);
                         if let Some(w) = leak(&step.main(), secrets) {
                             found.push(format!("main, {what} as `{input}`: {w}"));

@@ -2,12 +2,10 @@
 //! its own headers and raw body, the run's retry rules for 429 and 5xx, and none
 //! of GitHub's readings or headers.
 
-mod support;
-
 use app_token_action::transport::{Method, PlainHttp, Request, Response, Transport};
 use app_token_action::url::ServiceUrl;
-use support::mock::MSG_SECONDARY_RATE_LIMIT;
-use support::{Fault, MockGithub, Scenario};
+use testkit::mock::MSG_SECONDARY_RATE_LIMIT;
+use testkit::{Fault, MockGithub, Scenario};
 
 /// Sends a POST with its own header and `body` to `other`, through a run's transport.
 fn send_to(other: &MockGithub, body: &[u8]) -> Response {

@@ -5,19 +5,16 @@
 //! input error. Beside `tests/secrets.rs` (no value is ever echoed), which keeps
 //! the other half of the rule.
 
-#[path = "support/kms/mod.rs"]
-mod kms_support;
-mod support;
-
 use std::net::TcpListener;
 use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, Mutex};
 
-use kms_support::CloudMock;
-use support::http::{self, Response};
-use support::rng::{ALNUM, Rng};
-use support::runner::{Run, Step};
-use support::{APP_KEY_PEM, MockGithub, Scenario};
+use testkit::bin;
+use testkit::http::{self, Response};
+use testkit::kms::CloudMock;
+use testkit::rng::{ALNUM, Rng};
+use testkit::runner::{Run, Step};
+use testkit::{APP_KEY_PEM, MockGithub, Scenario};
 
 /// CamelCase words with digits, `n` characters: the shape the old rule refused.
 fn camel(rng: &mut Rng, n: usize) -> String {
@@ -208,7 +205,7 @@ fn github_cases(rng: &mut Rng) -> Vec<(String, String, String)> {
         let v23 = format!("Iv23li{}", rng.of(ALNUM, 14));
         cases.push(("client ID (Iv1.)".into(), "client-id", v1));
         cases.push(("client ID (Iv23)".into(), "client-id", v23));
-        let id = (1 + rng.next() % 99_999_999).to_string();
+        let id = (1 + rng.next_u64() % 99_999_999).to_string();
         cases.push(("app ID".into(), "app-id", id));
     }
     for id in ["1", "18446744073709551615", "2147483648"] {
@@ -232,7 +229,7 @@ fn github_reached(gh: &MockGithub, input: &str, value: &str) -> Option<String> {
         }
         "enterprise" => r.path == format!("/enterprises/{value}/installation"),
         "client-id" | "app-id" => {
-            matches!(&r.auth, support::Auth::Jwt { iss } if iss == value)
+            matches!(&r.auth, testkit::Auth::Jwt { iss } if iss == value)
         }
         "installation-id" => r.path.starts_with(&format!("/app/installations/{value}")),
         _ => false,
@@ -245,7 +242,7 @@ fn github_values_reach_github() {
     let gh = MockGithub::start(Scenario::standard());
     let cases = github_cases(&mut Rng(0x0017_5eed_0001));
     let misses = run_all(&cases, |input, value| {
-        let mut step = Step::new(&gh.url());
+        let mut step = Step::new(bin!(), &gh.url());
         if input == "app-id" {
             step.input("client-id", "");
         }
@@ -395,7 +392,7 @@ fn vault_keys(rng: &mut Rng) -> Vec<(String, String)> {
 
 /// A main step signing with `kms-key` instead of the private key.
 fn kms_step(gh: &MockGithub, kms_key: &str) -> Step {
-    let mut step = Step::new(&gh.url());
+    let mut step = Step::new(bin!(), &gh.url());
     step.input("private-key", "").input("kms-key", kms_key);
     step
 }
@@ -502,7 +499,7 @@ fn key_service_values_reach_their_service() {
 fn every_permission_level_reaches_the_mint() {
     let gh = MockGithub::start(Scenario::standard());
     let list: serde_json::Value =
-        serde_json::from_str(&support::fixture("app-permissions.json")).unwrap();
+        serde_json::from_str(&testkit::fixture("app-permissions.json")).unwrap();
     let cases: Vec<(String, String, String)> = list["permissions"]
         .as_object()
         .unwrap()
@@ -515,7 +512,7 @@ fn every_permission_level_reaches_the_mint() {
         })
         .collect();
     let misses = run_all(&cases, |input, level| {
-        let mut step = Step::new(&gh.url());
+        let mut step = Step::new(bin!(), &gh.url());
         step.input(input, level);
         let run = step.main();
         let name = input.trim_start_matches("permission-").replace('-', "_");
@@ -566,7 +563,7 @@ fn certain_secrets_are_still_refused_unechoed() {
         })
         .collect();
     let misses = run_all(&cases, |input, value| {
-        let mut step = Step::new(&gh.url());
+        let mut step = Step::new(bin!(), &gh.url());
         step.input(input, value);
         let run = step.main();
         let errors = run.errors();
@@ -617,7 +614,7 @@ fn booleans_formats_and_api_urls_reach_the_mint() {
     }
     let before = gh.minted().len();
     let misses = run_all(&cases, |input, value| {
-        let mut step = Step::new(&url);
+        let mut step = Step::new(bin!(), &url);
         step.input(input, value);
         let run = step.main();
         let miss = (run.code != 0).then(|| format!("exit {}", run.code));

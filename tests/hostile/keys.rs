@@ -6,16 +6,14 @@
 //! one `::error`, no request to GitHub, no workflow command but the program's own, and no
 //! credential in the output.
 
-#[path = "../support/kms/mod.rs"]
-mod kms_support;
-
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 
-use crate::support::runner::{Run, Step};
-use crate::support::{MockGithub, OTHER_PUBLIC_KEY_PEM, Scenario};
-use kms_support::OidcStandIn;
-use kms_support::canned::Canned;
+use testkit::bin;
+use testkit::kms::OidcStandIn;
+use testkit::kms::canned::Canned;
+use testkit::runner::{Run, Step};
+use testkit::{MockGithub, OTHER_PUBLIC_KEY_PEM, Scenario};
 
 const OWN_COMMANDS: [&str; 5] = [
     "::add-mask::",
@@ -27,7 +25,7 @@ const OWN_COMMANDS: [&str; 5] = [
 
 /// A main step signing with `kms_key`, debug lines on.
 fn step(gh: &MockGithub, kms_key: &str) -> Step {
-    let mut step = Step::new(&gh.url());
+    let mut step = Step::new(bin!(), &gh.url());
     step.input("private-key", "")
         .input("kms-key", kms_key)
         .var("RUNNER_DEBUG", "1");
@@ -38,7 +36,7 @@ fn step(gh: &MockGithub, kms_key: &str) -> Step {
 /// runner would read but the program's own, and none of `secrets` in the output.
 fn refused(run: &Run, gh: &MockGithub, says: &[&str], secrets: &[&str]) {
     let requests = gh.requests().len();
-    crate::support::runner::assert_refused_before_github(run, requests, says, secrets);
+    testkit::runner::assert_refused_before_github(run, requests, says, secrets);
     for line in run.log().lines() {
         let line = line.trim_start();
         assert!(
@@ -93,7 +91,7 @@ fn aws_public_key_with_trailing_der_junk() {
 
 #[test]
 fn vault_public_key_with_trailing_der_junk() {
-    let pem = kms_support::public_pem(&der_with_junk());
+    let pem = testkit::kms::public_pem(&der_with_junk());
     let body = serde_json::json!({"data": {"type": "rsa-2048", "latest_version": 1,
         "keys": {"1": {"public_key": pem}}}});
     let vault = Canned::start(200, "application/json", &body.to_string());
@@ -151,7 +149,7 @@ fn sts_credentials_hiding_control_characters() {
             "<AssumeRoleWithWebIdentityResponse xmlns=\"https://sts.amazonaws.com/doc/2011-06-15/\"><AssumeRoleWithWebIdentityResult><Credentials>{inner}<Expiration>2026-12-01T07:33:46Z</Expiration></Credentials></AssumeRoleWithWebIdentityResult></AssumeRoleWithWebIdentityResponse>"
         );
         let sts = Canned::start(200, "text/xml", &xml);
-        let runner = OidcStandIn::start(crate::support::OTHER_KEY_PEM);
+        let runner = OidcStandIn::start(testkit::OTHER_KEY_PEM);
         let gh = MockGithub::start(Scenario::standard());
         let run = step(&gh, "awskms:///alias/github-app")
             .var("AWS_REGION", "us-east-1")
@@ -181,7 +179,7 @@ fn vault_login_token_with_a_line_break() {
         "application/json",
         r#"{"auth":{"client_token":"s.x\n::stop-commands::pwned"}}"#,
     );
-    let runner = OidcStandIn::start(crate::support::OTHER_KEY_PEM);
+    let runner = OidcStandIn::start(testkit::OTHER_KEY_PEM);
     let gh = MockGithub::start(Scenario::standard());
     let run = step(&gh, "hashivault://gh-app")
         .var("VAULT_ADDR", &vault.url)
@@ -225,164 +223,126 @@ fn oidc_token_with_control_characters() {
 
 /// Inputs outside their service's grammar: one `::error` naming the input, and not one
 /// request to the key service (or to GitHub).
-#[test]
-fn inputs_outside_their_grammar_send_nothing() {
-    let uuid = "1234abcd-12ab-34cd-56ef-1234567890ab";
-    let google = "projects/acme-ci/locations/global/keyRings/ci-ring/cryptoKeys/github-app";
-    type Case<'a> = (String, Vec<(&'a str, &'a str)>, &'a str);
-    let cases: Vec<Case> = vec![
-        ("openbao://..".into(), vec![], "transit key name"),
-        ("openbao://.".into(), vec![], "transit key name"),
-        (
-            "hashivault://a/../../sys/raw".into(),
-            vec![],
-            "transit key name",
-        ),
-        (format!("awskms:///{uuid}\u{1b}[2J"), vec![], "AWS key"),
-        (format!("awskms:///{}\u{7}", &uuid[..35]), vec![], "AWS key"),
-        (
-            format!("gcpkms://{google}/cryptoKeyVersions/1?alt=json"),
-            vec![],
-            "key version",
-        ),
-        (
-            format!("gcpkms://{google}/cryptoKeyVersions/1#x"),
-            vec![],
-            "key version",
-        ),
-        (
-            format!("gcpkms://{google}/cryptoKeyVersions/1:asymmetricSign"),
-            vec![],
-            "key version",
-        ),
-        (
-            "azurekms://acme.vault.azure.net/gh-app/../keys".into(),
-            vec![],
-            "Azure",
-        ),
-        (
-            "hashivault://gh-app".into(),
-            vec![("vault-transit-mount", "../sys")],
-            "`vault-transit-mount`",
-        ),
-        (
-            "hashivault://gh-app".into(),
-            vec![("vault-auth-mount", "jwt/../token")],
-            "`vault-auth-mount`",
-        ),
-        (
-            "hashivault://gh-app".into(),
-            vec![("vault-role", "a/b")],
-            "`vault-role`",
-        ),
-        (
-            "awskms:///alias/github-app".into(),
-            vec![("aws-role-arn", "gh-signer")],
-            "`aws-role-arn`",
-        ),
-        (
-            "awskms:///alias/github-app".into(),
-            vec![("oidc-audience", "a b")],
-            "`oidc-audience`",
-        ),
-    ];
+fn input_outside_its_grammar_sends_nothing(kms_key: &str, inputs: &[(&str, &str)], says: &str) {
     let service = Canned::start(200, "application/json", "{}");
-    let runner = OidcStandIn::start(crate::support::OTHER_KEY_PEM);
-    for (kms_key, inputs, says) in &cases {
-        let gh = MockGithub::start(Scenario::standard());
-        let mut s = step(&gh, kms_key);
-        s.var("VAULT_ADDR", &service.url)
-            .var("VAULT_TOKEN", "s.vault-token-0123")
-            .var("AWS_ENDPOINT_URL", &service.url)
-            .var("AWS_REGION", "us-east-1")
-            .var("AWS_ACCESS_KEY_ID", "AKIDEXAMPLE")
-            .var("AWS_SECRET_ACCESS_KEY", "aws-secret-0123")
-            .var("CLOUDSDK_API_ENDPOINT_OVERRIDES_CLOUDKMS", &service.url)
-            .var("ACTIONS_ID_TOKEN_REQUEST_URL", &runner.url)
-            .var("ACTIONS_ID_TOKEN_REQUEST_TOKEN", &runner.request_token)
-            .input("kms-access-token", "ya29.access-token-0123");
-        for (name, value) in inputs {
-            s.input(name, value);
-        }
-        let run = s.main();
-        refused(
-            &run,
-            &gh,
-            &[says],
-            &[
-                "s.vault-token-0123",
-                "aws-secret-0123",
-                "ya29.access-token-0123",
-            ],
-        );
-        assert_eq!(
-            service.requests(),
-            0,
-            "{kms_key}: a request before the error"
-        );
-        assert!(
-            runner.audiences().is_empty(),
-            "{kms_key}: an OIDC token was asked for"
-        );
+    let runner = OidcStandIn::start(testkit::OTHER_KEY_PEM);
+    let gh = MockGithub::start(Scenario::standard());
+    let mut s = step(&gh, kms_key);
+    s.var("VAULT_ADDR", &service.url)
+        .var("VAULT_TOKEN", "s.vault-token-0123")
+        .var("AWS_ENDPOINT_URL", &service.url)
+        .var("AWS_REGION", "us-east-1")
+        .var("AWS_ACCESS_KEY_ID", "AKIDEXAMPLE")
+        .var("AWS_SECRET_ACCESS_KEY", "aws-secret-0123")
+        .var("CLOUDSDK_API_ENDPOINT_OVERRIDES_CLOUDKMS", &service.url)
+        .var("ACTIONS_ID_TOKEN_REQUEST_URL", &runner.url)
+        .var("ACTIONS_ID_TOKEN_REQUEST_TOKEN", &runner.request_token)
+        .input("kms-access-token", "ya29.access-token-0123");
+    for (name, value) in inputs {
+        s.input(name, value);
     }
+    let run = s.main();
+    refused(
+        &run,
+        &gh,
+        &[says],
+        &[
+            "s.vault-token-0123",
+            "aws-secret-0123",
+            "ya29.access-token-0123",
+        ],
+    );
+    assert_eq!(
+        service.requests(),
+        0,
+        "{kms_key}: a request before the error"
+    );
+    assert!(
+        runner.audiences().is_empty(),
+        "{kms_key}: an OIDC token was asked for"
+    );
+}
+
+const UUID: &str = "1234abcd-12ab-34cd-56ef-1234567890ab";
+const GOOGLE_KEY: &str = "projects/acme-ci/locations/global/keyRings/ci-ring/cryptoKeys/github-app";
+
+/// One `#[test]` per case of [`input_outside_its_grammar_sends_nothing`], so every failing
+/// case is reported: `name: kms-key, [(input, value)], what the error says`.
+macro_rules! input_cases {
+    ($($name:ident: $kms_key:expr, $inputs:expr, $says:expr;)+) => {
+        $(
+            #[test]
+            fn $name() {
+                input_outside_its_grammar_sends_nothing(&$kms_key, $inputs, $says);
+            }
+        )+
+    };
+}
+
+input_cases! {
+    openbao_key_dot_dot: "openbao://..", &[], "transit key name";
+    openbao_key_dot: "openbao://.", &[], "transit key name";
+    vault_key_walking_the_path: "hashivault://a/../../sys/raw", &[], "transit key name";
+    aws_key_with_an_escape: format!("awskms:///{UUID}\u{1b}[2J"), &[], "AWS key";
+    aws_key_with_a_bell: format!("awskms:///{}\u{7}", &UUID[..35]), &[], "AWS key";
+    google_key_with_a_query: format!("gcpkms://{GOOGLE_KEY}/cryptoKeyVersions/1?alt=json"), &[], "key version";
+    google_key_with_a_fragment: format!("gcpkms://{GOOGLE_KEY}/cryptoKeyVersions/1#x"), &[], "key version";
+    google_key_with_a_method: format!("gcpkms://{GOOGLE_KEY}/cryptoKeyVersions/1:asymmetricSign"), &[], "key version";
+    azure_key_walking_the_path: "azurekms://acme.vault.azure.net/gh-app/../keys", &[], "Azure";
+    vault_transit_mount_walking_the_path: "hashivault://gh-app", &[("vault-transit-mount", "../sys")], "`vault-transit-mount`";
+    vault_auth_mount_walking_the_path: "hashivault://gh-app", &[("vault-auth-mount", "jwt/../token")], "`vault-auth-mount`";
+    vault_role_with_a_slash: "hashivault://gh-app", &[("vault-role", "a/b")], "`vault-role`";
+    aws_role_arn_not_an_arn: "awskms:///alias/github-app", &[("aws-role-arn", "gh-signer")], "`aws-role-arn`";
+    oidc_audience_with_a_space: "awskms:///alias/github-app", &[("oidc-audience", "a b")], "`oidc-audience`";
 }
 
 /// Environment values that become part of a host, a header or a path, outside their
 /// grammar: refused before any request.
-#[test]
-fn environment_outside_its_grammar_sends_nothing() {
+fn environment_outside_its_grammar_sends_nothing(
+    kms_key: &str,
+    var: &str,
+    value: &str,
+    says: &str,
+) {
     let service = Canned::start(200, "application/json", "{}");
-    let cases = [
-        (
-            "awskms:///alias/github-app",
-            "AWS_REGION",
-            "x.evil.example/?",
-            "`AWS_REGION`",
-        ),
-        (
-            "awskms:///alias/github-app",
-            "AWS_DEFAULT_REGION",
-            "us-east-1\u{1b}[2J",
-            "`AWS_DEFAULT_REGION`",
-        ),
-        (
-            "hashivault://gh-app",
-            "VAULT_NAMESPACE",
-            "team-a/../root",
-            "`VAULT_NAMESPACE`",
-        ),
-        (
-            "hashivault://gh-app",
-            "TRANSIT_SECRET_ENGINE_PATH",
-            "..",
-            "`TRANSIT_SECRET_ENGINE_PATH`",
-        ),
-        (
-            "hashivault://gh-app",
-            "VAULT_TOKEN",
-            "s.x\u{1b}]0;pwned\u{7}",
-            "VAULT_TOKEN",
-        ),
-    ];
-    for (kms_key, var, value, says) in cases {
-        let gh = MockGithub::start(Scenario::standard());
-        let mut s = step(&gh, kms_key);
-        s.var("VAULT_ADDR", &service.url)
-            .var("VAULT_TOKEN", "s.vault-token-0123")
-            .var("AWS_ENDPOINT_URL", &service.url)
-            .var("AWS_ACCESS_KEY_ID", "AKIDEXAMPLE")
-            .var("AWS_SECRET_ACCESS_KEY", "aws-secret-0123")
-            .unset("AWS_REGION")
-            .var(var, value);
-        let run = s.main();
-        refused(
-            &run,
-            &gh,
-            &[says],
-            &["s.vault-token-0123", "aws-secret-0123", "pwned"],
-        );
-        assert_eq!(service.requests(), 0, "{var}: a request before the error");
-    }
+    let gh = MockGithub::start(Scenario::standard());
+    let mut s = step(&gh, kms_key);
+    s.var("VAULT_ADDR", &service.url)
+        .var("VAULT_TOKEN", "s.vault-token-0123")
+        .var("AWS_ENDPOINT_URL", &service.url)
+        .var("AWS_ACCESS_KEY_ID", "AKIDEXAMPLE")
+        .var("AWS_SECRET_ACCESS_KEY", "aws-secret-0123")
+        .unset("AWS_REGION")
+        .var(var, value);
+    let run = s.main();
+    refused(
+        &run,
+        &gh,
+        &[says],
+        &["s.vault-token-0123", "aws-secret-0123", "pwned"],
+    );
+    assert_eq!(service.requests(), 0, "{var}: a request before the error");
+}
+
+/// One `#[test]` per case of [`environment_outside_its_grammar_sends_nothing`]:
+/// `name: kms-key, variable, value, what the error says`.
+macro_rules! environment_cases {
+    ($($name:ident: $kms_key:expr, $var:expr, $value:expr, $says:expr;)+) => {
+        $(
+            #[test]
+            fn $name() {
+                environment_outside_its_grammar_sends_nothing($kms_key, $var, $value, $says);
+            }
+        )+
+    };
+}
+
+environment_cases! {
+    aws_region_that_is_a_host: "awskms:///alias/github-app", "AWS_REGION", "x.evil.example/?", "`AWS_REGION`";
+    aws_default_region_with_an_escape: "awskms:///alias/github-app", "AWS_DEFAULT_REGION", "us-east-1\u{1b}[2J", "`AWS_DEFAULT_REGION`";
+    vault_namespace_walking_the_path: "hashivault://gh-app", "VAULT_NAMESPACE", "team-a/../root", "`VAULT_NAMESPACE`";
+    transit_engine_path_dot_dot: "hashivault://gh-app", "TRANSIT_SECRET_ENGINE_PATH", "..", "`TRANSIT_SECRET_ENGINE_PATH`";
+    vault_token_with_a_terminal_title: "hashivault://gh-app", "VAULT_TOKEN", "s.x\u{1b}]0;pwned\u{7}", "VAULT_TOKEN";
 }
 
 /// A key version in Azure's answer that would move the sign request to another path.

@@ -4,9 +4,6 @@
 //! the runner reads no command but the program's own, no request reaches
 //! another host, and no secret reaches any output.
 
-#[path = "../support/mod.rs"]
-mod support;
-
 mod keys;
 mod text;
 mod wire;

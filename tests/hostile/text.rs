@@ -11,8 +11,9 @@
 use std::path::Path;
 use std::process::Command;
 
-use crate::support::runner::{Run, Step, TempDir, bin};
-use crate::support::{APP_KEY_PEM, CLIENT_ID, Fault, MockGithub, Scenario};
+use testkit::bin;
+use testkit::runner::{Run, Step, TempDir};
+use testkit::{APP_KEY_PEM, CLIENT_ID, Fault, MockGithub, Scenario};
 
 /// What the runner or a terminal may start a new line at (the runner splits
 /// on LF, CR and CRLF; terminals and log viewers also on the rest).
@@ -212,7 +213,7 @@ fn in_an_hour() -> String {
         .duration_since(std::time::UNIX_EPOCH)
         .expect("clock")
         .as_secs();
-    crate::support::http::iso8601(i64::try_from(now).expect("seconds") + 3600)
+    testkit::http::iso8601(i64::try_from(now).expect("seconds") + 3600)
 }
 
 // ---- server text in the action's lines ----
@@ -221,9 +222,9 @@ fn in_an_hour() -> String {
 fn account_login_type_and_slug_from_the_lookup_stay_inert() {
     each(PAYLOADS, |p| {
         let gh = start(vec![lookup_with(p)]);
-        let run = Step::new(&gh.url()).main();
+        let run = Step::new(bin!(), &gh.url()).main();
         check_main(&gh, &run, &[], &format!("lookup {p:?}"));
-        let post = Step::new(&gh.url()).post(&run);
+        let post = Step::new(bin!(), &gh.url()).post(&run);
         check_main(&gh, &post, &[], &format!("post after lookup {p:?}"));
     });
 }
@@ -232,7 +233,7 @@ fn account_login_type_and_slug_from_the_lookup_stay_inert() {
 fn permissions_repositories_and_selection_from_the_mint_stay_inert() {
     each(PAYLOADS, |p| {
         let gh = start(vec![mint_with(FAKE_TOKEN, &in_an_hour(), p)]);
-        let run = Step::new(&gh.url()).main();
+        let run = Step::new(bin!(), &gh.url()).main();
         check_main(&gh, &run, &[FAKE_TOKEN], &format!("mint {p:?}"));
     });
 }
@@ -241,9 +242,9 @@ fn permissions_repositories_and_selection_from_the_mint_stay_inert() {
 fn expires_at_stays_inert_and_never_loses_the_token() {
     each(PAYLOADS, |p| {
         let gh = start(vec![mint_with(FAKE_TOKEN, p, "repo-a")]);
-        let run = Step::new(&gh.url()).main();
+        let run = Step::new(bin!(), &gh.url()).main();
         check_main(&gh, &run, &[FAKE_TOKEN], &format!("expires_at {p:?}"));
-        let post = Step::new(&gh.url()).post(&run);
+        let post = Step::new(bin!(), &gh.url()).post(&run);
         check_main(
             &gh,
             &post,
@@ -258,7 +259,7 @@ fn the_app_slug_in_check_mode_stays_inert() {
     each(PAYLOADS, |p| {
         let body = format!(r#"{{"id":12345,"slug":{}}}"#, js(p));
         let gh = start(vec![Fault::on("GET", "/app").status(200).body(body)]);
-        let run = Step::new(&gh.url()).input("check", "true").main();
+        let run = Step::new(bin!(), &gh.url()).input("check", "true").main();
         check_main(&gh, &run, &[], &format!("check, slug {p:?}"));
     });
 }
@@ -271,7 +272,7 @@ fn githubs_error_messages_stay_inert() {
                 .status(422)
                 .message(p),
         ]);
-        let run = Step::new(&gh.url()).main();
+        let run = Step::new(bin!(), &gh.url()).main();
         check_main(&gh, &run, &[], &format!("422 {p:?}"));
         assert_eq!(run.code, 1);
     });
@@ -290,7 +291,7 @@ fn transport_error_text_in_retrying_lines_stays_inert() {
                     .status(302)
                     .header("location", format!("http://[{p}]/x")),
             ]);
-            let run = Step::new(&gh.url()).var("RUNNER_DEBUG", "1").main();
+            let run = Step::new(bin!(), &gh.url()).var("RUNNER_DEBUG", "1").main();
             check_main(&gh, &run, &[], &format!("Location {p:?}"));
         },
     );
@@ -305,7 +306,7 @@ fn a_multi_byte_character_at_byte_8_of_expires_at_is_no_panic() {
         "2026-01-01T00:00:0\u{e9}Z",
         "repo-a",
     )]);
-    let run = Step::new(&gh.url()).main();
+    let run = Step::new(bin!(), &gh.url()).main();
     check_main(
         &gh,
         &run,
@@ -323,7 +324,7 @@ fn a_multi_byte_character_at_byte_8_of_expires_at_is_no_panic() {
     ]
     .into_iter()
     .collect();
-    let post = Step::new(&gh.url()).post_with_state(&state);
+    let post = Step::new(bin!(), &gh.url()).post_with_state(&state);
     check_main(
         &gh,
         &post,
@@ -347,7 +348,7 @@ fn a_date_or_wait_past_any_calendar_is_no_panic() {
     ];
     each(cases, |fault| {
         let gh = start(vec![fault.clone()]);
-        let run = Step::new(&gh.url()).main();
+        let run = Step::new(bin!(), &gh.url()).main();
         check_main(&gh, &run, &[], &format!("{fault:?}"));
         let log = run.logged();
         assert!(
@@ -373,7 +374,7 @@ fn a_token_with_nul_or_esc_is_refused_never_written_and_said_so() {
         ],
         |bad| {
             let gh = start(vec![mint_with(bad, &in_an_hour(), "repo-a")]);
-            let run = Step::new(&gh.url()).main();
+            let run = Step::new(bin!(), &gh.url()).main();
             let errors = commands(&run.stdout)
                 .iter()
                 .filter(|c| *c == "error")
@@ -413,14 +414,14 @@ fn tokens_of_both_formats_pass_and_an_overlong_one_is_revoked() {
     assert!(new_format.len() > 500);
     each([FAKE_TOKEN.to_string(), new_format], |token| {
         let gh = start(vec![mint_with(token, &in_an_hour(), "repo-a")]);
-        let run = Step::new(&gh.url()).main();
+        let run = Step::new(bin!(), &gh.url()).main();
         check_main(&gh, &run, &[token], "a token of GitHub's shape");
         assert_eq!(run.code, 0, "{}", run.shown());
         assert_eq!(run.output("token"), token);
     });
     let long = format!("ghs_{}", "A".repeat(5000));
     let gh = start(vec![mint_with(&long, &in_an_hour(), "repo-a")]);
-    let run = Step::new(&gh.url()).main();
+    let run = Step::new(bin!(), &gh.url()).main();
     check_main(&gh, &run, &[&long], "a 5004-character token");
     assert_eq!(run.code, 1);
     assert!(revoked(&gh, &long), "{}", run.shown());
@@ -438,7 +439,7 @@ fn unwritable_outputs_revoke_the_token_at_once_and_say_so() {
     each(cases, |&(var, skip)| {
         let gh = start(Vec::new());
         let dir = TempDir::new("unwritable");
-        let run = Step::new(&gh.url())
+        let run = Step::new(bin!(), &gh.url())
             .var(var, &dir.0.to_string_lossy())
             .input("skip-token-revoke", skip)
             .main();
@@ -477,7 +478,7 @@ fn an_output_value_with_a_line_break_revokes_the_token() {
             .status(200)
             .body(body),
     ]);
-    let run = Step::new(&gh.url()).main();
+    let run = Step::new(bin!(), &gh.url()).main();
     check_main(&gh, &run, &[], "app_slug with a line break");
     assert_eq!(run.code, 1);
     let error = run
@@ -500,7 +501,7 @@ fn cli(gh: &MockGithub, extra: &[&str]) -> (i32, String, String) {
     let dir = TempDir::new("cli");
     let key = dir.0.join("key.pem");
     std::fs::write(&key, APP_KEY_PEM).expect("key file");
-    let out = Command::new(bin())
+    let out = Command::new(bin!())
         .env_clear()
         .env("PATH", "/usr/bin:/bin")
         .env("GITHUB_REPOSITORY", "acme/repo-a")
@@ -601,7 +602,7 @@ fn the_checker_reads_commands_as_the_runner_does() {
 fn the_cli_revoke_refuses_a_token_it_cannot_send() {
     use std::io::Write;
     let gh = start(Vec::new());
-    let mut child = Command::new(bin())
+    let mut child = Command::new(bin!())
         .env_clear()
         .env("PATH", "/usr/bin:/bin")
         .args(["revoke", "--api-url", &gh.url()])

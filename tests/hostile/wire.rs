@@ -13,8 +13,9 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use crate::support::runner::{Run, Step};
-use crate::support::{APP_KEY_PEM, Fault, MockGithub, Scenario, http};
+use testkit::bin;
+use testkit::runner::{Run, Step};
+use testkit::{APP_KEY_PEM, Fault, MockGithub, Scenario, http};
 
 /// The workflow commands the program may print; anything else the runner
 /// would read is a forged command.
@@ -196,7 +197,7 @@ fn a_renamed_repository_is_found_through_githubs_301() {
     let mut scenario = Scenario::standard();
     scenario.moved = vec![("acme/old-name".into(), "acme/repo-a".into())];
     let gh = MockGithub::start(scenario);
-    let mut step = Step::new(&gh.url());
+    let mut step = Step::new(bin!(), &gh.url());
     step.var("GITHUB_REPOSITORY", "acme/old-name")
         .input("check", "true");
     let run = step.main();
@@ -214,7 +215,7 @@ fn a_renamed_repository_is_found_through_githubs_301() {
         "{reqs:?}"
     );
     // The redirect kept the method and the app's JWT (GitHub checked it again).
-    assert!(matches!(reqs[2].auth, crate::support::Auth::Jwt { .. }));
+    assert!(matches!(reqs[2].auth, testkit::Auth::Jwt { .. }));
     assert_eq!(reqs[2].method, "GET");
 }
 
@@ -233,7 +234,7 @@ fn a_redirect_to_another_origin_is_an_error_and_nothing_reaches_it() {
                     .header("location", to),
             )
             .start();
-        let run = Step::new(&gh.url()).main();
+        let run = Step::new(bin!(), &gh.url()).main();
         hostile(&run, &["q-secret"]);
         let error = failed(
             &run,
@@ -256,7 +257,7 @@ fn a_same_origin_307_repeats_the_mint_with_its_body_and_jwt() {
                 .header("location", "/app/installations/1001/access_tokens"),
         )
         .start();
-    let mut step = Step::new(&gh.url());
+    let mut step = Step::new(bin!(), &gh.url());
     step.input("permission-contents", "read");
     let run = step.main();
     hostile(&run, &[run.output("token")]);
@@ -269,7 +270,7 @@ fn a_same_origin_307_repeats_the_mint_with_its_body_and_jwt() {
     assert_eq!(posts.len(), 2, "{posts:?}");
     assert_eq!(posts[0].body, posts[1].body);
     assert!(posts[1].body.contains("contents"), "{posts:?}");
-    assert!(matches!(posts[1].auth, crate::support::Auth::Jwt { .. }));
+    assert!(matches!(posts[1].auth, testkit::Auth::Jwt { .. }));
     assert_eq!(gh.minted().len(), 1);
 }
 
@@ -283,7 +284,7 @@ fn a_mint_redirected_to_another_origin_sends_it_nothing() {
                 .header("location", format!("{}/mint", elsewhere.url())),
         )
         .start();
-    let run = Step::new(&gh.url()).main();
+    let run = Step::new(bin!(), &gh.url()).main();
     hostile(&run, &[]);
     failed(&run, &["308", &elsewhere.url(), "another origin"]);
     assert_eq!(gh.count("POST", "/app/installations/"), 1);
@@ -300,7 +301,7 @@ fn a_same_origin_redirect_loop_stops() {
                 .header("location", "/repos/acme/repo-a/installation"),
         )
         .start();
-    let run = Step::new(&gh.url()).main();
+    let run = Step::new(bin!(), &gh.url()).main();
     hostile(&run, &[]);
     failed(&run, &["redirected", "more than 5 times"]);
     assert_eq!(gh.count("GET", "/repos/"), 6);
@@ -320,7 +321,7 @@ fn a_revocation_answered_with_a_redirect_is_not_counted() {
                     .header("location", location.clone()),
             )
             .start();
-        let step = Step::new(&gh.url());
+        let step = Step::new(bin!(), &gh.url());
         let main = step.main();
         assert_eq!(main.code, 0, "{}", main.shown());
         let token = main.output("token").to_string();
@@ -346,7 +347,7 @@ fn key_service_redirect(kms_key: &str, env: &[(&str, &str)], secrets: &[&str]) {
     let location = format!("Location: {}/v1/steal?x=1", elsewhere.url());
     let service = Raw::start(raw("307 Temporary Redirect", &[&location], b""));
     let gh = MockGithub::start(Scenario::standard());
-    let mut step = Step::new(&gh.url());
+    let mut step = Step::new(bin!(), &gh.url());
     step.input("private-key", "").input("kms-key", kms_key);
     for (k, v) in env {
         step.var(k, &v.replace("SERVICE", &service.url));
@@ -398,7 +399,7 @@ fn an_aws_redirect_keeps_the_session_token_home() {
 fn unreadable(response: Vec<u8>, says: &[&str]) {
     let api = Raw::start(response);
     let started = Instant::now();
-    let run = Step::new(&api.url).main();
+    let run = Step::new(bin!(), &api.url).main();
     hostile(&run, &[]);
     failed(&run, says);
     assert_eq!(api.requests().len(), 1, "retried: {:?}", api.requests());
@@ -472,7 +473,7 @@ fn a_retry_after_of_i64_max_is_refused_without_a_wrapped_date() {
                 .header("retry-after", "9223372036854775807"),
         )
         .start();
-    let run = Step::new(&gh.url()).main();
+    let run = Step::new(bin!(), &gh.url()).main();
     hostile(&run, &[]);
     failed(&run, &["9223372036854775807 s", "past year 9999"]);
     assert_eq!(gh.count("GET", "/repos/"), 1);
@@ -488,7 +489,7 @@ fn a_huge_rate_limit_reset_is_refused_without_a_wrapped_date() {
                     .header("x-ratelimit-reset", reset),
             )
             .start();
-        let run = Step::new(&gh.url()).main();
+        let run = Step::new(bin!(), &gh.url()).main();
         hostile(&run, &[]);
         let error = failed(&run, &["rate limit", "past year 9999"]);
         assert!(!error.contains("Retry after -"), "{error}");
@@ -507,7 +508,7 @@ fn a_date_in_year_99999999999999_is_no_date() {
                 .header("date", "Sun, 06 Nov 99999999999999 08:49:37 GMT"),
         )
         .start();
-    let run = Step::new(&gh.url()).main();
+    let run = Step::new(bin!(), &gh.url()).main();
     hostile(&run, &[]);
     failed(&run, &["JWT's times", "NTP"]);
     assert_eq!(gh.count("GET", "/repos/"), 1, "no skew correction from it");
@@ -532,7 +533,7 @@ fn refused_expiry(expires_at: &str) {
                 .body(body.to_string()),
         )
         .start();
-    let run = Step::new(&gh.url()).main();
+    let run = Step::new(bin!(), &gh.url()).main();
     hostile(&run, &[token]);
     failed(&run, &["expires_at", "revoked at once"]);
     assert!(run.outputs.is_empty(), "{}", run.shown());
@@ -565,7 +566,7 @@ fn a_proxy_password_with_a_slash_is_refused_and_never_shown() {
     let gh = MockGithub::start(Scenario::standard());
     for (user_pass, secret) in [("alice:s3cr/3t", "s3cr"), ("alice:4711/3t", "4711")] {
         let proxy = format!("http://{user_pass}@{}", elsewhere.addr);
-        let mut step = Step::new(&gh.url());
+        let mut step = Step::new(bin!(), &gh.url());
         step.var("http_proxy", &proxy);
         let run = step.main();
         hostile(&run, &[secret, "3t@"]);
@@ -577,7 +578,7 @@ fn a_proxy_password_with_a_slash_is_refused_and_never_shown() {
 
 #[test]
 fn junk_after_an_ipv6_bracket_is_not_a_url() {
-    let run = Step::new("http://[::1]junk:8080").main();
+    let run = Step::new(bin!(), "http://[::1]junk:8080").main();
     hostile(&run, &[]);
     failed(&run, &["`github-api-url`", "not an http(s) URL"]);
 }

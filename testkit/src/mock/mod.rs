@@ -21,6 +21,7 @@ pub use server::{Auth, Recorded};
 
 use server::{Shared, State, real_now, serve};
 
+/// How to start a [`MockGithub`]: its scenario, clock, path prefix, TLS and faults.
 pub struct MockBuilder {
     scenario: Scenario,
     clock_offset: i64,
@@ -54,11 +55,13 @@ impl MockBuilder {
         self
     }
 
+    /// Serves HTTPS with a generated CA (see [`MockGithub::ca_pem`]).
     pub fn tls(mut self) -> MockBuilder {
         self.tls = true;
         self
     }
 
+    /// Adds a fault (see [`Fault`]); faults are matched in the order added.
     pub fn fault(mut self, fault: Fault) -> MockBuilder {
         self.faults.push(fault);
         self
@@ -76,6 +79,7 @@ impl MockBuilder {
         self
     }
 
+    /// Binds 127.0.0.1 and serves on its own thread; stopped when the mock is dropped.
     pub fn start(self) -> MockGithub {
         let listener = TcpListener::bind(("127.0.0.1", self.port)).expect("bind 127.0.0.1");
         let addr = listener.local_addr().expect("local addr");
@@ -132,10 +136,12 @@ pub struct MockGithub {
 }
 
 impl MockGithub {
+    /// The mock with `scenario` and no fault, on any free port.
     pub fn start(scenario: Scenario) -> MockGithub {
         MockGithub::builder(scenario).start()
     }
 
+    /// A builder for a mock with `scenario`.
     pub fn builder(scenario: Scenario) -> MockBuilder {
         MockBuilder {
             scenario,
@@ -154,6 +160,7 @@ impl MockGithub {
         self.url.clone()
     }
 
+    /// The address it listens on.
     pub fn addr(&self) -> SocketAddr {
         self.addr
     }
@@ -168,18 +175,22 @@ impl MockGithub {
         self.shared.now()
     }
 
+    /// Moves the mock's clock to real time + `secs`.
     pub fn set_clock_offset_secs(&self, secs: i64) {
         self.shared.lock().clock_offset = secs;
     }
 
+    /// Every request received, in order.
     pub fn requests(&self) -> Vec<Recorded> {
         self.shared.lock().records.clone()
     }
 
+    /// Every token minted, in order.
     pub fn minted(&self) -> Vec<Minted> {
         self.shared.lock().minted.clone()
     }
 
+    /// Every token revoked, in order.
     pub fn revoked(&self) -> Vec<String> {
         self.shared.lock().revoked.clone()
     }

@@ -15,8 +15,8 @@ use std::sync::{Arc, Mutex};
 
 use serde_json::{Value, json};
 
-use crate::support::http::{self, Request, Response};
-use crate::support::jwt;
+use crate::http::{self, Request, Response};
+use crate::jwt;
 
 /// The issuer of the runner's tokens.
 pub const ISSUER: &str = "https://token.actions.githubusercontent.com";
@@ -47,7 +47,9 @@ pub struct Trust {
 /// One request the mock received: method and path only (bodies hold the OIDC token).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Seen {
+    /// The method.
     pub method: String,
+    /// The path, without the query.
     pub path: String,
 }
 

@@ -17,7 +17,7 @@ use serde_json::{Value, json};
 use app_token_action::kms::crc32c::crc32c;
 use app_token_action::kms::spki::RsaPublicKey;
 
-use crate::support::http::{self, Request, Response};
+use crate::http::{self, Request, Response};
 
 /// SHA-256's DigestInfo prefix (RFC 8017 §9.2 note 1).
 const SHA256_PREFIX: [u8; 19] = [
@@ -97,7 +97,9 @@ fn public_pem(key: &RsaKey) -> String {
 /// Which service the mock plays.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Flavour {
+    /// Google Cloud KMS.
     Google,
+    /// Azure Key Vault.
     Azure,
 }
 
@@ -116,7 +118,9 @@ pub struct Settings {
     pub algorithm: String,
     /// Azure: the JWK's `kty` and `key_ops`, and `attributes.enabled`.
     pub kty: String,
+    /// Azure: the JWK's `key_ops`.
     pub key_ops: Vec<String>,
+    /// Azure: `attributes.enabled`.
     pub enabled: bool,
     /// Operations the caller lacks the permission for: `"read"`, `"sign"`.
     pub denied: Vec<&'static str>,
@@ -129,8 +133,11 @@ pub struct Settings {
 /// One request the mock received (no header values: the token is a secret).
 #[derive(Clone, Debug)]
 pub struct Seen {
+    /// The method.
     pub method: String,
+    /// The request target (path and query).
     pub target: String,
+    /// The JSON body (`null` when there is none).
     pub body: Value,
 }
 
@@ -174,7 +181,7 @@ impl CloudMock {
         let shared = Arc::new(Shared {
             flavour,
             key: RsaKey::from_pkcs1_pem(private_pem),
-            other_key: RsaKey::from_pkcs1_pem(crate::support::OTHER_KEY_PEM),
+            other_key: RsaKey::from_pkcs1_pem(crate::OTHER_KEY_PEM),
             settings: Mutex::new(Settings {
                 token: token.into(),
                 token_expired: false,

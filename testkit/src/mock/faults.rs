@@ -21,9 +21,13 @@ pub fn error_body(status: u16, msg: &str) -> String {
 /// `x-ratelimit-reset` = mock-now + that.
 #[derive(Clone, Debug)]
 pub struct StatusFault {
+    /// The status code.
     pub status: u16,
+    /// The body (default: GitHub's error JSON for the status).
     pub body: Option<String>,
+    /// Headers that replace the defaults of the same name.
     pub headers: Vec<(String, String)>,
+    /// Sets `x-ratelimit-remaining: 0` and the reset this far ahead.
     pub reset_in_secs: Option<i64>,
 }
 
@@ -38,6 +42,7 @@ impl StatusFault {
     }
 }
 
+/// What a fault does to a matching request.
 #[derive(Clone, Debug)]
 pub enum FaultKind {
     /// Answer with a status (see [`StatusFault`]).
@@ -47,23 +52,40 @@ pub enum FaultKind {
     /// Read the request, send nothing, hold the socket this long, then close.
     Stall(Duration),
     /// A truncated JSON body with this status.
-    MalformedJson { status: u16 },
+    MalformedJson {
+        /// The status code.
+        status: u16,
+    },
     /// A JSON-looking body of `bytes` bytes with this status.
-    Oversized { status: u16, bytes: usize },
+    Oversized {
+        /// The status code.
+        status: u16,
+        /// The body's length.
+        bytes: usize,
+    },
     /// The first `uses` matching requests made with each freshly minted token get
     /// `status` (replication lag); skip/times do not apply.
-    FreshTokenLag { uses: usize, status: u16 },
+    FreshTokenLag {
+        /// How many requests per token get `status`.
+        uses: usize,
+        /// The status code.
+        status: u16,
+    },
 }
 
 /// A fault for requests matching `method` (`*` = any) and a path prefix (without the
 /// mock's path prefix); applied to matching requests number `skip+1 ..= skip+times`.
 #[derive(Clone, Debug)]
 pub struct Fault {
+    /// The method it applies to (`*`: any).
     pub method: String,
+    /// The path prefix it applies to (without the mock's path prefix).
     pub path_prefix: String,
+    /// How many matching requests pass untouched first.
     pub skip: usize,
     /// `None`: every matching request after `skip`.
     pub times: Option<usize>,
+    /// What it does.
     pub kind: FaultKind,
 }
 
@@ -79,11 +101,13 @@ impl Fault {
         }
     }
 
+    /// Lets the first `n` matching requests through.
     pub fn skip(mut self, n: usize) -> Fault {
         self.skip = n;
         self
     }
 
+    /// Applies to `n` matching requests only (after the skipped ones).
     pub fn times(mut self, n: usize) -> Fault {
         self.times = Some(n);
         self
@@ -99,6 +123,7 @@ impl Fault {
         }
     }
 
+    /// Answers with `status` (a GitHub-shaped error body unless set).
     pub fn status(mut self, status: u16) -> Fault {
         self.status_fault().status = status;
         self
@@ -142,26 +167,31 @@ impl Fault {
         self
     }
 
+    /// Closes the connection without an answer.
     pub fn close(mut self) -> Fault {
         self.kind = FaultKind::Close;
         self
     }
 
+    /// Holds the connection for `d` without an answer, then closes it.
     pub fn stall(mut self, d: Duration) -> Fault {
         self.kind = FaultKind::Stall(d);
         self
     }
 
+    /// A truncated JSON body with `status`.
     pub fn malformed_json(mut self, status: u16) -> Fault {
         self.kind = FaultKind::MalformedJson { status };
         self
     }
 
+    /// A JSON-looking body of `bytes` bytes with `status`.
     pub fn oversized(mut self, status: u16, bytes: usize) -> Fault {
         self.kind = FaultKind::Oversized { status, bytes };
         self
     }
 
+    /// The first `uses` requests made with each new token get `status` (replication lag).
     pub fn fresh_token_lag(mut self, uses: usize, status: u16) -> Fault {
         self.kind = FaultKind::FreshTokenLag { uses, status };
         self

@@ -16,9 +16,12 @@ use super::scenario::{
 };
 use super::server::{Shared, TokenInfo};
 
+/// A token the mock minted.
 #[derive(Clone)]
 pub struct Minted {
+    /// The token.
     pub token: String,
+    /// The installation it was minted for.
     pub installation_id: u64,
     /// The mint request body as parsed (`{}` for an empty body).
     pub body: Value,

@@ -9,9 +9,12 @@ use serde_json::{Value, json};
 
 use super::{Moto, Wire};
 
+/// The region the tests use.
 pub const REGION: &str = "us-east-1";
+/// moto's default account id.
 pub const ACCOUNT: &str = "123456789012";
 
+/// The credentials moto's default account accepts for setting things up.
 pub fn admin() -> Credentials {
     Credentials {
         access_key_id: "AKIAIOSFODNN7EXAMPLE".into(),
@@ -58,6 +61,7 @@ pub fn signed(
     Wire::new().exchange(&req).expect("moto answers")
 }
 
+/// A KMS call `op` (JSON protocol) as the admin; the answer's JSON.
 pub fn kms_admin(moto: &Moto, op: &str, body: Value) -> Value {
     let target = format!("TrentService.{op}");
     let resp = signed(
@@ -89,6 +93,7 @@ pub fn create_key(moto: &Moto, spec: &str, usage: &str) -> String {
     v["KeyMetadata"]["KeyId"].as_str().unwrap().to_string()
 }
 
+/// An IAM call (query protocol) as the admin; the answer's XML.
 pub fn iam(moto: &Moto, params: &[(&str, &str)]) -> String {
     let body = params
         .iter()
@@ -108,6 +113,7 @@ pub fn iam(moto: &Moto, params: &[(&str, &str)]) -> String {
     text
 }
 
+/// Percent-encodes all but RFC 3986's unreserved characters.
 pub fn urlencode(s: &str) -> String {
     s.bytes()
         .map(|b| {
@@ -120,12 +126,14 @@ pub fn urlencode(s: &str) -> String {
         .collect()
 }
 
+/// The text of the first `<tag>` element in `text`.
 pub fn xml(text: &str, tag: &str) -> String {
     let start = text.find(&format!("<{tag}>")).unwrap() + tag.len() + 2;
     let end = start + text[start..].find(&format!("</{tag}>")).unwrap();
     text[start..end].to_string()
 }
 
+/// An IAM policy document allowing `actions` on every resource.
 pub fn policy(actions: &[&str]) -> String {
     json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": actions, "Resource": "*"}]}).to_string()
 }

@@ -6,25 +6,37 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use ring::signature;
 use serde_json::Value;
 
+/// GitHub's message for a JWT it cannot decode.
 pub const MSG_DECODE: &str = "A JSON web token could not be decoded";
+/// GitHub's message when the `iss` app has no public key.
 pub const MSG_NO_KEY: &str = "Integration must generate a public key";
+/// GitHub's message for an `iat` in the future.
 pub const MSG_IAT: &str = "'Issued at' claim ('iat') must be an Integer representing the time that the assertion was issued";
+/// GitHub's message for an `exp` beyond ten minutes.
 pub const MSG_EXP_TOO_FAR: &str = "'Expiration time' claim ('exp') is too far in the future";
+/// GitHub's message for an `exp` in the past.
 pub const MSG_EXP_PAST: &str = "'Expiration time' claim ('exp') must be a numeric value representing the future time at which the assertion expires";
 
 /// The longest lifetime GitHub accepts, both from now and from `iat`.
 pub const MAX_LIFETIME: i64 = 600;
 
+/// Why GitHub refuses a JWT; [`JwtError::message`] is GitHub's sentence.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum JwtError {
+    /// Not a JWT, or not signed by the app's key.
     Decode,
+    /// The `iss` app has no public key.
     NoKey,
+    /// `iat` is in the future.
     Iat,
+    /// `exp` is too far ahead.
     ExpTooFar,
+    /// `exp` is past.
     ExpPast,
 }
 
 impl JwtError {
+    /// GitHub's sentence for this refusal.
     pub fn message(self) -> &'static str {
         match self {
             JwtError::Decode => MSG_DECODE,
@@ -39,7 +51,9 @@ impl JwtError {
 /// A JWT split and decoded but not yet verified. (No Debug: it would print the JWT.)
 #[derive(Clone)]
 pub struct Parsed {
+    /// The decoded header.
     pub header: Value,
+    /// The decoded claims.
     pub claims: Value,
     signing_input: String,
     signature: Vec<u8>,
@@ -55,6 +69,7 @@ impl Parsed {
         }
     }
 
+    /// Whether the RS256 signature verifies with this RSA public key (PKCS#1 DER).
     pub fn verify(&self, rsa_public_key_der: &[u8]) -> bool {
         signature::UnparsedPublicKey::new(
             &signature::RSA_PKCS1_2048_8192_SHA256,

@@ -9,8 +9,11 @@ use rcgen::{
 };
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
 
+/// A CA and a server configuration with a certificate it signed.
 pub struct TlsMaterial {
+    /// The CA certificate, PEM.
     pub ca_pem: String,
+    /// The server side, for `localhost` and 127.0.0.1.
     pub server_config: Arc<rustls::ServerConfig>,
 }
 
@@ -20,6 +23,7 @@ pub fn install_crypto_provider() {
     let _ = rustls::crypto::ring::default_provider().install_default();
 }
 
+/// A fresh CA and a server certificate for `localhost` and 127.0.0.1.
 pub fn generate() -> TlsMaterial {
     let mut ca_params = CertificateParams::new(Vec::<String>::new()).expect("CA params");
     ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);

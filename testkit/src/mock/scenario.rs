@@ -3,29 +3,47 @@
 
 use std::collections::BTreeMap;
 
+/// The mock app's id.
 pub const APP_ID: u64 = 12345;
+/// The mock app's client id.
 pub const CLIENT_ID: &str = "Iv23liMockClient01";
+/// The mock app's slug (its bot is `mock-app[bot]`).
 pub const APP_SLUG: &str = "mock-app";
+/// The user id of the mock app's bot.
 pub const BOT_USER_ID: u64 = 98765432;
 /// An app that exists but has no public key (what GitHub says for a wrong `iss`).
 pub const NO_KEY_APP_ID: u64 = 777;
+/// The client id of the app without a public key.
 pub const NO_KEY_CLIENT_ID: &str = "Iv23liNoKeyApp0000";
 
 /// The mock app's private key (PKCS#1), its public key, and another app's key.
-pub const APP_KEY_PEM: &str = include_str!("../../fixtures/app.pem");
-pub const APP_PUBLIC_KEY_PEM: &str = include_str!("../../fixtures/app.pub.pem");
-pub const OTHER_KEY_PEM: &str = include_str!("../../fixtures/other.pem");
-pub const OTHER_PUBLIC_KEY_PEM: &str = include_str!("../../fixtures/other.pub.pem");
-pub(super) const PERMISSIONS_JSON: &str = include_str!("../../fixtures/app-permissions.json");
+pub const APP_KEY_PEM: &str = include_str!("../../../tests/fixtures/app.pem");
+/// The mock app's public key.
+pub const APP_PUBLIC_KEY_PEM: &str = include_str!("../../../tests/fixtures/app.pub.pem");
+/// Another app's private key (a wrong key for the mock app).
+pub const OTHER_KEY_PEM: &str = include_str!("../../../tests/fixtures/other.pem");
+/// Another app's public key.
+pub const OTHER_PUBLIC_KEY_PEM: &str = include_str!("../../../tests/fixtures/other.pub.pem");
+pub(super) const PERMISSIONS_JSON: &str =
+    include_str!("../../../tests/fixtures/app-permissions.json");
 
+/// The `documentation_url` of GitHub's error answers.
 pub const DOCS_URL: &str = "https://docs.github.com/rest";
+/// GitHub's message for a 404.
 pub const MSG_NOT_FOUND: &str = "Not Found";
+/// GitHub's message for a 301 of a moved repository.
 pub const MSG_MOVED: &str = "Moved Permanently";
+/// GitHub's message for a 401 with a bad token.
 pub const MSG_BAD_CREDENTIALS: &str = "Bad credentials";
+/// GitHub's message when a requested permission is not granted (422).
 pub const MSG_NOT_GRANTED: &str = "The permissions requested are not granted to this installation.";
+/// GitHub's message when a requested repository is not accessible (422).
 pub const MSG_BAD_REPOS: &str = "There is at least one repository that does not exist or is not accessible to the parent installation.";
+/// GitHub's message for a request without a User-Agent (403).
 pub const MSG_NO_USER_AGENT: &str = "Request forbidden by administrative rules. Please make sure your request has a User-Agent header (https://docs.github.com/en/rest/overview/resources-in-the-rest-api#user-agent-required). Check https://developer.github.com for other possible causes.";
+/// GitHub's message for the secondary rate limit.
 pub const MSG_SECONDARY_RATE_LIMIT: &str = "You have exceeded a secondary rate limit. Please wait a few minutes before you try again. If you reach out to GitHub Support for help, please include the request ID 0000:0000:0000000:0000000:00000000.";
+/// GitHub's message for the primary rate limit.
 pub const MSG_PRIMARY_RATE_LIMIT: &str = "API rate limit exceeded for installation. If you reach out to GitHub Support for help, please include the request ID 0000:0000:0000000:0000000:00000000.";
 
 pub(super) const MAX_REPOSITORIES: usize = 500;
@@ -44,19 +62,27 @@ pub enum TokenFormat {
     Classic,
 }
 
+/// An app the mock knows.
 #[derive(Clone, Debug)]
 pub struct App {
+    /// The app id (a JWT's `iss` may be it).
     pub id: u64,
+    /// The client id (a JWT's `iss` may be it).
     pub client_id: String,
+    /// The slug.
     pub slug: String,
     /// SPKI (or PKCS#1) PEM; empty means the app has no key.
     pub public_key_pem: String,
+    /// The user id of its bot.
     pub bot_user_id: u64,
 }
 
+/// An installation of an app on an account.
 #[derive(Clone, Debug)]
 pub struct Installation {
+    /// The installation id.
     pub id: u64,
+    /// The account's login.
     pub account: String,
     /// "Organization" | "User" | "Enterprise"
     pub account_type: String,
@@ -64,7 +90,9 @@ pub struct Installation {
     pub repository_selection: String,
     /// Bare names of the repositories the installation can reach.
     pub repositories: Vec<String>,
+    /// What the installation may grant: permission name -> level (`read`, `write`, ...).
     pub permissions: BTreeMap<String, String>,
+    /// An installation on an enterprise (not an organization or a user).
     pub enterprise: bool,
 }
 
@@ -81,8 +109,10 @@ impl Installation {
     }
 }
 
+/// Everything the mock knows: apps, installations, how tokens are made.
 #[derive(Clone, Debug)]
 pub struct Scenario {
+    /// The apps.
     pub apps: Vec<App>,
     /// (owning app id, installation)
     pub installations: Vec<(u64, Installation)>,
@@ -104,6 +134,7 @@ fn perms(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
 }
 
 impl Scenario {
+    /// No app, no installation.
     pub fn empty() -> Scenario {
         Scenario {
             apps: Vec::new(),
@@ -114,6 +145,8 @@ impl Scenario {
         }
     }
 
+    /// The mock app and an app without a key; the mock app installed on the organization
+    /// `acme`, the user `octocat` and the enterprise `big-corp`.
     pub fn standard() -> Scenario {
         let app = App {
             id: APP_ID,

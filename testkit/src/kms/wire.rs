@@ -8,7 +8,9 @@ use app_token_action::kms::{Exchange, KmsError, Method, ServiceRequest, ServiceR
 /// What a test sees when a call fails: the library's typed error, or the transport's.
 #[derive(Debug, PartialEq)]
 pub enum Failure {
+    /// The library's typed error.
     Kms(KmsError),
+    /// The request did not complete (ureq's error, as text).
     Transport(String),
 }
 
@@ -41,6 +43,7 @@ impl Default for Wire {
 }
 
 impl Wire {
+    /// An exchange over ureq that returns every status as an answer.
     pub fn new() -> Wire {
         let agent = ureq::Agent::config_builder()
             .http_status_as_error(false)

@@ -2,6 +2,8 @@
 //! the token, and the post stage, against the mock GitHub API, the way a workflow log
 //! shows them (masked values as `***`). Shared with the test that keeps it working.
 
+use std::path::Path;
+
 use super::runner::{Run, Step};
 use super::{Auth, MockGithub, Scenario};
 
@@ -68,14 +70,14 @@ fn later_step(url: &str, token: &str) -> Result<(u16, Vec<String>), String> {
     Ok((r.status().as_u16(), names))
 }
 
-/// Runs the demo, each printed line through `say`.
-pub fn run(say: &mut dyn FnMut(String)) -> Outcome {
+/// Runs the demo with the binary `bin`, each printed line through `say`.
+pub fn run(bin: &Path, say: &mut dyn FnMut(String)) -> Outcome {
     let gh = MockGithub::start(Scenario::standard());
     let url = gh.url();
     say(format!(
         "Mock GitHub API at {url} (verifies JWT signatures with the app's public key)\n"
     ));
-    let mut step = Step::new(&url);
+    let mut step = Step::new(bin, &url);
     step.input("repositories", "repo-a, website")
         .input("permission-contents", "read")
         .input("permission-issues", "write");

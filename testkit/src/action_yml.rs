@@ -8,15 +8,19 @@ use std::path::Path;
 /// One top-level block of action.yml: entry name -> (property -> unquoted value).
 pub type Block = BTreeMap<String, BTreeMap<String, String>>;
 
+/// What the reader found in an action.yml.
 pub struct ActionYml {
     /// Top-level scalars (`name`, `description`, `author`).
     pub top: BTreeMap<String, String>,
+    /// `inputs:` entries and their properties.
     pub inputs: Block,
+    /// `outputs:` entries and their properties.
     pub outputs: Block,
     /// `runs:` properties (`using`, `image`, `post-entrypoint`, ...).
     pub runs: BTreeMap<String, String>,
     /// Entry names in file order, to detect duplicates.
     pub input_order: Vec<String>,
+    /// Output names in file order, to detect duplicates.
     pub output_order: Vec<String>,
 }
 
@@ -41,6 +45,7 @@ fn split_key(line: &str) -> Option<(String, String)> {
     Some((k.trim().to_string(), unquote(v)))
 }
 
+/// Reads action.yml's text (see the module doc for the shape it accepts).
 pub fn parse_action_yml(text: &str) -> ActionYml {
     let mut yml = ActionYml {
         top: BTreeMap::new(),

@@ -11,7 +11,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use super::super::http::{self, Request, Response};
 use super::super::jwt;
-use super::faults::{Fault, FaultKind};
+use super::faults::Fault;
 use super::routes::{Minted, error, is_installation_token};
 use super::scenario::{Installation, MSG_NO_USER_AGENT, MSG_NOT_FOUND, RATE_LIMIT, Scenario};
 
@@ -20,10 +20,12 @@ use super::scenario::{Installation, MSG_NO_USER_AGENT, MSG_NOT_FOUND, RATE_LIMIT
 /// a new-format token is JWT-shaped too (two dots).
 #[derive(Clone, PartialEq, Eq)]
 pub enum Auth {
+    /// No `Authorization` header.
     None,
     /// `Bearer` with anything but a `ghs_` token; `iss` rendered as a string ("" if the
     /// credential does not decode).
     Jwt {
+        /// The claim, or "".
         iss: String,
     },
     /// A `ghs_` credential under any scheme, or any credential under another scheme.
@@ -40,20 +42,25 @@ impl fmt::Debug for Auth {
     }
 }
 
+/// A request the mock received, as it arrived.
 #[derive(Clone)]
 pub struct Recorded {
+    /// The method.
     pub method: String,
     /// Without the path prefix, with the query string.
     pub path: String,
     /// Lowercased names, arrival order. Holds credentials: never print them.
     pub headers: Vec<(String, String)>,
+    /// The body, as text.
     pub body: String,
     /// Status sent; 0 when a fault closed or stalled the connection instead.
     pub status: u16,
+    /// How it authenticated.
     pub auth: Auth,
 }
 
 impl Recorded {
+    /// A header's value by case-insensitive name.
     pub fn header(&self, name: &str) -> Option<&str> {
         http::find_header(&self.headers, name)
     }

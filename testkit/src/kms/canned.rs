@@ -7,7 +7,7 @@ use std::net::TcpListener;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
-use crate::support::http::{self, Response};
+use crate::http::{self, Response};
 
 /// A running canned server; dropping it stops accepting.
 pub struct Canned {

@@ -1,8 +1,5 @@
 //! Test support for the key services: the pinned emulators (moto, OpenBao) started on
 //! loopback, mocks of Google Cloud KMS and Azure Key Vault, and an [`Exchange`] over ureq.
-//! A test crate includes it after `mod support;`:
-//! `#[path = "support/kms/mod.rs"] mod kms_support;`.
-#![allow(dead_code, unused_imports)] // each test crate uses a different subset
 
 pub mod canned;
 pub mod cloud;
@@ -87,10 +84,10 @@ pub fn github_status_for_service_key<S: app_token_action::kms::KeyService>(
     key: &app_token_action::kms::RemoteKey<S>,
     wire: &Wire,
 ) -> u16 {
-    let mut scenario = crate::support::Scenario::standard();
+    let mut scenario = crate::Scenario::standard();
     scenario.apps[0].public_key_pem = public_pem(&key.checked().spki_der);
-    let github = crate::support::MockGithub::start(scenario);
-    let input = signing_input(crate::support::CLIENT_ID, github.now());
+    let github = crate::MockGithub::start(scenario);
+    let input = signing_input(crate::CLIENT_ID, github.now());
     let sig = key.sign(wire, input.as_bytes()).expect("the service signs");
     assert_eq!(sig.len(), 256);
     github_status(&github.url(), &jwt(&input, &sig))

@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex};
 
 use serde_json::{Value, json};
 
-use crate::support::http::{self, Response};
+use crate::http::{self, Response};
 
 /// The issuer GitHub's tokens carry.
 pub const ISSUER: &str = "https://token.actions.githubusercontent.com";
@@ -64,7 +64,7 @@ impl OidcStandIn {
                     resp = Response::new(401);
                 } else {
                     let aud = aud.unwrap_or_else(|| "https://github.com/acme".into());
-                    let token = crate::support::jwt::sign_rs256(issuer_pem, &claims(&aud));
+                    let token = crate::jwt::sign_rs256(issuer_pem, &claims(&aud));
                     resp.body = json!({"count": 1, "value": token}).to_string().into_bytes();
                 }
                 let _ = http::write_response(r.get_mut(), &resp, false);

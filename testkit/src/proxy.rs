@@ -12,8 +12,10 @@ use base64::Engine;
 
 use super::http::{self, Response};
 
+/// A request the proxy received.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ProxyLogEntry {
+    /// The method (`CONNECT` for a tunnel).
     pub method: String,
     /// `host:port` for CONNECT, the absolute URL otherwise.
     pub target: String,
@@ -31,6 +33,7 @@ struct ProxyShared {
     shutdown: Arc<AtomicBool>,
 }
 
+/// A forward proxy on loopback (CONNECT tunnels and absolute-form requests), stopped when dropped.
 pub struct Proxy {
     shared: Arc<ProxyShared>,
     addr: SocketAddr,
@@ -73,10 +76,12 @@ impl Proxy {
         format!("http://{}", self.addr)
     }
 
+    /// The address it listens on.
     pub fn addr(&self) -> SocketAddr {
         self.addr
     }
 
+    /// Every request received, in order.
     pub fn log(&self) -> Vec<ProxyLogEntry> {
         self.shared
             .log

@@ -39,15 +39,19 @@ pub const MAX_BODY: usize = 16 * 1024 * 1024;
 const MAX_HEAD_LINE: usize = 64 * 1024;
 const MAX_HEADERS: usize = 200;
 
+/// One HTTP/1.1 request as the accept loop read it.
 #[derive(Clone, Debug)]
 pub struct Request {
+    /// The method, as sent.
     pub method: String,
     /// The request target as sent (origin-form path with query, absolute-form URL,
     /// or `host:port` for CONNECT).
     pub target: String,
+    /// The HTTP version, as sent (`HTTP/1.1`).
     pub version: String,
     /// Header names lowercased, values trimmed, in arrival order.
     pub headers: Vec<(String, String)>,
+    /// The body, after `Content-Length` or chunked decoding.
     pub body: Vec<u8>,
 }
 
@@ -61,6 +65,7 @@ pub fn find_header<'a>(headers: &'a [(String, String)], name: &str) -> Option<&'
 }
 
 impl Request {
+    /// A header's value by case-insensitive name.
     pub fn header(&self, name: &str) -> Option<&str> {
         find_header(&self.headers, name)
     }
@@ -197,14 +202,19 @@ fn read_chunked<R: BufRead>(r: &mut R) -> io::Result<Vec<u8>> {
     }
 }
 
+/// An answer to write back.
 #[derive(Clone, Debug)]
 pub struct Response {
+    /// The status code.
     pub status: u16,
+    /// Headers in the order written.
     pub headers: Vec<(String, String)>,
+    /// The body.
     pub body: Vec<u8>,
 }
 
 impl Response {
+    /// An answer with `status`, no header and no body.
     pub fn new(status: u16) -> Response {
         Response {
             status,
@@ -219,6 +229,7 @@ impl Response {
         self.headers.push((name.to_string(), value.into()));
     }
 
+    /// A header's value by case-insensitive name.
     pub fn header(&self, name: &str) -> Option<&str> {
         self.headers
             .iter()
@@ -256,6 +267,7 @@ pub fn write_response<W: Write>(w: &mut W, resp: &Response, keep_alive: bool) ->
     w.flush()
 }
 
+/// The standard reason phrase for `status`.
 pub fn reason(status: u16) -> &'static str {
     match status {
         200 => "OK",

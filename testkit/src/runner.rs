@@ -9,15 +9,12 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-/// The binary under test: Cargo's build for integration tests, else
-/// `$APP_TOKEN_ACTION_BIN` (examples), else the release build.
-pub fn bin() -> PathBuf {
-    option_env!("CARGO_BIN_EXE_app-token-action")
+/// The release build, for the examples (which Cargo gives no `CARGO_BIN_EXE_*`):
+/// `$APP_TOKEN_ACTION_BIN`, else `target/release/app-token-action`.
+pub fn release_bin() -> PathBuf {
+    std::env::var_os("APP_TOKEN_ACTION_BIN")
         .map(PathBuf::from)
-        .or_else(|| std::env::var_os("APP_TOKEN_ACTION_BIN").map(PathBuf::from))
-        .unwrap_or_else(|| {
-            Path::new(env!("CARGO_MANIFEST_DIR")).join("target/release/app-token-action")
-        })
+        .unwrap_or_else(|| crate::repo_root().join("target/release/app-token-action"))
 }
 
 /// A directory removed on drop.
@@ -132,6 +129,8 @@ pub struct Step {
     pub env: BTreeMap<String, String>,
     /// Holds the file-command files.
     pub dir: TempDir,
+    /// The binary [`Step::main`] and [`Step::post`] run.
+    bin: PathBuf,
 }
 
 /// What a finished process left behind.
@@ -189,9 +188,9 @@ impl Run {
 }
 
 impl Step {
-    /// A main-stage step of a workflow in `acme/repo-a` against `api_url`,
-    /// with the mock app's client id and key.
-    pub fn new(api_url: &str) -> Step {
+    /// A main-stage step of a workflow in `acme/repo-a` against `api_url`, with the mock
+    /// app's client id and key, that runs `bin` (an integration test's [`crate::bin!`]).
+    pub fn new(bin: &Path, api_url: &str) -> Step {
         let mut env = BTreeMap::new();
         for (name, value) in declared_inputs(api_url) {
             env.insert(format!("INPUT_{}", name.to_ascii_uppercase()), value);
@@ -210,9 +209,10 @@ impl Step {
         let mut step = Step {
             env,
             dir: TempDir::new("step"),
+            bin: bin.to_path_buf(),
         };
-        step.input("client-id", crate::support::CLIENT_ID);
-        step.input("private-key", crate::support::APP_KEY_PEM);
+        step.input("client-id", crate::CLIENT_ID);
+        step.input("private-key", crate::APP_KEY_PEM);
         step
     }
 
@@ -281,7 +281,7 @@ impl Step {
 
     /// Runs the main stage (the image's ENTRYPOINT, no arguments).
     pub fn main(&self) -> Run {
-        self.exec(&bin(), &[])
+        self.exec(&self.bin, &[])
     }
 
     /// Runs the post stage through an entrypoint named `post`, with main's state.
@@ -293,7 +293,7 @@ impl Step {
     pub fn post_with_state(&self, state: &BTreeMap<String, String>) -> Run {
         let link = self.dir.0.join("post");
         if !link.exists() {
-            std::os::unix::fs::symlink(bin(), &link).expect("post symlink");
+            std::os::unix::fs::symlink(&self.bin, &link).expect("post symlink");
         }
         let extra: Vec<(String, String)> = state
             .iter()
