@@ -67,14 +67,15 @@ impl Drop for Elsewhere {
 
 /// Reads one request from `tcp` and writes what `script` makes of its request
 /// line, then closes.
-fn answer(tcp: TcpStream, script: impl Fn(&str) -> Vec<u8>) -> Option<String> {
+fn answer(tcp: TcpStream, script: impl Fn(&str) -> Vec<u8>) {
     let _ = tcp.set_read_timeout(Some(Duration::from_secs(10)));
     let mut r = BufReader::new(tcp);
-    let req = http::read_request(&mut r).ok()??;
+    let Ok(Some(req)) = http::read_request(&mut r) else {
+        return;
+    };
     let line = format!("{} {}", req.method, req.target);
     let _ = r.get_mut().write_all(&script(&line));
     let _ = r.get_mut().flush();
-    Some(line)
 }
 
 /// A scripted server on 127.0.0.1: every request is recorded and answered with
@@ -95,9 +96,13 @@ impl Raw {
         let seen = Arc::clone(&requests);
         http::accept_loop("raw", listener, Arc::clone(&stop), move |tcp| {
             let bytes = response.clone();
-            if let Some(line) = answer(tcp, move |_| bytes.clone()) {
-                seen.lock().unwrap().push(line);
-            }
+            let seen = Arc::clone(&seen);
+            // Recorded before the answer is written: once it is, the binary may exit
+            // and the test read the record before this thread gets to it.
+            answer(tcp, move |line| {
+                seen.lock().unwrap().push(line.to_string());
+                bytes.clone()
+            });
         });
         Raw {
             url: format!("http://{addr}"),
