@@ -35,6 +35,8 @@ pub mod error;
 mod fuzz;
 pub mod gcp;
 pub mod grammar;
+#[cfg(test)]
+mod odd_answers;
 pub mod oidc;
 mod settings;
 pub mod spki;
