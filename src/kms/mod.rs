@@ -20,10 +20,12 @@
 //! - [`uri`]: the `kms-key` forms (`awskms://`, `hashivault://`, `gcpkms://`, `azurekms://`);
 //!   [`grammar`]: each input's grammar, from whoever defines the value;
 //! - [`address`]: the one URL builder and percent-encoder; [`oidc`]: the runner's OIDC token;
+//! - `answer`: the lenient typed reading of the login and token answers;
 //! - [`spki`]: a service's public key checked usable (DER, PEM and SPKI are [`crate::asn1`]'s);
 //! - [`crc32c`]: Google's integrity checksums; [`error`]: what can go wrong, as data.
 
 pub mod address;
+mod answer;
 pub mod aws;
 pub mod azure;
 pub mod backend;
@@ -33,6 +35,8 @@ pub mod error;
 mod fuzz;
 pub mod gcp;
 pub mod grammar;
+#[cfg(test)]
+mod odd_answers;
 pub mod oidc;
 mod settings;
 pub mod spki;
@@ -159,13 +163,6 @@ impl ServiceResponse {
             .iter()
             .find(|(k, _)| k.eq_ignore_ascii_case(name))
             .map(|(_, v)| v.as_str())
-    }
-
-    fn json(&self, service: Service) -> Result<serde_json::Value, KmsError> {
-        serde_json::from_slice(&self.body).map_err(|_| KmsError::BadResponse {
-            service,
-            what: "a JSON body",
-        })
     }
 
     /// The body read as a typed answer; anything else is a [`KmsError::BadResponse`].

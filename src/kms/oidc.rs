@@ -2,11 +2,21 @@
 //! in `ACTIONS_ID_TOKEN_REQUEST_URL` with `audience` set, bearer
 //! `ACTIONS_ID_TOKEN_REQUEST_TOKEN`, and read `.value`.
 
+use serde::Deserialize;
+
 use super::address;
+use super::answer::{self, Field};
 use super::{Exchange, KmsError, Method, Secret, Service, ServiceRequest, ServiceResponse};
 
 /// The audience AWS STS expects (configure-aws-credentials' default).
 pub const AWS_AUDIENCE: &str = "sts.amazonaws.com";
+
+/// The runner's answer, `{"count": …, "value": "<jwt>"}`.
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct TokenAnswer {
+    value: Field<String>,
+}
 
 /// Where and how to ask the runner for a token.
 #[derive(Clone, Debug)]
@@ -59,15 +69,15 @@ impl TokenRequest {
                 status: resp.status,
             });
         }
-        let v = resp.json(Service::ActionsOidc)?;
-        let token = v["value"]
-            .as_str()
+        let token = answer::read::<TokenAnswer>(resp, Service::ActionsOidc)?
+            .value
+            .get()
             .filter(|v| !v.is_empty())
             .ok_or(KmsError::BadResponse {
                 service: Service::ActionsOidc,
                 what: "value",
             })?;
-        if !super::grammar::credential(token) {
+        if !super::grammar::credential(&token) {
             return Err(KmsError::BadCredential {
                 service: Service::ActionsOidc,
                 what: "value",

@@ -5,7 +5,10 @@ pub mod kms;
 pub mod sigv4;
 pub mod sts;
 
+use serde::Deserialize;
+
 use super::Exchange;
+use super::answer::{self, Field};
 use super::grammar;
 use super::oidc;
 use super::settings::{Settings, non_empty, oidc_token};
@@ -130,19 +133,28 @@ fn credential_error(service: Service, status: u16, code: String, message: String
     }
 }
 
+/// An AWS error in JSON 1.1: `__type` (else `code`) and `message` (else `Message`).
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct JsonError {
+    #[serde(rename = "__type")]
+    kind: Field<String>,
+    code: Field<String>,
+    message: Field<String>,
+    #[serde(rename = "Message")]
+    message_capitalised: Field<String>,
+}
+
 /// `(code, message)` of an AWS error in JSON 1.1 (`__type`, `message`) or query XML
 /// (`<Code>`, `<Message>`), the code without its `namespace#` prefix.
 fn error_code(resp: &ServiceResponse) -> (String, String) {
     let body = String::from_utf8_lossy(&resp.body);
-    let (code, message) = match serde_json::from_str::<serde_json::Value>(&body) {
-        Ok(v) => {
-            let s = |k: &str| v.get(k).and_then(|x| x.as_str()).map(str::to_string);
-            (
-                s("__type").or_else(|| s("code")),
-                s("message").or_else(|| s("Message")),
-            )
-        }
-        Err(_) => (xml::text(&body, "Code"), xml::text(&body, "Message")),
+    let (code, message) = match answer::parse::<JsonError>(body.as_bytes()) {
+        Some(v) => (
+            v.kind.get().or(v.code.get()),
+            v.message.get().or(v.message_capitalised.get()),
+        ),
+        None => (xml::text(&body, "Code"), xml::text(&body, "Message")),
     };
     let code = code
         .or_else(|| {

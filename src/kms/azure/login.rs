@@ -4,9 +4,10 @@
 //! (Microsoft identity platform, "client credentials flow", third case: a federated
 //! credential; azure/login's default audience).
 
-use serde_json::Value;
+use serde::Deserialize;
 
 use crate::kms::address;
+use crate::kms::answer::{self, Field};
 use crate::kms::error::SettingProblem;
 use crate::kms::{
     Exchange, KmsError, Method, Secret, Service, ServiceRequest, ServiceResponse, dns_name, short,
@@ -91,6 +92,22 @@ pub fn authority_for(vault_host: &str) -> &'static str {
     }
 }
 
+/// The token answer, `{"access_token": …}` (with its type and lifetime, which are not read).
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct TokenAnswer {
+    access_token: Field<String>,
+}
+
+/// Entra's refusal: `{"error": …, "error_description": "AADSTS…: …", "error_codes": [n]}`.
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct ErrorAnswer {
+    error: Field<String>,
+    error_description: Field<String>,
+    error_codes: Field<Vec<Field<u64>>>,
+}
+
 /// One client-credentials request with a federated assertion.
 #[derive(Clone, Debug)]
 pub struct EntraLogin {
@@ -133,8 +150,9 @@ impl EntraLogin {
         if !resp.ok() {
             return Err(self.failure(resp));
         }
-        resp.json(Service::EntraId)?["access_token"]
-            .as_str()
+        answer::read::<TokenAnswer>(resp, Service::EntraId)?
+            .access_token
+            .get()
             .filter(|t| !t.is_empty())
             .map(Secret::new)
             .ok_or(KmsError::BadResponse {
@@ -144,11 +162,12 @@ impl EntraLogin {
     }
 
     fn failure(&self, resp: &ServiceResponse) -> KmsError {
-        let v: Value = serde_json::from_slice(&resp.body).unwrap_or(Value::Null);
-        let error = v["error"].as_str().unwrap_or("").to_string();
-        let message = short(v["error_description"].as_str().unwrap_or(""));
+        let v: ErrorAnswer = answer::read_error(resp);
+        let error = v.error.get().unwrap_or_default();
+        let message = short(&v.error_description.get().unwrap_or_default());
         // `error_codes: [90002]`, and the same number after "AADSTS" in the text.
-        let number = v["error_codes"][0].as_u64().or_else(|| {
+        let first = v.error_codes.get().and_then(|c| c.into_iter().next());
+        let number = first.and_then(Field::get).or_else(|| {
             let digits = message.strip_prefix("AADSTS")?;
             let end = digits.find(|c: char| !c.is_ascii_digit())?;
             digits[..end].parse().ok()
@@ -204,7 +223,7 @@ impl EntraLogin {
 
 #[cfg(test)]
 mod tests {
-    use serde_json::json;
+    use serde_json::{Value, json};
 
     use super::*;
 

@@ -8,9 +8,10 @@
 //! while STS's `audience` parameter is `//iam.googleapis.com/<provider>`. Both as
 //! google-github-actions/auth builds them (src/main.ts, client/workload_identity_federation.ts).
 
-use serde_json::Value;
+use serde::Deserialize;
 
 use crate::kms::address;
+use crate::kms::answer::{self, Field, Object};
 use crate::kms::error::SettingProblem;
 use crate::kms::{
     Exchange, Json, KmsError, Method, Secret, Service, ServiceRequest, ServiceResponse,
@@ -119,12 +120,49 @@ pub fn service_account(value: &str) -> Result<String, KmsError> {
     }
 }
 
+/// STS's answer, `{"access_token": …}` (with its type and lifetime, which are not read).
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct StsAnswer {
+    access_token: Field<String>,
+}
+
 /// STS's OAuth-style refusal: `{"error": "...", "error_description": "..."}`.
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct OAuthError {
+    error: Field<String>,
+    error_description: Field<String>,
+}
+
+/// `(code, message)` of STS's refusal.
 fn oauth_error(resp: &ServiceResponse) -> (String, String) {
-    let v: Value = serde_json::from_slice(&resp.body).unwrap_or(Value::Null);
-    let code = v["error"].as_str().unwrap_or("").to_string();
-    let message = short(v["error_description"].as_str().unwrap_or(""));
+    let v: OAuthError = answer::read_error(resp);
+    let code = v.error.get().unwrap_or_default();
+    let message = short(&v.error_description.get().unwrap_or_default());
     (code, message)
+}
+
+/// `generateAccessToken`'s answer, `{"accessToken": …, "expireTime": …}`.
+#[derive(Deserialize, Default)]
+#[serde(default, rename_all = "camelCase")]
+struct GeneratedToken {
+    access_token: Field<String>,
+}
+
+/// IAM Credentials' refusal, `{"error": {"status": …, "message": …}}`.
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct IamError {
+    error: Object<IamErrorBody>,
+}
+
+/// The refusal's status and message.
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct IamErrorBody {
+    status: Field<String>,
+    message: Field<String>,
 }
 
 /// The token exchange at Google's STS.
@@ -188,8 +226,9 @@ impl GoogleSts {
                 },
             });
         }
-        resp.json(Service::GoogleSts)?["access_token"]
-            .as_str()
+        answer::read::<StsAnswer>(resp, Service::GoogleSts)?
+            .access_token
+            .get()
             .filter(|t| !t.is_empty())
             .map(Secret::new)
             .ok_or(KmsError::BadResponse {
@@ -241,9 +280,9 @@ impl Impersonation {
     pub fn parse(&self, resp: &ServiceResponse) -> Result<Secret, KmsError> {
         let service = Service::GoogleIamCredentials;
         if !resp.ok() {
-            let v = resp.json(service).unwrap_or(Value::Null);
-            let status = v["error"]["status"].as_str().unwrap_or("").to_string();
-            let message = short(v["error"]["message"].as_str().unwrap_or(""));
+            let error = answer::read_error::<IamError>(resp).error.0;
+            let status = error.status.get().unwrap_or_default();
+            let message = short(&error.message.get().unwrap_or_default());
             return Err(match (resp.status, status.as_str()) {
                 (401, _) | (_, "UNAUTHENTICATED") => KmsError::InvalidCredentials {
                     service,
@@ -265,8 +304,9 @@ impl Impersonation {
                 },
             });
         }
-        resp.json(service)?["accessToken"]
-            .as_str()
+        answer::read::<GeneratedToken>(resp, service)?
+            .access_token
+            .get()
             .filter(|t| !t.is_empty())
             .map(Secret::new)
             .ok_or(KmsError::BadResponse {
@@ -284,7 +324,7 @@ impl Impersonation {
 
 #[cfg(test)]
 mod tests {
-    use serde_json::json;
+    use serde_json::{Value, json};
 
     use super::*;
 

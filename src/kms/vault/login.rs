@@ -1,10 +1,27 @@
 //! JWT auth: the login that trades the runner's OIDC token for a Vault token.
 
+use serde::Deserialize;
+
+use crate::kms::answer::{self, Field, Object};
 use crate::kms::{
     Exchange, Json, KmsError, Method, Secret, Service, ServiceRequest, ServiceResponse,
 };
 
 use super::Server;
+
+/// The login's answer, `{"auth": {"client_token": …}}`.
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct LoginAnswer {
+    auth: Object<Auth>,
+}
+
+/// The login's `auth`.
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct Auth {
+    client_token: Field<String>,
+}
 
 /// JWT auth: the runner's OIDC token for a Vault token with the role's policies.
 #[derive(Clone, Debug)]
@@ -48,15 +65,17 @@ impl JwtLogin {
                 message,
             }));
         }
-        let v = resp.json(Service::Vault)?;
-        let token = v["auth"]["client_token"]
-            .as_str()
+        let token = answer::read::<LoginAnswer>(resp, Service::Vault)?
+            .auth
+            .0
+            .client_token
+            .get()
             .filter(|t| !t.is_empty())
             .ok_or(KmsError::BadResponse {
                 service: Service::Vault,
                 what: "auth.client_token",
             })?;
-        if !crate::kms::grammar::credential(token) {
+        if !crate::kms::grammar::credential(&token) {
             return Err(KmsError::BadCredential {
                 service: Service::Vault,
                 what: "auth.client_token",

@@ -8,9 +8,10 @@ pub use login::JwtLogin;
 pub use transit::Transit;
 
 use crate::kms::address;
+use crate::kms::answer::{self, Field};
 use crate::kms::grammar::{self, Rule};
 use crate::kms::settings::{Settings, env_secret, masked, non_empty, oidc_token};
-use serde_json::Value;
+use serde::Deserialize;
 
 use crate::kms::{Exchange, KmsError, Method, Service, ServiceRequest, ServiceResponse, short};
 
@@ -79,13 +80,12 @@ impl Server {
 
     /// The error every Vault call can give: `{"errors": [...]}` by status.
     fn error(&self, resp: &ServiceResponse, mount: &str) -> (String, Option<KmsError>) {
-        let errors: Vec<String> = resp
-            .json(Service::Vault)
-            .ok()
-            .and_then(|v| v.get("errors").and_then(Value::as_array).cloned())
+        let errors: Vec<String> = answer::read_error::<ErrorAnswer>(resp)
+            .errors
+            .get()
             .unwrap_or_default()
-            .iter()
-            .filter_map(|e| e.as_str().map(str::to_string))
+            .into_iter()
+            .filter_map(Field::get)
             .collect();
         // Vault wraps multierrors as "1 error occurred:\n\t* permission denied\n\n".
         let joined = errors.join("; ").replace("1 error occurred:", "");
@@ -103,6 +103,13 @@ impl Server {
         };
         (message, known)
     }
+}
+
+/// Vault's error body, `{"errors": [...]}`; entries that are not strings are skipped.
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct ErrorAnswer {
+    errors: Field<Vec<Field<String>>>,
 }
 
 /// `vault-transit-mount`, else `TRANSIT_SECRET_ENGINE_PATH` (checked as the input is),

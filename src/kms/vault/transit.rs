@@ -1,7 +1,11 @@
 //! Transit keys: read the public key, sign a SHA-256 digest with PKCS#1 v1.5.
 
-use base64::Engine;
+use std::collections::BTreeMap;
 
+use base64::Engine;
+use serde::Deserialize;
+
+use crate::kms::answer::{self, Field, Object};
 use crate::kms::spki::{self, RsaPublicKey};
 use crate::kms::{
     CheckedKey, Json, KeyService, KmsError, Method, Secret, Service, ServiceRequest,
@@ -9,6 +13,45 @@ use crate::kms::{
 };
 
 use super::Server;
+
+/// The key read's answer, as far as the checks read it.
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct KeyAnswer {
+    data: Object<KeyData>,
+}
+
+/// The key's `data`: its type, whether it signs, and each version's public key.
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct KeyData {
+    #[serde(rename = "type")]
+    kind: Field<String>,
+    supports_signing: Field<bool>,
+    latest_version: Field<u64>,
+    keys: Field<BTreeMap<String, Object<KeyVersion>>>,
+}
+
+/// One version of the key.
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct KeyVersion {
+    public_key: Field<String>,
+}
+
+/// The sign answer, `{"data": {"signature": "vault:v<N>:<base64>"}}`.
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct SignAnswer {
+    data: Object<Signed>,
+}
+
+/// The sign answer's `data`.
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct Signed {
+    signature: Field<String>,
+}
 
 /// One transit key.
 #[derive(Debug)]
@@ -136,33 +179,35 @@ impl KeyService for Transit {
         if !resp.ok() {
             return Err(self.failure(resp, "read"));
         }
-        let v = resp.json(Service::Vault)?;
-        let data = &v["data"];
-        let kind = data["type"].as_str().unwrap_or("");
+        let data = answer::read::<KeyAnswer>(resp, Service::Vault)?.data.0;
+        let kind = data.kind.get().unwrap_or_default();
         let key = self.name.as_str();
         if kind.starts_with("ecdsa") || kind.starts_with("ed25519") {
             return Err(KmsError::NotRsa {
                 service: Service::Vault,
                 key: key.into(),
-                kind: kind.into(),
+                kind,
             });
         }
-        if !kind.starts_with("rsa") || data["supports_signing"] == false {
+        if !kind.starts_with("rsa") || data.supports_signing.get() == Some(false) {
             return Err(KmsError::NotForSigning {
                 service: Service::Vault,
                 key: key.into(),
-                usage: kind.into(),
+                usage: kind,
             });
         }
         let bad = KmsError::BadResponse {
             service: Service::Vault,
             what: "data.latest_version and its public_key",
         };
-        let version = data["latest_version"].as_u64().ok_or(bad.clone())?;
-        let pem = data["keys"][version.to_string()]["public_key"]
-            .as_str()
+        let version = data.latest_version.get().ok_or(bad.clone())?;
+        let pem = data
+            .keys
+            .get()
+            .and_then(|mut keys| keys.remove(&version.to_string()))
+            .and_then(|v| v.0.public_key.get())
             .ok_or(bad.clone())?;
-        let der = spki::pem_der(pem).ok_or(bad)?;
+        let der = spki::pem_der(&pem).ok_or(bad)?;
         let checked = spki::check(Service::Vault, key, &der)?;
         self.version
             .store(version, std::sync::atomic::Ordering::Relaxed);
@@ -174,9 +219,12 @@ impl KeyService for Transit {
         if !resp.ok() {
             return Err(self.failure(resp, "update"));
         }
-        let v = resp.json(Service::Vault)?;
-        v["data"]["signature"]
-            .as_str()
+        answer::read::<SignAnswer>(resp, Service::Vault)?
+            .data
+            .0
+            .signature
+            .get()
+            .as_deref()
             .and_then(|s| s.strip_prefix("vault:v"))
             .and_then(|s| s.split_once(':'))
             .and_then(|(_, sig)| b64().decode(sig).ok())
