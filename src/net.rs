@@ -235,19 +235,6 @@ mod tests {
         v.to_string()
     }
 
-    /// Each message is a sentence that says what `must` lists, with no unfilled field.
-    fn check<E: std::fmt::Display>(all: &[(E, Vec<&str>)], title: impl Fn(&E) -> &'static str) {
-        for (e, must) in all {
-            let msg = e.to_string();
-            assert!(!title(e).is_empty(), "{msg}");
-            for m in must {
-                assert!(msg.contains(m), "{m:?} missing from: {msg}");
-            }
-            assert!(msg.ends_with(['.', '?']), "a sentence: {msg}");
-            assert!(!msg.contains('{') || msg.contains("${{"), "unfilled: {msg}");
-        }
-    }
-
     /// Every variant, by an exhaustive match: a new one fails to compile here.
     fn variant(e: &NetError) -> usize {
         use NetError::*;
@@ -274,10 +261,7 @@ mod tests {
             (Proxy { var: "HTTPS_PROXY" }, vec!["HTTPS_PROXY", "not shown", "unset"]),
             (ProxyUserInfo { var: "HTTPS_PROXY" }, vec!["HTTPS_PROXY", "not shown", "%2F", "USER:PASSWORD@HOST:PORT"]),
         ];
-        let mut seen: Vec<usize> = all.iter().map(|(e, _)| variant(e)).collect();
-        seen.sort();
-        assert_eq!(seen, (0..6).collect::<Vec<_>>(), "every variant once");
-        check(&all, NetError::title);
+        crate::catalogue::check(&all, 6, variant, NetError::title);
     }
 
     fn url(u: &str) -> ServiceUrl {

@@ -151,19 +151,6 @@ mod tests {
         }
     }
 
-    /// Each message is a sentence that says what `must` lists, with no unfilled field.
-    fn check<E: std::fmt::Display>(all: &[(E, Vec<&str>)], title: impl Fn(&E) -> &'static str) {
-        for (e, must) in all {
-            let msg = e.to_string();
-            assert!(!title(e).is_empty(), "{msg}");
-            for m in must {
-                assert!(msg.contains(m), "{m:?} missing from: {msg}");
-            }
-            assert!(msg.ends_with(['.', '?']), "a sentence: {msg}");
-            assert!(!msg.contains('{') || msg.contains("${{"), "unfilled: {msg}");
-        }
-    }
-
     /// Every variant, by an exhaustive match: a new one fails to compile here.
     fn variant(e: &GithubError) -> usize {
         use GithubError::*;
@@ -195,9 +182,6 @@ mod tests {
             (Unprocessable { message: s("The permissions requested are not granted to this installation."), repositories: vec![s("a")], permissions: BTreeMap::from([(s("issues"), s("write"))]) }, vec!["not granted", "repositories a; permissions issues:write", "Permissions", "accepted on the installation"]),
             (Api { call: call(None, Method::Post, "/x"), status: 502, message: s("Bad Gateway"), attempts: 4 }, vec!["502", "POST /x", "after 4 attempts", "retry the job later"]),
         ];
-        let mut seen: Vec<usize> = all.iter().map(|(e, _)| variant(e)).collect();
-        seen.sort();
-        assert_eq!(seen, (0..9).collect::<Vec<_>>(), "every variant once");
-        check(&all, GithubError::title);
+        crate::catalogue::check(&all, 9, variant, GithubError::title);
     }
 }

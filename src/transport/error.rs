@@ -297,19 +297,6 @@ mod tests {
         }
     }
 
-    /// Each message is a sentence that says what `must` lists, with no unfilled field.
-    fn check<E: std::fmt::Display>(all: &[(E, Vec<&str>)], title: impl Fn(&E) -> &'static str) {
-        for (e, must) in all {
-            let msg = e.to_string();
-            assert!(!title(e).is_empty(), "{msg}");
-            for m in must {
-                assert!(msg.contains(m), "{m:?} missing from: {msg}");
-            }
-            assert!(msg.ends_with(['.', '?']), "a sentence: {msg}");
-            assert!(!msg.contains('{') || msg.contains("${{"), "unfilled: {msg}");
-        }
-    }
-
     /// Every variant, by an exhaustive match: a new one fails to compile here.
     fn variant(e: &TransportError) -> usize {
         use TransportError::*;
@@ -336,9 +323,6 @@ mod tests {
             (Exhausted { call: call(None, Method::Post, "/x"), elapsed_secs: 118, attempts: 4, last: Last::Answer { who: Who::GitHub, status: 503, limit: None } }, vec!["POST /x", "118 s", "4 attempts", "GitHub answered 503"]),
             (Wire(WireError::OffOrigin { call: get_app(), who: Who::GitHub, status: 301, to: Shown::of("https://127.0.0.2:9") }), vec!["GitHub answered 301", "GET /app", "\"https://127.0.0.2:9\"", "another origin", "new address"]),
         ];
-        let mut seen: Vec<usize> = all.iter().map(|(e, _)| variant(e)).collect();
-        seen.sort();
-        assert_eq!(seen, (0..6).collect::<Vec<_>>(), "every variant once");
-        check(&all, TransportError::title);
+        crate::catalogue::check(&all, 6, variant, TransportError::title);
     }
 }
