@@ -402,16 +402,8 @@ fn aws_value(rng: &mut Rng) -> String {
             )
         ),
     };
-    let partition = [
-        "aws",
-        "aws-cn",
-        "aws-us-gov",
-        "aws-iso",
-        "aws-iso-b",
-        "aws-iso-e",
-        "aws-iso-f",
-        "aws-eusc",
-    ][rng.below(8)];
+    let partitions = crate::kms::grammar::AWS_PARTITIONS;
+    let partition = partitions[rng.below(partitions.len())];
     let region = [
         "us-east-1",
         "cn-northwest-1",

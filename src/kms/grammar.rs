@@ -330,22 +330,26 @@ impl Rule {
     }
 }
 
+/// The AWS partitions the grammar accepts, for the tests that generate ARNs.
+#[cfg(test)]
+pub const AWS_PARTITIONS: [&str; 8] = [
+    "aws",
+    "aws-cn",
+    "aws-us-gov",
+    "aws-iso",
+    "aws-iso-b",
+    "aws-iso-e",
+    "aws-iso-f",
+    "aws-eusc",
+];
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn role_arns_of_every_partition() {
-        for partition in [
-            "aws",
-            "aws-cn",
-            "aws-us-gov",
-            "aws-iso",
-            "aws-iso-b",
-            "aws-iso-e",
-            "aws-iso-f",
-            "aws-eusc",
-        ] {
+        for partition in AWS_PARTITIONS {
             for resource in [
                 "role/gh-signer".to_string(),
                 format!("role/{}", "R+=,.@_-9".repeat(7) + "x"), // 64

@@ -192,16 +192,7 @@ mod tests {
             UUID.into(),
             mrk.into(),
         ];
-        for partition in [
-            "aws",
-            "aws-cn",
-            "aws-us-gov",
-            "aws-iso",
-            "aws-iso-b",
-            "aws-iso-e",
-            "aws-iso-f",
-            "aws-eusc",
-        ] {
+        for partition in crate::kms::grammar::AWS_PARTITIONS {
             for region in [
                 "us-east-1",
                 "cn-north-1",
