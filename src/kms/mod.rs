@@ -156,6 +156,16 @@ pub struct ServiceResponse {
     pub body: Vec<u8>,
 }
 
+/// A service's answer in tests: `status` and `body` (text or a JSON `Value`), no headers.
+#[cfg(test)]
+pub(crate) fn resp(status: u16, body: impl std::fmt::Display) -> ServiceResponse {
+    ServiceResponse {
+        status,
+        headers: vec![],
+        body: body.to_string().into_bytes(),
+    }
+}
+
 impl ServiceResponse {
     /// A header's value by case-insensitive name.
     pub fn header(&self, name: &str) -> Option<&str> {

@@ -229,8 +229,9 @@ impl KeyService for Kms {
 mod tests {
     use serde_json::json;
 
-    use super::super::tests::{creds, env, resp};
+    use super::super::tests::{creds, env};
     use super::*;
+    use crate::kms::resp;
 
     #[test]
     fn sign_request_is_raw_rs256() {
@@ -314,24 +315,24 @@ mod tests {
             json!({"KeyId":"k","PublicKey": b64().encode(&der),"KeyUsage":usage,"KeySpec":spec,"SigningAlgorithms":[alg]}).to_string()
         };
         let (checked, _) = kms
-            .parse_public_key(&resp(200, &body("SIGN_VERIFY", "RSA_2048", ALGORITHM)))
+            .parse_public_key(&resp(200, body("SIGN_VERIFY", "RSA_2048", ALGORITHM)))
             .unwrap();
         assert_eq!(checked.bits, 2048);
         assert!(matches!(
-            kms.parse_public_key(&resp(200, &body("ENCRYPT_DECRYPT", "RSA_2048", ALGORITHM))),
+            kms.parse_public_key(&resp(200, body("ENCRYPT_DECRYPT", "RSA_2048", ALGORITHM))),
             Err(KmsError::NotForSigning { .. })
         ));
         assert!(matches!(
             kms.parse_public_key(&resp(
                 200,
-                &body("SIGN_VERIFY", "ECC_NIST_P256", "ECDSA_SHA_256")
+                body("SIGN_VERIFY", "ECC_NIST_P256", "ECDSA_SHA_256")
             )),
             Err(KmsError::NotRsa { .. })
         ));
         assert!(matches!(
             kms.parse_public_key(&resp(
                 200,
-                &body("SIGN_VERIFY", "RSA_2048", "RSASSA_PSS_SHA_256")
+                body("SIGN_VERIFY", "RSA_2048", "RSASSA_PSS_SHA_256")
             )),
             Err(KmsError::WrongAlgorithm { .. })
         ));

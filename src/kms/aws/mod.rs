@@ -245,14 +245,6 @@ pub(super) mod tests {
         }
     }
 
-    pub(super) fn resp(status: u16, body: &str) -> ServiceResponse {
-        ServiceResponse {
-            status,
-            headers: vec![],
-            body: body.as_bytes().to_vec(),
-        }
-    }
-
     const ARN: &str = "arn:aws:kms:eu-west-1:111122223333:alias/app";
 
     #[test]

@@ -127,8 +127,9 @@ impl Sts {
 
 #[cfg(test)]
 mod tests {
-    use super::super::tests::{env, resp};
+    use super::super::tests::env;
     use super::*;
+    use crate::kms::resp;
 
     #[test]
     fn sts_request_and_answer() {

@@ -223,7 +223,8 @@ impl EntraLogin {
 
 #[cfg(test)]
 mod tests {
-    use serde_json::{Value, json};
+    use crate::kms::resp;
+    use serde_json::json;
 
     use super::*;
 
@@ -237,14 +238,6 @@ mod tests {
             client_id: CLIENT.into(),
             scope: format!("{}/.default", resource_for("acme.vault.azure.net")),
             audience: AUDIENCE.into(),
-        }
-    }
-
-    fn resp(status: u16, body: Value) -> ServiceResponse {
-        ServiceResponse {
-            status,
-            headers: vec![],
-            body: body.to_string().into_bytes(),
         }
     }
 

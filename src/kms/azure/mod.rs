@@ -365,6 +365,7 @@ pub fn resolve<X: Exchange>(
 
 #[cfg(test)]
 mod tests {
+    use crate::kms::resp;
     use serde_json::{Value, json};
 
     use super::*;
@@ -377,14 +378,6 @@ mod tests {
             None,
             Secret::new("eyJ.AZ.TOKEN"),
         )
-    }
-
-    fn resp(status: u16, body: Value) -> ServiceResponse {
-        ServiceResponse {
-            status,
-            headers: vec![],
-            body: body.to_string().into_bytes(),
-        }
     }
 
     fn jwk(kty: &str) -> Value {

@@ -347,6 +347,7 @@ pub fn resolve<X: Exchange>(
 
 #[cfg(test)]
 mod tests {
+    use crate::kms::resp;
     use serde_json::{Value, json};
 
     use super::*;
@@ -359,14 +360,6 @@ mod tests {
             base_url: "http://127.0.0.1:9/".into(),
             version_name: NAME.into(),
             token: Secret::new("ya29.TOKEN"),
-        }
-    }
-
-    fn resp(status: u16, body: Value) -> ServiceResponse {
-        ServiceResponse {
-            status,
-            headers: vec![],
-            body: body.to_string().into_bytes(),
         }
     }
 

@@ -324,20 +324,13 @@ impl Impersonation {
 
 #[cfg(test)]
 mod tests {
+    use crate::kms::resp;
     use serde_json::{Value, json};
 
     use super::*;
 
     const NAME: &str =
         "projects/123456789/locations/global/workloadIdentityPools/github/providers/acme-repo";
-
-    fn resp(status: u16, body: Value) -> ServiceResponse {
-        ServiceResponse {
-            status,
-            headers: vec![],
-            body: body.to_string().into_bytes(),
-        }
-    }
 
     fn sts() -> GoogleSts {
         let provider = Provider::parse(NAME).unwrap();

@@ -93,8 +93,9 @@ impl JwtLogin {
 
 #[cfg(test)]
 mod tests {
-    use super::super::tests::{resp, transit};
+    use super::super::tests::transit;
     use super::*;
+    use crate::kms::resp;
 
     #[test]
     fn login() {

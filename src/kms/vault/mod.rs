@@ -171,14 +171,6 @@ pub(super) mod tests {
     use super::*;
     use crate::kms::Secret;
 
-    pub(crate) fn resp(status: u16, body: &str) -> ServiceResponse {
-        ServiceResponse {
-            status,
-            headers: vec![],
-            body: body.as_bytes().to_vec(),
-        }
-    }
-
     pub(crate) fn transit() -> Transit {
         let env = |k: &str| match k {
             "BAO_ADDR" => Some("http://127.0.0.1:8200/".to_string()),

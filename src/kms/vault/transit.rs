@@ -237,7 +237,7 @@ impl KeyService for Transit {
 
 #[cfg(test)]
 mod tests {
-    use super::super::tests::resp;
+    use crate::kms::resp;
     use serde_json::Value;
 
     use super::*;
@@ -355,14 +355,14 @@ mod tests {
                 crate::fixture("app.pub.pem")
             )
         };
-        let (checked, _) = t.parse_public_key(&resp(200, &body("rsa-2048"))).unwrap();
+        let (checked, _) = t.parse_public_key(&resp(200, body("rsa-2048"))).unwrap();
         assert_eq!(checked.bits, 2048);
         assert!(matches!(
-            t.parse_public_key(&resp(200, &body("ecdsa-p256"))),
+            t.parse_public_key(&resp(200, body("ecdsa-p256"))),
             Err(KmsError::NotRsa { .. })
         ));
         assert!(matches!(
-            t.parse_public_key(&resp(200, &body("aes256-gcm96"))),
+            t.parse_public_key(&resp(200, body("aes256-gcm96"))),
             Err(KmsError::NotForSigning { .. })
         ));
         let sign = t.sign_request(b"abc", 0);
